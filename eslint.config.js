@@ -1,0 +1,64 @@
+// Lint rules. The layer rules below are the design's import arrows (docs/architecture.md):
+// a pure planner, one module that spawns processes, one module that prints.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+const noSpawn = {
+  group: ["node:child_process", "child_process"],
+  message: "Only src/sandbox/ spawns processes: call its runner instead.",
+};
+
+export default tseslint.config(
+  { ignores: ["dist/**", "node_modules/**", "examples/**", "bench/**/*.js", "scripts/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      "no-console": "error",
+      "@typescript-eslint/consistent-type-imports": "error",
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true }],
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      "no-restricted-imports": ["error", { patterns: [noSpawn] }],
+    },
+  },
+  {
+    files: ["src/spec/**/*.ts", "src/plan/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            noSpawn,
+            {
+              group: ["**/exec/**", "**/sandbox/**", "**/targets/**", "**/drivers/**", "**/image/**", "**/boot/**"],
+              message: "spec/ and plan/ are pure: they may not import the effectful layers.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["src/sandbox/**/*.ts"],
+    rules: { "no-restricted-imports": "off" },
+  },
+  {
+    files: ["src/report/**/*.ts", "src/cli/**/*.ts", "test/**/*.ts", "bench/**/*.ts"],
+    rules: { "no-console": "off" },
+  },
+  {
+    files: ["test/**/*.ts"],
+    rules: {
+      "no-restricted-imports": "off",
+      "@typescript-eslint/no-non-null-assertion": "off",
+    },
+  },
+  {
+    files: ["**/*.js", "**/*.mjs"],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);

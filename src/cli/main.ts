@@ -1,0 +1,43 @@
+/**
+ * The `substrate` command line: wires each subcommand (one module under `commands/`) into
+ * commander and returns the exit code. Commands print only through a `Reporter`.
+ */
+import { Command, CommanderError } from "commander";
+import { registerSpecCommands } from "./commands/spec.js";
+import { registerCheck } from "./commands/check.js";
+import { registerPlan } from "./commands/plan.js";
+import { registerGraph } from "./commands/graph.js";
+import { registerBuild } from "./commands/build.js";
+import { registerDoctor } from "./commands/doctor.js";
+import { registerBootCommands } from "./commands/boot.js";
+import { registerFirmware } from "./commands/firmware.js";
+import { VERSION } from "../version.js";
+
+/** Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = new Command("substrate")
+    .description(
+      "Build OS stages and UEFI-bootable live media from catalyst-style spec trees.\n" +
+        "Docs: README.md and docs/ in the substrate source.",
+    )
+    .version(VERSION)
+    .exitOverride()
+    .showHelpAfterError("(run `substrate --help` for usage)");
+  registerSpecCommands(program);
+  registerCheck(program);
+  registerPlan(program);
+  registerGraph(program);
+  registerBuild(program);
+  registerDoctor(program);
+  registerBootCommands(program);
+  registerFirmware(program);
+  process.exitCode = 0;
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    throw e;
+  }
+  const code = process.exitCode;
+  return typeof code === "number" ? code : 0;
+}

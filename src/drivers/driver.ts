@@ -1,0 +1,131 @@
+/**
+ * The distribution-specific half of a build, behind one interface. `apt/` (Debian) and
+ * `portage/` (Gentoo) implement it; targets call only this. Every method works on a build root
+ * (an absolute host path that is the chroot) and runs its tools through `sandbox/`.
+ */
+import type { Event, StageId } from "../report/events.js";
+import type { DriverName, SpecValue, TargetKindName } from "../spec/types.js";
+import type { Result } from "../util/result.js";
+
+/** What a driver needs from the running stage. */
+export interface StageContext {
+  readonly stage: StageId;
+  /** The stage log: every tool's full output is appended here. */
+  readonly logFile: string;
+  readonly signal: AbortSignal;
+  /** Progress and notes for the reporter. */
+  readonly emit: (event: Event) => void;
+  /** The store's cache folder (package caches live under it, e.g. `<cache>/apt/archives`). */
+  readonly cacheDir: string;
+  /** How many parallel jobs tools may use. */
+  readonly jobs: number;
+  /** The stage's final spec values (drivers read their own keys, e.g. `apt/suite`). */
+  readonly values: Readonly<Record<string, SpecValue>>;
+  /** SOURCE_DATE_EPOCH for reproducible output. */
+  readonly sourceDateEpoch: number;
+}
+
+/** A host program a stage needs, for `substrate doctor`. */
+export interface HostTool {
+  /** Command looked up on PATH. */
+  readonly command: string;
+  /** Debian package that provides it. */
+  readonly debianPackage: string;
+  /** Why it is needed, one phrase. */
+  readonly why: string;
+}
+
+/** One installed package with its licence, for manifests. */
+export interface PackageRecord {
+  readonly name: string;
+  readonly version: string;
+  /** SPDX-ish licence words as the distribution records them; "unknown" when not stated. */
+  readonly licence: string;
+}
+
+/** A kernel requested by `boot/kernel` and its `boot/kernel/<label>/*` keys. */
+export interface KernelRequest {
+  /** The label (`gentoo`, `roflmaos`), used for payload names `boot/<label>`, `boot/<label>.igz`. */
+  readonly label: string;
+  /** Every `boot/kernel/<label>/<key>` value, keyed by `<key>`. */
+  readonly keys: Readonly<Record<string, SpecValue>>;
+}
+
+/** A kernel installed inside a build root. Paths are inside the root (start with `/`). */
+export interface InstalledKernel {
+  readonly label: string;
+  /** `uname -r` of the kernel. */
+  readonly version: string;
+  /** The kernel image, e.g. `/boot/vmlinuz-6.1.0-28-amd64`. */
+  readonly image: string;
+  /** `/lib/modules/<version>` (or `/usr/lib/modules/<version>`). */
+  readonly modulesDir: string;
+  /** The kernel config, when the distribution ships it. */
+  readonly config?: string;
+}
+
+/** Options for the live initramfs. */
+export interface LiveInitramfsRequest {
+  readonly kernel: InstalledKernel;
+  /** Where to write it, inside the root. */
+  readonly output: string;
+  /** Extra arguments for dracut (from `boot/kernel/<k>/dracut_args`). */
+  readonly extraArgs: readonly string[];
+}
+
+/** Why a driver step failed. */
+export type DriverFailure =
+  | {
+      readonly reason: "command-failed";
+      readonly step: string;
+      readonly message: string;
+      readonly tail: readonly string[];
+    }
+  | { readonly reason: "not-meaningful"; readonly message: string; readonly hint: string }
+  | { readonly reason: "bad-input"; readonly message: string; readonly hint?: string }
+  | { readonly reason: "cancelled"; readonly message: string };
+
+/** A driver result without a value. */
+export type DriverResult<T = void> = Result<T, DriverFailure>;
+
+/** The driver interface. */
+export interface Driver {
+  readonly name: DriverName;
+  /** What goes into every fingerprint: driver name and the versions of its tools. */
+  identity(): Promise<string>;
+  /** Host programs a stage of this kind needs. */
+  hostTools(kind: TargetKindName): readonly HostTool[];
+  /**
+   * Creates a base root at `root` (an empty folder). apt: mmdebstrap from the archive;
+   * portage: unpack the verified seed. `packages` are extra packages to include.
+   */
+  bootstrap(ctx: StageContext, root: string, packages: readonly string[]): Promise<DriverResult>;
+  /** Installs packages into the root with the package manager inside the chroot. */
+  install(ctx: StageContext, root: string, packages: readonly string[]): Promise<DriverResult>;
+  /** Removes (purges/unmerges) packages. */
+  remove(ctx: StageContext, root: string, packages: readonly string[]): Promise<DriverResult>;
+  /** Removes packages nothing needs any more (depclean / autoremove). */
+  depclean(ctx: StageContext, root: string): Promise<DriverResult>;
+  /**
+   * Installs `packages` and their run-time dependencies into `target` (an empty folder inside
+   * or beside `buildRoot`), without the package manager itself (catalyst's embedded mergeroot).
+   */
+  mergeRoot(
+    ctx: StageContext,
+    buildRoot: string,
+    target: string,
+    packages: readonly string[],
+  ): Promise<DriverResult>;
+  /** Installs (apt) or builds (portage) a kernel inside the root. */
+  installKernel(
+    ctx: StageContext,
+    root: string,
+    kernel: KernelRequest,
+  ): Promise<DriverResult<InstalledKernel>>;
+  /** Builds a dracut initramfs with `dmsquash-live` inside the root. */
+  liveInitramfs(ctx: StageContext, root: string, req: LiveInitramfsRequest): Promise<DriverResult>;
+  /** Lists installed packages with versions and licences. */
+  listPackages(ctx: StageContext, root: string): Promise<DriverResult<readonly PackageRecord[]>>;
+  /** Removes package-manager caches and logs that must not ship (apt lists, archives). */
+  cleanRoot(ctx: StageContext, root: string): Promise<DriverResult>;
+}

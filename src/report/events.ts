@@ -1,0 +1,107 @@
+/**
+ * The typed events every layer emits. Nothing outside `src/report/` prints: commands hand these
+ * to a `Reporter`, which renders them for a terminal, for CI logs, or as NDJSON (`--json`).
+ * Every event has a `type`; the NDJSON form is the event itself plus a `time` field.
+ */
+import type { Diagnostic } from "./diagnostic.js";
+
+/** A stage's identity in a tree: `<arch>/<flavour>:<stage>`, e.g. `amd64/roflmaos:livecd-stage3`. */
+export type StageId = string;
+
+/** What the planner decided for one stage. */
+export type DecisionKind = "fresh" | "build" | "blocked";
+
+/** All events. Add a member here, and the reporters fail to compile until they render it. */
+export type Event =
+  | { readonly type: "diagnostic"; readonly diagnostic: Diagnostic }
+  | { readonly type: "info"; readonly message: string }
+  | { readonly type: "warning"; readonly message: string; readonly hint?: string }
+  | {
+      readonly type: "run-started";
+      readonly command: string;
+      readonly stages: number;
+      readonly jobs: number;
+    }
+  | {
+      readonly type: "stage-planned";
+      readonly stage: StageId;
+      readonly decision: DecisionKind;
+      readonly reason: string;
+      readonly output: string;
+      readonly fingerprint: string;
+    }
+  | { readonly type: "stage-fresh"; readonly stage: StageId; readonly output: string }
+  | { readonly type: "stage-started"; readonly stage: StageId; readonly log: string }
+  | {
+      readonly type: "step-started";
+      readonly stage: StageId;
+      readonly step: string;
+      /** Human words for what the step does, e.g. "installing 3 packages with apt". */
+      readonly detail?: string;
+    }
+  | {
+      readonly type: "step-finished";
+      readonly stage: StageId;
+      readonly step: string;
+      readonly durationMs: number;
+    }
+  | {
+      readonly type: "stage-progress";
+      readonly stage: StageId;
+      readonly message: string;
+      /** 0..1 when the work has a known size. */
+      readonly fraction?: number;
+    }
+  | {
+      readonly type: "stage-succeeded";
+      readonly stage: StageId;
+      readonly durationMs: number;
+      /** Published files, absolute paths. */
+      readonly outputs: readonly string[];
+    }
+  | {
+      readonly type: "stage-failed";
+      readonly stage: StageId;
+      readonly durationMs: number;
+      readonly reason: string;
+      readonly message: string;
+      readonly step?: string;
+      readonly log?: string;
+      /** Last lines of the failed step's output. */
+      readonly logTail?: readonly string[];
+    }
+  | { readonly type: "stage-skipped"; readonly stage: StageId; readonly reason: string }
+  | {
+      readonly type: "run-finished";
+      readonly ok: boolean;
+      readonly durationMs: number;
+      readonly built: number;
+      readonly fresh: number;
+      readonly failed: number;
+      readonly skipped: number;
+    }
+  | {
+      readonly type: "boot-phase";
+      readonly phase: string;
+      readonly durationMs: number;
+    }
+  | {
+      readonly type: "boot-check";
+      readonly check: string;
+      readonly ok: boolean;
+      readonly detail: string;
+    }
+  | {
+      readonly type: "boot-finished";
+      readonly ok: boolean;
+      readonly reason: string;
+      readonly consoleLog: string;
+      readonly durationMs: number;
+    };
+
+/** Where events go. Implementations live in `src/report/`. */
+export interface Reporter {
+  emit(event: Event): void;
+  /** Flush and restore the terminal (end of a command). */
+  close(): void;
+}

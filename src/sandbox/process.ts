@@ -1,0 +1,218 @@
+/**
+ * The one place substrate starts host processes. Every child runs in its own process group and
+ * dies with substrate (SIGTERM to the group on abort, SIGKILL after a grace period); outcomes
+ * are typed results, never exceptions. Output goes to a log file and a bounded in-memory tail.
+ */
+import { spawn } from "node:child_process";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { type Result, ok, err } from "../util/result.js";
+
+/** What to run and how. */
+export interface RunOptions {
+  /** argv[0] is looked up on PATH. */
+  readonly argv: readonly string[];
+  readonly cwd?: string;
+  /** Full environment; when absent a minimal clean one (PATH, LANG=C.UTF-8, SOURCE_DATE_EPOCH if set) is used. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Extra variables merged over the environment. */
+  readonly extraEnv?: Readonly<Record<string, string>>;
+  /** Data written to stdin, then closed. Without it stdin is /dev/null. */
+  readonly stdin?: string | Buffer;
+  /** Append stdout+stderr to this file (the stage log). */
+  readonly logFile?: string;
+  /** Keep stdout in memory and return it (for commands whose output is data). */
+  readonly captureStdout?: boolean;
+  /** Called with each complete output line (progress parsing). */
+  readonly onLine?: (line: string) => void;
+  readonly signal?: AbortSignal;
+  readonly timeoutMs?: number;
+}
+
+/** A finished successful run. */
+export interface RunOutput {
+  readonly stdout: string;
+  readonly tail: readonly string[];
+  readonly durationMs: number;
+}
+
+/** Why a run failed. */
+export type RunFailure =
+  | {
+      readonly reason: "exit-non-zero";
+      readonly command: string;
+      readonly status: number;
+      readonly tail: readonly string[];
+      readonly stdout: string;
+    }
+  | {
+      readonly reason: "killed-by-signal";
+      readonly command: string;
+      readonly signal: string;
+      readonly tail: readonly string[];
+    }
+  | { readonly reason: "spawn-error"; readonly command: string; readonly message: string }
+  | { readonly reason: "timed-out"; readonly command: string; readonly tail: readonly string[] }
+  | { readonly reason: "cancelled"; readonly command: string; readonly tail: readonly string[] };
+
+const TAIL_LINES = 40;
+const GRACE_MS = 5000;
+
+/** Live children, killed when substrate exits for any reason it can see. */
+const live = new Set<number>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const pid of live) {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
+/** The default environment for tools: nothing of the caller's except what tools need. */
+export function cleanEnv(): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    LANG: "C.UTF-8",
+    LC_ALL: "C.UTF-8",
+    HOME: "/root",
+  };
+  const sde = process.env["SOURCE_DATE_EPOCH"];
+  if (sde !== undefined) env["SOURCE_DATE_EPOCH"] = sde;
+  const term = process.env["TERM"];
+  if (term !== undefined) env["TERM"] = term;
+  return env;
+}
+
+/** Quotes argv for messages (not for a shell). */
+export function describeCommand(argv: readonly string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ");
+}
+
+/** Runs a command to completion. Never throws for the command's own failures. */
+export function run(options: RunOptions): Promise<Result<RunOutput, RunFailure>> {
+  installExitHook();
+  const command = describeCommand(options.argv);
+  const [file, ...args] = options.argv;
+  if (file === undefined) throw new Error("Internal error: run() with an empty argv");
+  const started = Date.now();
+  const env = { ...(options.env ?? cleanEnv()), ...(options.extraEnv ?? {}) };
+  return new Promise((resolve) => {
+    let log: WriteStream | undefined;
+    if (options.logFile !== undefined) {
+      log = createWriteStream(options.logFile, { flags: "a" });
+      log.write(`\n$ ${command}\n`);
+    }
+    const tail: string[] = [];
+    let stdout = "";
+    let partial = "";
+    const pushText = (text: string): void => {
+      partial += text;
+      const lines = partial.split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) {
+        tail.push(line);
+        if (tail.length > TAIL_LINES) tail.shift();
+        options.onLine?.(line);
+      }
+    };
+    let child;
+    try {
+      child = spawn(file, args, {
+        cwd: options.cwd,
+        env,
+        detached: true,
+        stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      });
+    } catch (e) {
+      log?.end();
+      resolve(err({ reason: "spawn-error", command, message: String(e) }));
+      return;
+    }
+    const pid = child.pid;
+    if (pid !== undefined) live.add(pid);
+    let ending: "timed-out" | "cancelled" | undefined;
+    const killGroup = (): void => {
+      if (pid === undefined) return;
+      try {
+        process.kill(-pid, "SIGTERM");
+      } catch {
+        return;
+      }
+      setTimeout(() => {
+        try {
+          process.kill(-pid, "SIGKILL");
+        } catch {
+          // gone
+        }
+      }, GRACE_MS).unref();
+    };
+    const onAbort = (): void => {
+      ending ??= "cancelled";
+      killGroup();
+    };
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options.signal?.aborted === true) onAbort();
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            ending ??= "timed-out";
+            killGroup();
+          }, options.timeoutMs);
+    child.stdout?.on("data", (chunk: Buffer) => {
+      const text = chunk.toString("utf8");
+      if (options.captureStdout === true) stdout += text;
+      else pushText(text);
+      log?.write(chunk);
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      pushText(chunk.toString("utf8"));
+      log?.write(chunk);
+    });
+    if (options.stdin !== undefined && child.stdin !== null) {
+      child.stdin.on("error", () => undefined);
+      child.stdin.end(options.stdin);
+    }
+    child.on("error", (e) => {
+      if (pid !== undefined) live.delete(pid);
+      if (timer !== undefined) clearTimeout(timer);
+      log?.end();
+      resolve(err({ reason: "spawn-error", command, message: e.message }));
+    });
+    child.on("close", (status, signal) => {
+      if (pid !== undefined) live.delete(pid);
+      if (timer !== undefined) clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
+      if (partial !== "") pushText("\n");
+      log?.end();
+      const durationMs = Date.now() - started;
+      if (ending !== undefined) resolve(err({ reason: ending, command, tail }));
+      else if (signal !== null) resolve(err({ reason: "killed-by-signal", command, signal, tail }));
+      else if (status !== 0) {
+        resolve(err({ reason: "exit-non-zero", command, status: status ?? -1, tail, stdout }));
+      } else resolve(ok({ stdout, tail, durationMs }));
+    });
+  });
+}
+
+/** One line explaining a failed run, for messages. */
+export function describeFailure(f: RunFailure): string {
+  switch (f.reason) {
+    case "exit-non-zero":
+      return `\`${f.command}\` exited with status ${f.status}`;
+    case "killed-by-signal":
+      return `\`${f.command}\` was killed by ${f.signal}`;
+    case "spawn-error":
+      return `could not start \`${f.command}\`: ${f.message}`;
+    case "timed-out":
+      return `\`${f.command}\` timed out`;
+    case "cancelled":
+      return `\`${f.command}\` was cancelled`;
+  }
+}
