@@ -49,6 +49,12 @@ export interface KernelRequest {
   readonly label: string;
   /** Every `boot/kernel/<label>/<key>` value, keyed by `<key>`. */
   readonly keys: Readonly<Record<string, SpecValue>>;
+  /**
+   * Skip the distribution's own initramfs for this kernel (apt: Debian's kernel hooks run with
+   * INITRD=No) because the caller builds one itself, e.g. livecd-stage2's live initramfs.
+   * Default false: an installed kernel comes with the distribution's initramfs.
+   */
+  readonly skipDefaultInitramfs?: boolean;
 }
 
 /** A kernel installed inside a build root. Paths are inside the root (start with `/`). */
@@ -128,4 +134,16 @@ export interface Driver {
   listPackages(ctx: StageContext, root: string): Promise<DriverResult<readonly PackageRecord[]>>;
   /** Removes package-manager caches and logs that must not ship (apt lists, archives). */
   cleanRoot(ctx: StageContext, root: string): Promise<DriverResult>;
+  /**
+   * The distribution's own work for a stage kind once its seed is unpacked at `root` (catalyst's
+   * `run_local`/`preclean`): Portage builds stage1 (the profile's packages.build into
+   * /tmp/stage1root), stage2 (bootstrap.sh), stage3 (`emerge -e @system`, depclean) and brings
+   * stage4/livecd roots' @world up to date. Returns the folder to capture (stage1's is the
+   * sub-root). Drivers without such work (apt) leave it out.
+   */
+  buildStage?(
+    ctx: StageContext,
+    root: string,
+    kind: TargetKindName,
+  ): Promise<DriverResult<{ readonly captureRoot: string }>>;
 }

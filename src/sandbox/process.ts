@@ -2,9 +2,13 @@
  * The one place substrate starts host processes. Every child runs in its own process group and
  * dies with substrate (SIGTERM to the group on abort, SIGKILL after a grace period); outcomes
  * are typed results, never exceptions. Output goes to a log file and a bounded in-memory tail.
+ * Each child is started under `setpriv --pdeathsig KILL` (when util-linux's setpriv exists), so
+ * the kernel kills it even when substrate itself is killed with SIGKILL; a command whose own
+ * children must die too belongs in a PID namespace (`runInNamespace`, `runInChroot`).
  */
 import { spawn } from "node:child_process";
-import { createWriteStream, type WriteStream } from "node:fs";
+import { accessSync, constants, createWriteStream, type WriteStream } from "node:fs";
+import { delimiter, isAbsolute, join, resolve as resolvePath } from "node:path";
 import { type Result, ok, err } from "../util/result.js";
 
 /** What to run and how. */
@@ -91,17 +95,56 @@ export function cleanEnv(): Record<string, string> {
 
 /** Quotes argv for messages (not for a shell). */
 export function describeCommand(argv: readonly string[]): string {
-  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ");
+  return argv
+    .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
+    .join(" ");
+}
+
+/** The executable `command` names: a path (checked) or the first match on `path`. */
+export function findExecutable(command: string, path: string, cwd?: string): string | undefined {
+  const candidates = command.includes("/")
+    ? [isAbsolute(command) ? command : resolvePath(cwd ?? process.cwd(), command)]
+    : path
+        .split(delimiter)
+        .filter((d) => d !== "")
+        .map((d) => join(d, command));
+  return candidates.find((c) => {
+    try {
+      accessSync(c, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+let setprivPath: string | null | undefined;
+/** `setpriv --pdeathsig KILL --` when setpriv is installed, else nothing. */
+function deathSignalPrefix(): string[] {
+  setprivPath ??= findExecutable("setpriv", "/usr/bin:/bin:/usr/sbin:/sbin") ?? null;
+  return setprivPath === null ? [] : [setprivPath, "--pdeathsig", "KILL", "--"];
 }
 
 /** Runs a command to completion. Never throws for the command's own failures. */
 export function run(options: RunOptions): Promise<Result<RunOutput, RunFailure>> {
   installExitHook();
   const command = describeCommand(options.argv);
-  const [file, ...args] = options.argv;
-  if (file === undefined) throw new Error("Internal error: run() with an empty argv");
+  const [program, ...programArgs] = options.argv;
+  if (program === undefined) throw new Error("Internal error: run() with an empty argv");
   const started = Date.now();
   const env = { ...(options.env ?? cleanEnv()), ...(options.extraEnv ?? {}) };
+  // Resolve the program here so a missing tool stays a spawn-error under the setpriv wrapper.
+  const executable = findExecutable(program, env["PATH"] ?? "", options.cwd);
+  if (executable === undefined) {
+    return Promise.resolve(
+      err({ reason: "spawn-error", command, message: `${program}: command not found` }),
+    );
+  }
+  const [file, ...args] =
+    program === "setpriv"
+      ? [executable, ...programArgs]
+      : [...deathSignalPrefix(), executable, ...programArgs];
+  if (file === undefined) throw new Error("Internal error: empty command line");
   return new Promise((resolve) => {
     let log: WriteStream | undefined;
     if (options.logFile !== undefined) {

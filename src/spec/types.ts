@@ -87,6 +87,8 @@ export interface AptSettings {
   readonly components: readonly string[];
   /** Keyring file used to verify the archive (default: Debian's archive keyring). */
   readonly keyring?: string;
+  /** mmdebstrap `--variant` (default chosen by the driver). */
+  readonly variant?: string;
 }
 
 /** The parsed tree config (`substrate.toml` at the tree's root). */
@@ -127,6 +129,17 @@ export interface StageSpec {
   readonly values: Readonly<Record<string, SpecValue>>;
   /** Keys whose value substrate computed rather than read from the spec. */
   readonly computed: ReadonlySet<string>;
+  /**
+   * Final tokens of every key read from the spec (after token substitution), each with the span
+   * of the original text; computed keys have no entry. Use it to point diagnostics at values.
+   */
+  readonly tokens?: ReadonlyMap<string, readonly SpecToken[]>;
+  /**
+   * substrate's release-name suffix for this stage (`relSuffix(arch, flavour)`, or of the spec
+   * file stem when the spec sets its own `target:`), used in output names
+   * `<target>-<arch><rel>-<date><ext>`.
+   */
+  readonly rel?: string;
 }
 
 /** A loaded spec tree: config, every stage of every arch build list, and all diagnostics. */

@@ -1,7 +1,169 @@
-/** Placeholder: the `build` command is registered here once implemented. */
+/**
+ * `substrate build [TREE]`: plans the tree and runs the plan. Ctrl-C (or SIGTERM) cancels:
+ * running tools are stopped, nothing half-made is published, and the next run resumes from the
+ * stages that completed. `--dry-run` prints the decisions and each stage's steps.
+ */
 import type { Command } from "commander";
+import { resolve } from "node:path";
+import { driverFor } from "../../drivers/registry.js";
+import { execute } from "../../exec/executor.js";
+import { makePlan, type PlannedStage } from "../../plan/plan.js";
+import { hasErrors } from "../../report/diagnostic.js";
+import type { Reporter } from "../../report/events.js";
+import { createReporter } from "../../report/reporter.js";
+import { loadTree } from "../../spec/tree.js";
+import { describeSteps } from "../../targets/describe.js";
+import { type Result, ok, err } from "../../util/result.js";
+import { toolVersionFor } from "../tool-version.js";
+import { testIsoAfterBuild } from "./build-test.js";
 
-/** Registers the `build` command(s). */
-export function registerBuild(_program: Command): void {
-  // not implemented yet
+interface BuildOptions {
+  only?: string[];
+  date?: string;
+  jobs?: string;
+  dryRun?: boolean;
+  keepGoing?: boolean;
+  json?: boolean;
+  test?: boolean;
+  keepWork?: boolean;
+  cache?: string;
+}
+
+/** Today's date in UTC as `YYYYMMDD`. */
+export function todayStamp(now = new Date()): string {
+  return now.toISOString().slice(0, 10).replace(/-/g, "");
+}
+
+/** SOURCE_DATE_EPOCH: the environment's, else midnight UTC of the build date. */
+export function sourceDateEpoch(date: string): number {
+  const env = process.env["SOURCE_DATE_EPOCH"];
+  if (env !== undefined && /^\d+$/.test(env)) return Number(env);
+  const y = Number(date.slice(0, 4));
+  const m = Number(date.slice(4, 6));
+  const d = Number(date.slice(6, 8));
+  return Math.floor(Date.UTC(y, m - 1, d) / 1000);
+}
+
+/** Registers `substrate build`. */
+export function registerBuild(program: Command): void {
+  program
+    .command("build")
+    .description("build the stages of a spec tree that are not fresh")
+    .argument("[tree]", "spec tree folder (holding substrate.toml)", ".")
+    .option("--only <flavour:stage...>", "build only these stages (and what they need)")
+    .option("--date <YYYYMMDD>", "build date (@latest@, output folder); default: today (UTC)")
+    .option("-j, --jobs <n>", "stages to run at once", "2")
+    .option("-n, --dry-run", "print what would run, run nothing")
+    .option("-k, --keep-going", "after a failure, keep building stages that do not depend on it")
+    .option("--test", "boot-test every ISO built (substrate test); a failed boot fails the stage")
+    .option("--cache <dir>", "package and work cache folder (overrides the tree's [store] cache)")
+    .option("--keep-work", "keep each stage's work folder (build roots) for inspection")
+    .option("--json", "NDJSON events on stdout")
+    .action(async (tree: string, opts: BuildOptions) => {
+      const reporter = createReporter({ json: opts.json === true });
+      try {
+        process.exitCode = await build(tree, opts, reporter);
+      } finally {
+        reporter.close();
+      }
+    });
+}
+
+function parseJobs(text: string | undefined): Result<number, string> {
+  const n = Number(text ?? "2");
+  return Number.isInteger(n) && n >= 1 ? ok(n) : err(`--jobs takes a whole number >= 1, not ${text}`);
+}
+
+async function build(treePath: string, opts: BuildOptions, reporter: Reporter): Promise<number> {
+  const jobs = parseJobs(opts.jobs);
+  if (!jobs.ok) {
+    reporter.emit({ type: "warning", message: jobs.error });
+    return 2;
+  }
+  if (opts.date !== undefined && !/^\d{8}$/.test(opts.date)) {
+    reporter.emit({ type: "warning", message: `--date takes YYYYMMDD, not ${opts.date}` });
+    return 2;
+  }
+  const date = opts.date ?? todayStamp();
+  const tree = loadTree(treePath, { date });
+  for (const d of tree.diagnostics) reporter.emit({ type: "diagnostic", diagnostic: d });
+  if (hasErrors(tree.diagnostics)) return 1;
+  const driver = driverFor(tree.config.driver, tree.config);
+  const plan = makePlan(tree, {
+    ...(opts.only ? { only: opts.only } : {}),
+    toolVersion: await toolVersionFor(tree),
+  });
+  for (const d of plan.diagnostics) reporter.emit({ type: "diagnostic", diagnostic: d });
+  if (hasErrors(plan.diagnostics)) return 1;
+  for (const s of plan.stages) {
+    reporter.emit({
+      type: "stage-planned",
+      stage: s.id,
+      decision: s.decision.kind,
+      reason: s.decision.reason,
+      output: s.outputs.output,
+      fingerprint: s.fingerprint,
+    });
+  }
+  if (opts.dryRun === true) {
+    for (const s of plan.stages.filter((x) => x.decision.kind === "build")) {
+      reporter.emit({ type: "info", message: `${s.id} would run:` });
+      for (const step of describeSteps(s)) reporter.emit({ type: "info", message: `    ${step}` });
+    }
+    return 0;
+  }
+  if (plan.stages.some((s) => s.decision.kind === "build") && process.getuid?.() !== 0) {
+    reporter.emit({
+      type: "warning",
+      message: "substrate build must run as root: stages are built in chroots inside private mount namespaces",
+      hint: `run it with sudo: sudo substrate build ${treePath}`,
+    });
+    return 1;
+  }
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    reporter.emit({
+      type: "warning",
+      message: `${sig}: stopping; nothing half-built is published (press Ctrl-C again to quit at once)`,
+    });
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const summary = await execute({
+      plan,
+      driver,
+      reporter,
+      jobs: jobs.value,
+      keepGoing: opts.keepGoing === true,
+      cacheDir: opts.cache === undefined ? tree.config.store.cache : resolve(opts.cache),
+      sourceDateEpoch: sourceDateEpoch(date),
+      signal: controller.signal,
+      keepWork: opts.keepWork === true,
+      seed: Number(process.env["SUBSTRATE_SHUFFLE_SEED"] ?? "0") || 0,
+      ...(opts.test === true
+        ? { afterStage: (s: PlannedStage) => testIsoAfterBuild(s, reporter, controller.signal) }
+        : {}),
+    });
+    for (const s of plan.stages) {
+      if (s.outputs.form === "iso" && (summary.built.includes(s.id) || summary.fresh.includes(s.id))) {
+        reporter.emit({
+          type: "info",
+          message:
+            `ISO: ${s.outputs.output}\n` +
+            `  boot it:  substrate boot ${s.outputs.output}\n` +
+            `  test it:  substrate test ${s.outputs.output}\n` +
+            `  libvirt:  substrate virt-install ${s.outputs.output}`,
+        });
+      }
+    }
+    return summary.ok ? 0 : 1;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
 }

@@ -1,7 +1,69 @@
-/** Placeholder: the `graph` command is registered here once implemented. */
+/**
+ * `substrate graph [TREE] [--format dot|mermaid|svg] [-o FILE] [--date D] [--only SEL ...]`: draws
+ * the "Substrate Stage Paths" picture of a tree (stages, the seeds they start from, source and
+ * payload arrows, grouped by arch/flavour), coloured by the plan's decisions. Without `-o` the
+ * picture goes to stdout. Exit 1 when the tree has errors (the picture is still drawn).
+ */
+import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
+import { resolveGraph } from "../../plan/graph.js";
+import { pictureOf } from "../../plan/render/picture.js";
+import { renderDot } from "../../plan/render/dot.js";
+import { renderMermaid } from "../../plan/render/mermaid.js";
+import { renderSvg } from "../../plan/render/svg.js";
+import { hasErrors } from "../../report/diagnostic.js";
+import { loadAndPlan, printDiagnostics, usageError, type TreeCommandOptions } from "./plan.js";
 
-/** Registers the `graph` command(s). */
-export function registerGraph(_program: Command): void {
-  // not implemented yet
+interface GraphOptions extends TreeCommandOptions {
+  format?: string;
+  output?: string;
+}
+
+const FORMATS = ["dot", "mermaid", "svg"] as const;
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Registers the `graph` command. */
+export function registerGraph(program: Command): void {
+  program
+    .command("graph")
+    .description("Draw the tree's stage paths (DOT, mermaid or SVG), coloured by plan decision")
+    .argument("[tree]", "the spec tree folder (default: the current folder)")
+    .option("--format <format>", "dot, mermaid or svg", "dot")
+    .option("-o, --output <file>", "write the picture to a file instead of stdout")
+    .option("--date <YYYYMMDD>", "build date (default: today, UTC)")
+    .option("--only <selector>", "draw only this stage and what it needs; repeatable", collect)
+    .option("--color", "colour the diagnostics")
+    .action(async (treeArg: string | undefined, opts: GraphOptions) => {
+      const format = opts.format ?? "dot";
+      if (!(FORMATS as readonly string[]).includes(format)) {
+        usageError("graph", `--format must be one of ${FORMATS.join(", ")}, got "${format}"`);
+        return;
+      }
+      const loaded = await loadAndPlan("graph", treeArg, opts);
+      if (loaded === undefined) return;
+      const { tree, plan, diagnostics } = loaded;
+      // The picture shows the planned stages only (all of them, or --only and their inputs).
+      const planned = new Set(plan.stages.map((s) => s.id));
+      const full = resolveGraph(tree);
+      const graph = {
+        ...full,
+        order: full.order.filter((id) => planned.has(id)),
+      };
+      const decisions = new Map(plan.stages.map((s) => [s.id, s.decision.kind]));
+      const picture = pictureOf(tree, graph, decisions);
+      const text =
+        format === "svg"
+          ? renderSvg(picture)
+          : format === "mermaid"
+            ? renderMermaid(picture)
+            : renderDot(picture);
+      // Keep stdout for the picture: diagnostics go to stderr here.
+      printDiagnostics(diagnostics, opts.color === true, process.stderr);
+      if (opts.output !== undefined) writeFileSync(opts.output, text);
+      else process.stdout.write(text);
+      process.exitCode = hasErrors(diagnostics) ? 1 : 0;
+    });
 }

@@ -1,7 +1,143 @@
-/** Placeholder: the `plan` command is registered here once implemented. */
+/**
+ * `substrate plan [TREE] [--date D] [--only SEL ...] [--json]`: loads a spec tree, plans it and
+ * prints the build order with each stage's output and decision (fresh, build and why, blocked
+ * and why). `--json` prints NDJSON: `diagnostic` events, then one `stage-planned` per stage in
+ * build order. Exit 1 when the tree or the plan has errors, 2 for usage errors.
+ */
+import { readFileSync } from "node:fs";
+import { relative, resolve } from "node:path";
 import type { Command } from "commander";
+import { toolVersionFor } from "../tool-version.js";
+import { checkTree, orderDiagnostics } from "../../spec/check.js";
+import { isDateStamp, loadTree } from "../../spec/tree.js";
+import type { SpecTree } from "../../spec/types.js";
+import { makePlan, countDecisions, type Plan } from "../../plan/plan.js";
+import { cachedReader, formatDiagnostic } from "../../report/diagnostic-printer.js";
+import { hasErrors, type Diagnostic } from "../../report/diagnostic.js";
+import type { Event } from "../../report/events.js";
 
-/** Registers the `plan` command(s). */
-export function registerPlan(_program: Command): void {
-  // not implemented yet
+/** Options shared by `plan` and `graph`. */
+export interface TreeCommandOptions {
+  date?: string;
+  only?: string[];
+  json?: boolean;
+  color?: boolean;
+}
+
+
+/** Writes one NDJSON event with its time, as the JSON reporter does. */
+export function writeEvent(event: Event): void {
+  process.stdout.write(JSON.stringify({ ...event, time: new Date().toISOString() }) + "\n");
+}
+
+/** Prints diagnostics with source excerpts (human mode). */
+export function printDiagnostics(
+  diagnostics: readonly Diagnostic[],
+  color: boolean,
+  out: NodeJS.WritableStream = process.stdout,
+): void {
+  const read = cachedReader((f) => {
+    try {
+      return readFileSync(f, "utf8");
+    } catch {
+      return undefined;
+    }
+  });
+  for (const d of diagnostics) out.write(formatDiagnostic(d, read, { color }) + "\n\n");
+}
+
+/** Reports a usage error (exit 2). */
+export function usageError(command: string, message: string): void {
+  process.stderr.write(`error: ${message}\n(run \`substrate ${command} --help\` for usage)\n`);
+  process.exitCode = 2;
+}
+
+/** Loads the tree and plans it; undefined (after reporting) when the date is malformed. */
+export async function loadAndPlan(
+  command: string,
+  treeArg: string | undefined,
+  opts: TreeCommandOptions,
+): Promise<{ tree: SpecTree; plan: Plan; diagnostics: Diagnostic[] } | undefined> {
+  if (opts.date !== undefined && !isDateStamp(opts.date)) {
+    usageError(command, `--date must be a date written YYYYMMDD, got "${opts.date}"`);
+    return undefined;
+  }
+  // The whole tree is loaded: --only keeps the selected stages *and* what they need.
+  const tree = loadTree(
+    resolve(treeArg ?? "."),
+    opts.date !== undefined ? { date: opts.date } : {},
+  );
+  const plan = makePlan(tree, {
+    toolVersion: await toolVersionFor(tree),
+    ...(opts.only !== undefined ? { only: opts.only } : {}),
+  });
+  const diagnostics = orderDiagnostics([...checkTree(tree), ...plan.diagnostics]);
+  return { tree, plan, diagnostics };
+}
+
+function display(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === "" || rel.startsWith("..") ? path : rel;
+}
+
+/** The human text of a plan: one block per stage in build order and a summary line. */
+export function formatPlan(tree: SpecTree, plan: Plan): string {
+  const lines: string[] = [];
+  const width = Math.max(0, ...plan.stages.map((s) => s.id.length));
+  plan.stages.forEach((s, i) => {
+    const d = s.decision;
+    const verdict = d.kind === "fresh" ? "fresh" : `${d.kind}: ${d.reason}`;
+    lines.push(`${String(i + 1).padStart(3)}. ${s.id.padEnd(width)}  ${verdict}`);
+    lines.push(`     ${" ".repeat(width)}  -> ${display(s.outputs.output)}`);
+  });
+  const c = countDecisions(plan);
+  lines.push(
+    `plan for ${display(tree.config.root) || "."} on ${tree.date}: ${plan.stages.length} stage(s), ` +
+      `${c.build} to build, ${c.fresh} fresh, ${c.blocked} blocked`,
+  );
+  return lines.join("\n") + "\n";
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Registers the `plan` command. */
+export function registerPlan(program: Command): void {
+  program
+    .command("plan")
+    .description(
+      "Show what a build would do: stages in build order, their outputs, and whether each is fresh, to build (and why) or blocked",
+    )
+    .argument("[tree]", "the spec tree folder (default: the current folder)")
+    .option("--date <YYYYMMDD>", "build date (default: today, UTC)")
+    .option(
+      "--only <selector>",
+      "plan only this stage and what it needs (arch/flavour:stage, flavour:stage, arch/flavour, flavour, arch); repeatable",
+      collect,
+    )
+    .option("--json", "print NDJSON events (diagnostic, stage-planned) instead of text")
+    .option("--color", "colour the diagnostics")
+    .action(async (treeArg: string | undefined, opts: TreeCommandOptions) => {
+      const loaded = await loadAndPlan("plan", treeArg, opts);
+      if (loaded === undefined) return;
+      const { tree, plan, diagnostics } = loaded;
+      if (opts.json === true) {
+        for (const diagnostic of diagnostics) writeEvent({ type: "diagnostic", diagnostic });
+        for (const s of plan.stages) {
+          writeEvent({
+            type: "stage-planned",
+            stage: s.id,
+            decision: s.decision.kind,
+            reason: s.decision.reason,
+            output: s.outputs.output,
+            fingerprint: s.fingerprint,
+          });
+        }
+      } else {
+        printDiagnostics(diagnostics, opts.color === true);
+        process.stdout.write(formatPlan(tree, plan));
+      }
+      process.exitCode = hasErrors(diagnostics) ? 1 : 0;
+    });
 }

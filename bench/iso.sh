@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): builds a UEFI live ISO of the same package set with Debian's
+# live-build and with substrate, in the same run on the same machine, and prints each time, the
+# ratio and the floor (mksquashfs + xorriso alone on the same root). Measured:
+#   cold  - empty package caches and no outputs
+#   warm  - package caches filled, outputs removed
+#   edit  - one root_overlay file changed after a complete build
+# Usage (root, Debian 12): bench/iso.sh [--runs N] [--skip-live-build]
+# Needs: the project built (npm run build), network to Debian's archive. Takes a long time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$PWD
+RUNS=1
+SKIP_LB=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) RUNS=$2; shift 2 ;;
+    --skip-live-build) SKIP_LB=1; shift ;;
+    *) echo "usage: $0 [--runs N] [--skip-live-build]" >&2; exit 2 ;;
+  esac
+done
+[ "$(id -u)" -eq 0 ] || { echo "bench/iso.sh: run as root" >&2; exit 1; }
+command -v lb >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq live-build >/dev/null; }
+
+W=$(mktemp -d /var/tmp/substrate-bench.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+export SOURCE_DATE_EPOCH=1700000000
+DATE=20260101
+now() { date +%s.%N; }
+elapsed() { echo "$(now) - $1" | bc; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# --- substrate ---------------------------------------------------------------------------------
+sub_tree=$W/sub/tree
+cp -a "$REPO/examples/roflmaos" "$sub_tree"
+sub_build() { (cd "$W/sub" && node "$REPO/bin/substrate.js" build tree --date $DATE --only roflmaos:livecd-stage3 --cache "$W/sub/cache" --json >"$W/sub/last.ndjson"); }
+sub_cold=(); sub_warm=(); sub_edit=()
+for i in $(seq "$RUNS"); do
+  rm -rf "$W/sub/builds" "$W/sub/logs" "$W/sub/cache"
+  t=$(now); sub_build; sub_cold+=("$(elapsed "$t")")
+  rm -rf "$W/sub/builds" "$W/sub/logs"
+  t=$(now); sub_build; sub_warm+=("$(elapsed "$t")")
+  echo "bench edit $i" >"$sub_tree/root_overlays/livecd/etc/issue"
+  t=$(now); sub_build; sub_edit+=("$(elapsed "$t")")
+done
+iso=$(ls "$W"/sub/builds/amd64/roflmaos/$DATE/*.iso)
+sub_size=$(stat -c %s "$iso")
+
+# --- the floor: mksquashfs + xorriso alone on the same root ----------------------------------
+mkdir -p "$W/floor/iso/LiveOS"
+osirrox -indev "$iso" -extract / "$W/floor/iso" >/dev/null 2>&1
+unsquashfs -q -d "$W/floor/root" "$W/floor/iso/LiveOS/squashfs.img" >/dev/null
+rm -f "$W/floor/iso/LiveOS/squashfs.img"
+xorriso -indev "$iso" -report_el_torito as_mkisofs 2>/dev/null >/dev/null || true
+floor=()
+for i in $(seq "$RUNS"); do
+  t=$(now)
+  mksquashfs "$W/floor/root" "$W/floor/iso/LiveOS/squashfs.img" -comp zstd -noappend -quiet >/dev/null
+  xorriso -as mkisofs -o "$W/floor/out.iso" -iso-level 3 -r -J -V roflmaOS "$W/floor/iso" >/dev/null 2>&1
+  floor+=("$(elapsed "$t")")
+  rm -f "$W/floor/iso/LiveOS/squashfs.img"
+done
+
+# --- live-build --------------------------------------------------------------------------------
+lb_cold=(); lb_warm=(); lb_edit=(); lb_size=0
+if [ "$SKIP_LB" -eq 0 ]; then
+  lb_setup() {
+    rm -rf "$W/lb"; mkdir -p "$W/lb"; cd "$W/lb"
+    lb config --distribution bookworm --archive-areas main --binary-image iso-hybrid \
+      --bootloaders grub-efi --debian-installer none --memtest none --win32-loader false \
+      --apt-recommends false --firmware-binary false --firmware-chroot false \
+      --chroot-squashfs-compression-type zstd --zsync false --checksums none \
+      --cache-packages true --bootappend-live "boot=live components console=ttyS0" >/dev/null
+    printf 'systemd-sysv\nudev\nkmod\niproute2\nless\nnano\n' >config/package-lists/substrate.list.chroot
+    mkdir -p config/includes.chroot/etc
+    echo roflmaOS >config/includes.chroot/etc/hostname
+    cd "$REPO"
+  }
+  for i in $(seq "$RUNS"); do
+    lb_setup
+    t=$(now); (cd "$W/lb" && lb build >"$W/lb.log" 2>&1); lb_cold+=("$(elapsed "$t")")
+    lb_size=$(stat -c %s "$W"/lb/*.iso)
+    cp -a "$W/lb/cache" "$W/lb-cache"
+    (cd "$W/lb" && lb clean --all >/dev/null 2>&1 || true)
+    lb_setup; cp -a "$W/lb-cache" "$W/lb/cache"; rm -rf "$W/lb-cache"
+    t=$(now); (cd "$W/lb" && lb build >"$W/lb.log" 2>&1); lb_warm+=("$(elapsed "$t")")
+    echo "bench edit $i" >"$W/lb/config/includes.chroot/etc/issue"
+    (cd "$W/lb" && lb clean >/dev/null 2>&1 || true)
+    t=$(now); (cd "$W/lb" && lb build >"$W/lb.log" 2>&1); lb_edit+=("$(elapsed "$t")")
+  done
+fi
+
+m() { printf '%s\n' "$@" | median; }
+ratio() { [ -n "$2" ] && [ "$2" != "0" ] && echo "scale=3; $1 / $2" | bc || echo "n/a"; }
+sc=$(m "${sub_cold[@]}"); sw=$(m "${sub_warm[@]}"); se=$(m "${sub_edit[@]}"); fl=$(m "${floor[@]}")
+printf '\n%-10s %12s %12s %10s\n' "" substrate live-build ratio
+if [ "$SKIP_LB" -eq 0 ]; then
+  lc=$(m "${lb_cold[@]}"); lw=$(m "${lb_warm[@]}"); le=$(m "${lb_edit[@]}")
+  printf '%-10s %11.1fs %11.1fs %10s\n' cold "$sc" "$lc" "$(ratio "$sc" "$lc")"
+  printf '%-10s %11.1fs %11.1fs %10s\n' warm "$sw" "$lw" "$(ratio "$sw" "$lw")"
+  printf '%-10s %11.1fs %11.1fs %10s\n' edit "$se" "$le" "$(ratio "$se" "$le")"
+  printf '%-10s %11dB %11dB %10s\n' size "$sub_size" "$lb_size" "$(ratio "$sub_size" "$lb_size")"
+else
+  printf '%-10s %11.1fs\n%-10s %11.1fs\n%-10s %11.1fs\n' cold "$sc" warm "$sw" edit "$se"
+fi
+printf 'floor (mksquashfs + xorriso on the same root): %.1fs; edit / floor = %s\n' "$fl" "$(ratio "$se" "$fl")"
+printf 'runs: %s (medians)\n' "$RUNS"

@@ -1,0 +1,272 @@
+/**
+ * The checks a booted live system must pass, run through the serial console once logged in:
+ * systemd reached `running`, the kernel is the payload's, `/` is an overlay over the squashfs,
+ * os-release names the image, a kernel module loads, and the medium matches its checksum list.
+ * The judging of each command's output is kept in pure functions (unit-tested).
+ */
+import type { CommandOutput, ConsoleFailure } from "./console.js";
+import type { ChecksumManifest } from "./iso-boot-info.js";
+import type { Result } from "../util/result.js";
+
+/** Runs a command in the guest. */
+export interface GuestShell {
+  run(command: string, timeoutMs: number): Promise<Result<CommandOutput, ConsoleFailure>>;
+}
+
+/** The outcome of one check. */
+export interface CheckResult {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+  readonly durationMs: number;
+}
+
+/** A verdict; `fatal` when the console itself failed, so no later check can run. */
+export interface Verdict {
+  readonly ok: boolean;
+  readonly detail: string;
+  readonly fatal?: ConsoleFailure;
+}
+
+/** One check. */
+export interface BootCheck {
+  readonly name: string;
+  run(shell: GuestShell): Promise<Verdict>;
+}
+
+/** What the standard checks compare against. */
+export interface CheckExpectations {
+  /** `uname -r` the payload's kernel reports; unknown skips the comparison (noted). */
+  readonly kernelRelease?: string;
+  /** Text the os-release NAME or PRETTY_NAME must contain (case-insensitive). */
+  readonly osName?: string;
+  /** A loadable module (default `dummy`). */
+  readonly module?: string;
+  /** The checksum list on the medium, if the ISO carries one. */
+  readonly checksums?: ChecksumManifest;
+  /** Per-command timeout. */
+  readonly commandTimeoutMs: number;
+}
+
+/** Where dracut's dmsquash-live mounts the boot medium in the live system. */
+export const LIVE_MEDIUM_MOUNT = "/run/initramfs/live";
+
+/** Describes a console failure in a check's detail. */
+export function describeConsoleFailure(f: ConsoleFailure): string {
+  switch (f.reason) {
+    case "timeout":
+      return `timed out after ${Math.round(f.timeoutMs / 1000)} s waiting for ${f.waitingFor}`;
+    case "known-failure":
+      return `${f.failure.meaning}: ${f.failure.line}`;
+    case "console-closed":
+      return `the VM exited while waiting for ${f.waitingFor}`;
+    case "login-incorrect":
+      return "login incorrect";
+    case "cancelled":
+      return "cancelled";
+  }
+}
+
+async function sh(
+  shell: GuestShell,
+  cmd: string,
+  timeoutMs: number,
+): Promise<CommandOutput | Verdict> {
+  const r = await shell.run(cmd, timeoutMs);
+  if (r.ok) return r.value;
+  // A timed-out command has been interrupted; the console is still usable.
+  return r.error.reason === "timeout"
+    ? { ok: false, detail: describeConsoleFailure(r.error) }
+    : { ok: false, detail: describeConsoleFailure(r.error), fatal: r.error };
+}
+
+function isVerdict(x: CommandOutput | Verdict): x is Verdict {
+  return "ok" in x;
+}
+
+/** Judges `systemctl is-system-running` output; `failedUnits` is `systemctl --failed` output. */
+export function judgeSystemState(state: string, failedUnits?: string): Verdict {
+  const s = state.trim().split("\n").pop()?.trim() ?? "";
+  if (s === "running") return { ok: true, detail: "running" };
+  const units = (failedUnits ?? "")
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/)[0] ?? "")
+    .filter((u) => u !== "" && !u.startsWith("●"));
+  const list = units.length > 0 ? `; failed units: ${units.join(", ")}` : "";
+  return { ok: false, detail: `system state is "${s || "(no output)"}"${list}` };
+}
+
+/** Judges the running kernel against the expected release. */
+export function judgeKernel(uname: string, expected: string | undefined): Verdict {
+  const running = uname.trim().split("\n").pop()?.trim() ?? "";
+  if (expected === undefined)
+    return { ok: running !== "", detail: `running ${running} (expected release unknown)` };
+  return running === expected
+    ? { ok: true, detail: running }
+    : { ok: false, detail: `running ${running}, the payload's kernel is ${expected}` };
+}
+
+/**
+ * Judges the root mount: `findmnt -n -o FSTYPE,OPTIONS /` and `findmnt -n -l -t squashfs -o
+ * TARGET` output. `/` must be an overlay one of whose lower layers is a squashfs mount (or lies
+ * on one, such as dracut's `/run/rootfsbase`).
+ */
+export function judgeOverlayRoot(rootLine: string, squashfsTargets: string): Verdict {
+  const [fstype = "", options = ""] = rootLine.trim().split(/\s+/);
+  const targets = squashfsTargets
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith("/"));
+  if (fstype !== "overlay")
+    return { ok: false, detail: `/ is ${fstype || "unknown"}, not overlay` };
+  if (targets.length === 0)
+    return { ok: false, detail: "/ is an overlay but no squashfs is mounted" };
+  const lower = /(?:^|,)lowerdir=([^,]*)/.exec(options)?.[1]?.split(":") ?? [];
+  const onSquash = lower.filter((l) =>
+    targets.some((t) => l === t || l.startsWith(t.endsWith("/") ? t : t + "/")),
+  );
+  if (lower.length > 0 && onSquash.length === 0) {
+    return {
+      ok: false,
+      detail: `/ is an overlay over ${lower.join(":")}, which is not a squashfs (squashfs at ${targets.join(", ")})`,
+    };
+  }
+  return {
+    ok: true,
+    detail: `overlay over ${onSquash.join(":") || targets.join(", ")} (squashfs)`,
+  };
+}
+
+/** Parses os-release text into its variables. */
+export function parseOsRelease(text: string): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (m?.[1] === undefined) continue;
+    let v = m[2] ?? "";
+    if (/^".*"$/.test(v) || /^'.*'$/.test(v)) v = v.slice(1, -1);
+    vars[m[1]] = v.replace(/\\(["\\$`])/g, "$1");
+  }
+  return vars;
+}
+
+/** Judges os-release against the expected name. */
+export function judgeOsRelease(text: string, expected: string | undefined): Verdict {
+  const vars = parseOsRelease(text);
+  const name = vars["NAME"];
+  const pretty = vars["PRETTY_NAME"];
+  if (name === undefined && pretty === undefined)
+    return { ok: false, detail: "/etc/os-release has no NAME or PRETTY_NAME" };
+  const shown = `NAME="${name ?? ""}" PRETTY_NAME="${pretty ?? ""}"`;
+  if (expected === undefined) return { ok: true, detail: shown };
+  const want = expected.toLowerCase();
+  const found = [name, pretty].some((v) => v?.toLowerCase().includes(want) === true);
+  return found
+    ? { ok: true, detail: shown }
+    : { ok: false, detail: `${shown} does not name ${expected}` };
+}
+
+/** The standard checks, in order. */
+export function standardChecks(x: CheckExpectations): BootCheck[] {
+  const t = x.commandTimeoutMs;
+  const module = x.module ?? "dummy";
+  const checks: BootCheck[] = [
+    {
+      name: "system-running",
+      async run(shell) {
+        const state = await sh(shell, "systemctl is-system-running --wait", Math.max(t, 300_000));
+        if (isVerdict(state)) return state;
+        const verdict = judgeSystemState(state.output);
+        if (verdict.ok) return verdict;
+        const failed = await sh(shell, "systemctl --failed --no-legend --plain --no-pager", t);
+        return judgeSystemState(state.output, isVerdict(failed) ? "" : failed.output);
+      },
+    },
+    {
+      name: "kernel-version",
+      async run(shell) {
+        const r = await sh(shell, "uname -r", t);
+        return isVerdict(r) ? r : judgeKernel(r.output, x.kernelRelease);
+      },
+    },
+    {
+      name: "overlay-root",
+      async run(shell) {
+        const root = await sh(shell, "findmnt -n -o FSTYPE,OPTIONS /", t);
+        if (isVerdict(root)) return root;
+        const sq = await sh(shell, "findmnt -n -l -t squashfs -o TARGET", t);
+        if (isVerdict(sq)) return sq;
+        return judgeOverlayRoot(root.output, sq.output);
+      },
+    },
+    {
+      name: "os-release",
+      async run(shell) {
+        const r = await sh(shell, "cat /etc/os-release", t);
+        if (isVerdict(r)) return r;
+        if (r.status !== 0)
+          return { ok: false, detail: `cannot read /etc/os-release: ${r.output}` };
+        return judgeOsRelease(r.output, x.osName);
+      },
+    },
+    {
+      name: "module-load",
+      async run(shell) {
+        const r = await sh(
+          shell,
+          `f=$(modinfo -F filename ${module}) && echo "file=$f" && modprobe ${module} && grep -q '^${module} ' /proc/modules && echo loaded`,
+          t,
+        );
+        if (isVerdict(r)) return r;
+        if (/file=\(builtin\)/.test(r.output))
+          return { ok: false, detail: `${module} is built into the kernel, not a module` };
+        if (r.status === 0 && /^loaded$/m.test(r.output))
+          return { ok: true, detail: `modprobe ${module} loaded it` };
+        return {
+          ok: false,
+          detail: `modprobe ${module} failed (status ${r.status}): ${r.output.split("\n").slice(-3).join(" | ")}`,
+        };
+      },
+    },
+  ];
+  const sums = x.checksums;
+  if (sums !== undefined) {
+    checks.push({
+      name: "medium-checksums",
+      async run(shell) {
+        const r = await sh(
+          shell,
+          `cd ${LIVE_MEDIUM_MOUNT} && ${sums.tool} -c --quiet .${sums.path}; s=$?; cd /; test $s -eq 0`,
+          Math.max(t, 600_000),
+        );
+        if (isVerdict(r)) return r;
+        if (r.status === 0)
+          return { ok: true, detail: `${sums.path} matches the medium (${sums.tool} -c)` };
+        const bad = r.output.split("\n").filter((l) => /FAILED|No such file/.test(l));
+        return {
+          ok: false,
+          detail: `${sums.tool} -c ${sums.path} failed: ${bad.slice(0, 5).join(" | ") || r.output.slice(0, 300)}`,
+        };
+      },
+    });
+  }
+  return checks;
+}
+
+/** Runs checks in order; stops after a fatal console failure. */
+export async function runChecks(
+  checks: readonly BootCheck[],
+  shell: GuestShell,
+  onResult: (r: CheckResult) => void,
+): Promise<{ results: CheckResult[]; fatal?: ConsoleFailure }> {
+  const results: CheckResult[] = [];
+  for (const c of checks) {
+    const started = Date.now();
+    const v = await c.run(shell);
+    const r = { name: c.name, ok: v.ok, detail: v.detail, durationMs: Date.now() - started };
+    results.push(r);
+    onResult(r);
+    if (v.fatal !== undefined) return { results, fatal: v.fatal };
+  }
+  return { results };
+}

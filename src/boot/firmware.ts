@@ -1,0 +1,413 @@
+/**
+ * Firmware discovery: reads the QEMU firmware descriptors from their three directories with
+ * QEMU's precedence rules, checks what each one points at, and picks the UEFI build a boot test
+ * runs (plain x86_64 UEFI by default, Secure Boot with enrolled keys on request). When no
+ * descriptor works, well-known OVMF locations of the common distributions are tried.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { homedir } from "node:os";
+import { basename, join } from "node:path";
+import { type FirmwareDescriptor, parseDescriptor, supportsQ35 } from "./firmware-descriptor.js";
+import { type Result, ok, err } from "../util/result.js";
+
+/** Which of the three descriptor directories a file comes from, lowest priority first. */
+export type DescriptorScope = "distro" | "system" | "user";
+
+/** One descriptor directory. */
+export interface DescriptorDir {
+  readonly scope: DescriptorScope;
+  readonly path: string;
+}
+
+/**
+ * The directories QEMU documents, lowest priority first: `/usr/share/qemu/firmware`,
+ * `/etc/qemu/firmware`, `$XDG_CONFIG_HOME/qemu/firmware` (default `~/.config`). `root` prefixes
+ * every path (tests, `--prefix`).
+ */
+export function defaultDescriptorDirs(
+  root = "",
+  env: NodeJS.ProcessEnv = process.env,
+): DescriptorDir[] {
+  return [
+    { scope: "distro", path: join(root || "/", "usr/share/qemu/firmware") },
+    { scope: "system", path: join(root || "/", "etc/qemu/firmware") },
+    { scope: "user", path: join(root || "/", userConfigHome(env), "qemu/firmware") },
+  ];
+}
+
+/** `$XDG_CONFIG_HOME`, or `~/.config`. */
+export function userConfigHome(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env["XDG_CONFIG_HOME"];
+  if (xdg !== undefined && xdg.startsWith("/")) return xdg;
+  return join(env["HOME"] ?? homedir(), ".config");
+}
+
+/** What QEMU's rules make of one descriptor file. */
+export type DescriptorStatus =
+  /** Takes effect. */
+  | "active"
+  /** A file of the same name in a more specific directory replaces it. */
+  | "overridden"
+  /** An empty file of the same name in a more specific directory hides it. */
+  | "hidden"
+  /** This file is empty: it hides less specific ones (or nothing). */
+  | "empty"
+  /** Not readable, not JSON, or not matching the schema. */
+  | "invalid";
+
+/** One descriptor file and everything known about it. */
+export interface DescriptorEntry {
+  readonly name: string;
+  readonly path: string;
+  readonly scope: DescriptorScope;
+  readonly status: DescriptorStatus;
+  /** The file that overrides or hides this one. */
+  readonly shadowedBy?: string;
+  readonly descriptor?: FirmwareDescriptor;
+  /** Schema or read errors (status `invalid`). */
+  readonly errors: readonly string[];
+  /** Why an active descriptor cannot boot a q35 x86_64 UEFI guest (missing files etc.). */
+  readonly problems: readonly string[];
+  /** The code (executable) file, when the descriptor has a flash mapping. */
+  readonly executable?: string;
+  readonly executableExists?: boolean;
+  readonly nvramTemplate?: string;
+  readonly nvramTemplateExists?: boolean;
+  readonly secureBoot: boolean;
+  readonly enrolledKeys: boolean;
+  readonly requiresSmm: boolean;
+  /** Active, UEFI, pflash split mode, x86_64 + q35, and both files exist. */
+  readonly usable: boolean;
+}
+
+/** Every descriptor found, sorted by file name (QEMU's priority order). */
+export interface FirmwareInventory {
+  readonly dirs: readonly DescriptorDir[];
+  readonly entries: readonly DescriptorEntry[];
+}
+
+/** A CODE/VARS pair found at a well-known path (the fallback and `firmware fix`'s source). */
+export interface KnownFirmwarePair {
+  readonly code: string;
+  readonly vars: string;
+  readonly secureBoot: boolean;
+  readonly enrolledKeys: boolean;
+  readonly requiresSmm: boolean;
+  /** Which distribution ships it there. */
+  readonly origin: string;
+}
+
+/** Well-known OVMF locations, preferred first within each kind. */
+export const KNOWN_FIRMWARE_PAIRS: readonly KnownFirmwarePair[] = [
+  pair("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd", "", "Debian/Ubuntu"),
+  pair("/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd", "", "Debian/Ubuntu (2M)"),
+  pair("/usr/share/edk2/ovmf/OVMF_CODE.fd", "/usr/share/edk2/ovmf/OVMF_VARS.fd", "", "Fedora"),
+  pair("/usr/share/edk2/x64/OVMF_CODE.4m.fd", "/usr/share/edk2/x64/OVMF_VARS.4m.fd", "", "Arch"),
+  pair("/usr/share/edk2-ovmf/OVMF_CODE.fd", "/usr/share/edk2-ovmf/OVMF_VARS.fd", "", "Gentoo"),
+  pair(
+    "/usr/share/edk2/OvmfX64/OVMF_CODE.fd",
+    "/usr/share/edk2/OvmfX64/OVMF_VARS.fd",
+    "",
+    "Gentoo (newer)",
+  ),
+  pair(
+    "/usr/share/qemu/edk2-x86_64-code.fd",
+    "/usr/share/qemu/edk2-i386-vars.fd",
+    "",
+    "QEMU upstream",
+  ),
+  pair(
+    "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
+    "/usr/share/OVMF/OVMF_VARS_4M.fd",
+    "s",
+    "Debian/Ubuntu",
+  ),
+  pair(
+    "/usr/share/edk2/ovmf/OVMF_CODE.secboot.fd",
+    "/usr/share/edk2/ovmf/OVMF_VARS.fd",
+    "s",
+    "Fedora",
+  ),
+  pair(
+    "/usr/share/edk2/x64/OVMF_CODE.secboot.4m.fd",
+    "/usr/share/edk2/x64/OVMF_VARS.4m.fd",
+    "s",
+    "Arch",
+  ),
+  pair(
+    "/usr/share/edk2-ovmf/OVMF_CODE.secboot.fd",
+    "/usr/share/edk2-ovmf/OVMF_VARS.fd",
+    "s",
+    "Gentoo",
+  ),
+  pair(
+    "/usr/share/qemu/edk2-x86_64-secure-code.fd",
+    "/usr/share/qemu/edk2-i386-vars.fd",
+    "s",
+    "QEMU upstream",
+  ),
+  pair(
+    "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
+    "/usr/share/OVMF/OVMF_VARS_4M.ms.fd",
+    "se",
+    "Debian/Ubuntu",
+  ),
+  pair(
+    "/usr/share/edk2/ovmf/OVMF_CODE.secboot.fd",
+    "/usr/share/edk2/ovmf/OVMF_VARS.secboot.fd",
+    "se",
+    "Fedora",
+  ),
+];
+
+function pair(
+  code: string,
+  vars: string,
+  kind: "" | "s" | "se",
+  origin: string,
+): KnownFirmwarePair {
+  const secureBoot = kind !== "";
+  return { code, vars, secureBoot, enrolledKeys: kind === "se", requiresSmm: secureBoot, origin };
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The known pairs whose two files exist on this host. */
+export function installedKnownPairs(
+  candidates: readonly KnownFirmwarePair[] = KNOWN_FIRMWARE_PAIRS,
+): KnownFirmwarePair[] {
+  return candidates.filter((p) => isFile(p.code) && isFile(p.vars));
+}
+
+function listJson(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((n) => n.endsWith(".json"));
+  } catch {
+    return [];
+  }
+}
+
+function examine(
+  name: string,
+  path: string,
+  scope: DescriptorScope,
+  status: DescriptorStatus,
+  shadowedBy: string | undefined,
+): DescriptorEntry {
+  const base = {
+    name,
+    path,
+    scope,
+    ...(shadowedBy === undefined ? {} : { shadowedBy }),
+    secureBoot: false,
+    enrolledKeys: false,
+    requiresSmm: false,
+    usable: false,
+  };
+  if (status === "empty") return { ...base, status, errors: [], problems: [] };
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    return { ...base, status: "invalid", errors: [`cannot read: ${String(e)}`], problems: [] };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return {
+      ...base,
+      status: "invalid",
+      errors: [`not JSON: ${(e as Error).message}`],
+      problems: [],
+    };
+  }
+  const parsed = parseDescriptor(json);
+  if (!parsed.ok) return { ...base, status: "invalid", errors: parsed.error, problems: [] };
+  const d = parsed.value;
+  const problems: string[] = [];
+  const features = new Set(d.features);
+  let executable: string | undefined;
+  let executableExists: boolean | undefined;
+  let nvramTemplate: string | undefined;
+  let nvramTemplateExists: boolean | undefined;
+  if (!d.interfaceTypes.includes("uefi")) problems.push("not a UEFI firmware");
+  if (d.mapping.device !== "flash") {
+    problems.push(`mapped as ${d.mapping.device}, not pflash`);
+  } else {
+    executable = d.mapping.executable.filename;
+    executableExists = isFile(executable);
+    if (!executableExists) problems.push(`executable ${executable} does not exist`);
+    if (d.mapping.mode !== "split")
+      problems.push(`flash mode ${d.mapping.mode} (only split is used)`);
+    if (d.mapping.nvramTemplate !== undefined) {
+      nvramTemplate = d.mapping.nvramTemplate.filename;
+      nvramTemplateExists = isFile(nvramTemplate);
+      if (!nvramTemplateExists) problems.push(`nvram-template ${nvramTemplate} does not exist`);
+    }
+    if (d.mapping.executable.format !== "raw") {
+      problems.push(`executable format ${d.mapping.executable.format} (only raw is used)`);
+    }
+  }
+  if (!d.targets.some((t) => t.architecture === "x86_64")) problems.push("no x86_64 target");
+  else if (!supportsQ35(d)) problems.push("x86_64 target does not list a q35 machine");
+  const effective = status === "active";
+  return {
+    ...base,
+    status,
+    descriptor: d,
+    errors: [],
+    problems,
+    ...(executable === undefined ? {} : { executable }),
+    ...(executableExists === undefined ? {} : { executableExists }),
+    ...(nvramTemplate === undefined ? {} : { nvramTemplate }),
+    ...(nvramTemplateExists === undefined ? {} : { nvramTemplateExists }),
+    secureBoot: features.has("secure-boot"),
+    enrolledKeys: features.has("enrolled-keys"),
+    requiresSmm: features.has("requires-smm"),
+    usable: effective && problems.length === 0,
+  };
+}
+
+/**
+ * Reads every `*.json` in the descriptor directories. Files are ordered by file name; for a name
+ * present in several directories the most specific one is active (or, when empty, hides the
+ * others).
+ */
+export function discoverFirmware(
+  dirs: readonly DescriptorDir[] = defaultDescriptorDirs(),
+): FirmwareInventory {
+  const byName = new Map<string, { dir: DescriptorDir; path: string; empty: boolean }[]>();
+  for (const dir of dirs) {
+    for (const name of listJson(dir.path)) {
+      const path = join(dir.path, name);
+      let size: number;
+      try {
+        const st = statSync(path);
+        if (!st.isFile()) continue;
+        size = st.size;
+      } catch {
+        continue;
+      }
+      const list = byName.get(name) ?? [];
+      list.push({ dir, path, empty: size === 0 });
+      byName.set(name, list);
+    }
+  }
+  const entries: DescriptorEntry[] = [];
+  for (const name of [...byName.keys()].sort()) {
+    const files = byName.get(name) ?? [];
+    const winner = files[files.length - 1];
+    if (winner === undefined) continue;
+    // Most specific first, the way a user reads "which one wins".
+    for (const f of [...files].reverse()) {
+      if (f === winner) {
+        entries.push(examine(name, f.path, f.dir.scope, f.empty ? "empty" : "active", undefined));
+      } else {
+        const status: DescriptorStatus = winner.empty ? "hidden" : "overridden";
+        entries.push(examine(name, f.path, f.dir.scope, status, winner.path));
+      }
+    }
+  }
+  return { dirs, entries };
+}
+
+/** The firmware a VM will run. */
+export interface FirmwareChoice {
+  /** Descriptor file it came from; absent for a well-known-path fallback. */
+  readonly descriptor?: string;
+  readonly description: string;
+  readonly code: string;
+  readonly varsTemplate: string;
+  readonly secureBoot: boolean;
+  readonly enrolledKeys: boolean;
+  readonly requiresSmm: boolean;
+  /** Notes for the user (fallbacks, compromises). */
+  readonly notes: readonly string[];
+}
+
+/** Why no firmware could be chosen. */
+export interface FirmwareFailure {
+  readonly reason: "no-firmware";
+  readonly message: string;
+  readonly hint: string;
+}
+
+/** What kind of firmware to pick. */
+export interface FirmwareRequest {
+  /** Secure Boot with enrolled keys (else a build without Secure Boot). */
+  readonly secureBoot: boolean;
+  /** Fallback candidates (default: the well-known paths). */
+  readonly candidates?: readonly KnownFirmwarePair[];
+}
+
+/**
+ * Picks the firmware: the first usable descriptor (by file name) of the requested kind; for a
+ * plain boot a Secure Boot build without enrolled keys is the second choice (it boots unsigned
+ * loaders but needs SMM, which is slow under TCG). Falls back to well-known paths.
+ */
+export function selectFirmware(
+  inventory: FirmwareInventory,
+  request: FirmwareRequest,
+): Result<FirmwareChoice, FirmwareFailure> {
+  const usable = inventory.entries.filter((e) => e.usable);
+  const wanted = request.secureBoot
+    ? [usable.filter((e) => e.secureBoot && e.enrolledKeys && e.requiresSmm)]
+    : [usable.filter((e) => !e.secureBoot), usable.filter((e) => e.secureBoot && !e.enrolledKeys)];
+  for (const [rank, list] of wanted.entries()) {
+    const e = list[0];
+    if (e?.executable === undefined || e.nvramTemplate === undefined) continue;
+    const notes =
+      rank > 0
+        ? [
+            `no descriptor without Secure Boot works; using ${e.name} (Secure Boot, no keys enrolled)`,
+          ]
+        : [];
+    return ok({
+      descriptor: e.path,
+      description: e.descriptor?.description ?? e.name,
+      code: e.executable,
+      varsTemplate: e.nvramTemplate,
+      secureBoot: e.secureBoot,
+      enrolledKeys: e.enrolledKeys,
+      requiresSmm: e.requiresSmm,
+      notes,
+    });
+  }
+  const installed = installedKnownPairs(request.candidates);
+  const fallback = installed.find((p) =>
+    request.secureBoot ? p.secureBoot && p.enrolledKeys : !p.secureBoot,
+  );
+  const broken = inventory.entries.filter((e) => e.status === "active" && !e.usable);
+  if (fallback !== undefined) {
+    const why =
+      broken.length > 0
+        ? `the firmware descriptors do not work (${broken.map((e) => e.name).join(", ")}; see \`substrate firmware show\`)`
+        : "no firmware descriptor matches";
+    return ok({
+      description: `${basename(fallback.code)} (${fallback.origin} location)`,
+      code: fallback.code,
+      varsTemplate: fallback.vars,
+      secureBoot: fallback.secureBoot,
+      enrolledKeys: fallback.enrolledKeys,
+      requiresSmm: fallback.requiresSmm,
+      notes: [`${why}: using ${fallback.code} found at a well-known path`],
+    });
+  }
+  const kind = request.secureBoot
+    ? "Secure Boot x86_64 UEFI firmware with enrolled keys"
+    : "x86_64 UEFI firmware";
+  return err({
+    reason: "no-firmware",
+    message: `no usable ${kind} found (descriptors in ${inventory.dirs.map((d) => d.path).join(", ")})`,
+    hint: existsSync("/usr/share/qemu/firmware")
+      ? "run `substrate firmware show` to see what is broken, and `substrate firmware fix` to repair it"
+      : "install OVMF (Debian: apt-get install ovmf)",
+  });
+}

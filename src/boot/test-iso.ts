@@ -1,0 +1,360 @@
+/**
+ * `testIso()`: boots a live ISO headless under QEMU + OVMF, drives its serial console (log in
+ * as root, run the checks, power off) and reports phase timings and check results. Known
+ * failure lines end the test at once with their reason; an overall timeout bounds the rest.
+ * The CLI's `substrate test` and the build engine's `build --test` both call this.
+ */
+import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
+import type { Event } from "../report/events.js";
+import type { Diagnostic } from "../report/diagnostic.js";
+import { spawnInteractive } from "../sandbox/interactive.js";
+import { type Result, ok, err } from "../util/result.js";
+import { parseCheckScript, scriptChecks, type ScriptStep } from "./check-script.js";
+import { type CheckResult, describeConsoleFailure, runChecks, standardChecks } from "./checks.js";
+import { type ConsoleFailure, ConsoleEngine, type ConsoleTransport } from "./console.js";
+import type { DetectedFailure } from "./failures.js";
+import { type VmOptions, prepareVm } from "./vm.js";
+
+/** Default overall limit of a boot test (TCG on a small machine needs minutes). */
+export const DEFAULT_TEST_TIMEOUT_MS = 900_000;
+
+/** Default guest memory. */
+export const DEFAULT_MEMORY_MIB = 2048;
+
+/**
+ * Everything `testIso` needs. VM settings default to: EFI boot loader, no network, 2048 MiB,
+ * no Secure Boot, `--accel auto`.
+ */
+export interface TestIsoOptions extends Partial<Omit<VmOptions, "iso">> {
+  readonly iso: string;
+  /** Overall limit for the whole test, boot to power-off (default 900 s). */
+  readonly timeoutMs?: number;
+  /** Where the full console output is written. */
+  readonly consoleLog: string;
+  /** Extra checks: a checks file to parse, or steps already parsed. */
+  readonly checksFile?: string;
+  readonly extraSteps?: readonly ScriptStep[];
+  /** Text os-release NAME/PRETTY_NAME must contain. */
+  readonly osName?: string;
+  /** The module the module-load check loads (default `dummy`). */
+  readonly module?: string;
+  /** Per-command limit in the guest (default 120 s). */
+  readonly commandTimeoutMs?: number;
+  /** Receives boot-phase, boot-check, boot-finished and info/warning events. */
+  readonly emit?: (event: Event) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** A measured phase. */
+export interface PhaseTiming {
+  /** `firmware` (start to the kernel's first line), `kernel` (to the login prompt), `login` (prompt to a shell), `checks`, `shutdown`. */
+  readonly phase: "firmware" | "kernel" | "login" | "checks" | "shutdown";
+  readonly durationMs: number;
+}
+
+/** What a boot test found (complete on success, partial inside a failure). */
+export interface BootReport {
+  readonly iso: string;
+  readonly mode: "efi-loader" | "direct-kernel";
+  readonly accel: "kvm" | "tcg" | "none";
+  readonly firmware: string;
+  readonly kernelRelease?: string;
+  readonly phases: readonly PhaseTiming[];
+  readonly checks: readonly CheckResult[];
+  readonly consoleLog: string;
+  readonly durationMs: number;
+  readonly notes: readonly string[];
+}
+
+/** Why a boot test failed. */
+export interface BootFailure {
+  readonly reason:
+    | "bad-input"
+    | "no-firmware"
+    | "qemu-failed"
+    | "known-failure"
+    | "timeout"
+    | "login-failed"
+    | "checks-failed"
+    | "shutdown-failed"
+    | "cancelled";
+  readonly message: string;
+  readonly hint?: string;
+  /** The failure line seen on the console (reason `known-failure`). */
+  readonly failure?: DetectedFailure;
+  readonly diagnostics?: readonly Diagnostic[];
+  readonly report: BootReport;
+}
+
+const SHUTDOWN_TIMEOUT_MS = 120_000;
+
+/** What is typed to power the guest off. */
+export const POWEROFF_COMMAND =
+  "systemctl --no-block start poweroff.target --job-mode=replace-irreversibly || poweroff -ff";
+
+/** Boots and checks an ISO. Never throws for the guest's or the host tools' failures. */
+export async function testIso(options: TestIsoOptions): Promise<Result<BootReport, BootFailure>> {
+  const started = Date.now();
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS;
+  const vmOptions: VmOptions = {
+    ...options,
+    directKernel: options.directKernel ?? false,
+    network: options.network ?? false,
+    memoryMiB: options.memoryMiB ?? DEFAULT_MEMORY_MIB,
+    secureBoot: options.secureBoot ?? false,
+    accel: options.accel ?? "auto",
+  };
+  const emit = options.emit ?? ((): void => undefined);
+  const iso = resolve(options.iso);
+  const consoleLog = resolve(options.consoleLog);
+  const phases: PhaseTiming[] = [];
+  const checks: CheckResult[] = [];
+  const notes: string[] = [];
+  // Filled in as the test goes; `report()` snapshots it at any point.
+  const state: {
+    accel: BootReport["accel"];
+    firmware: string;
+    kernelRelease?: string;
+    timedOut: boolean;
+    exited: boolean;
+  } = { accel: "none", firmware: "", timedOut: false, exited: false };
+  const report = (): BootReport => ({
+    iso,
+    mode: vmOptions.directKernel ? "direct-kernel" : "efi-loader",
+    accel: state.accel,
+    firmware: state.firmware,
+    ...(state.kernelRelease === undefined ? {} : { kernelRelease: state.kernelRelease }),
+    phases: [...phases],
+    checks: [...checks],
+    consoleLog,
+    durationMs: Date.now() - started,
+    notes: [...notes],
+  });
+  const finish = (
+    failure: Omit<BootFailure, "report"> | undefined,
+  ): Result<BootReport, BootFailure> => {
+    const r = report();
+    emit({
+      type: "boot-finished",
+      ok: failure === undefined,
+      reason: failure === undefined ? "all checks passed" : failure.message,
+      consoleLog,
+      durationMs: r.durationMs,
+    });
+    return failure === undefined ? ok(r) : err({ ...failure, report: r });
+  };
+
+  // Extra checks are parsed before anything boots: a typo should not cost a boot.
+  let steps: readonly ScriptStep[] = options.extraSteps ?? [];
+  if (options.checksFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(options.checksFile, "utf8");
+    } catch (e) {
+      return finish({
+        reason: "bad-input",
+        message: `cannot read checks file ${options.checksFile}: ${(e as Error).message}`,
+      });
+    }
+    const parsed = parseCheckScript(options.checksFile, text);
+    if (!parsed.ok) {
+      return finish({
+        reason: "bad-input",
+        message: `${options.checksFile} has ${parsed.error.length} error(s)`,
+        diagnostics: parsed.error,
+      });
+    }
+    steps = [...steps, ...parsed.value];
+  }
+
+  const vm = await prepareVm(vmOptions, "headless", true);
+  if (!vm.ok) {
+    const e = vm.error;
+    return finish({
+      reason: e.reason,
+      message: e.message,
+      ...(e.hint === undefined ? {} : { hint: e.hint }),
+    });
+  }
+  const prepared = vm.value;
+  state.accel = prepared.accel.accel;
+  state.firmware = prepared.firmware.code;
+  if (prepared.kernelRelease !== undefined) state.kernelRelease = prepared.kernelRelease;
+  const kernelRelease = prepared.kernelRelease;
+  for (const n of prepared.notes) {
+    notes.push(n);
+    emit({ type: "warning", message: n });
+  }
+  emit({
+    type: "info",
+    message:
+      `booting ${basename(iso)} (${vmOptions.directKernel ? `direct kernel ${prepared.kernel?.label ?? ""}` : "EFI boot loader"}, ` +
+      `${state.accel}, ${prepared.firmware.code})`,
+  });
+
+  mkdirSync(dirname(consoleLog), { recursive: true });
+  const log = createWriteStream(consoleLog, { flags: "w" });
+  log.write(`# substrate test ${iso}\n# ${prepared.argv.join(" ")}\n`);
+  const abort = new AbortController();
+  const onUserAbort = (): void => {
+    abort.abort();
+  };
+  options.signal?.addEventListener("abort", onUserAbort, { once: true });
+  const deadline = setTimeout(() => {
+    state.timedOut = true;
+    abort.abort();
+  }, timeoutMs);
+
+  const spawned = await spawnInteractive({ argv: prepared.argv, signal: abort.signal });
+  if (!spawned.ok) {
+    clearTimeout(deadline);
+    log.end();
+    prepared.cleanup();
+    return finish({
+      reason: "qemu-failed",
+      message: `could not start QEMU: ${spawned.error.message}`,
+      hint: "install qemu-system-x86 (Debian: apt-get install qemu-system-x86)",
+    });
+  }
+  const child = spawned.value;
+  const closeListeners: (() => void)[] = [];
+  const transport: ConsoleTransport = {
+    write: (text) => {
+      child.write(text);
+    },
+    onData: (listener) => {
+      child.onOutput((chunk) => {
+        log.write(chunk);
+        listener(chunk.toString("utf8"));
+      });
+    },
+    onClose: (listener) => {
+      closeListeners.push(listener);
+    },
+  };
+  void child.exited.then(() => {
+    state.exited = true;
+    for (const l of closeListeners) l();
+  });
+
+  let mark = Date.now();
+  const phase = (name: PhaseTiming["phase"]): void => {
+    const now = Date.now();
+    const p = { phase: name, durationMs: now - mark };
+    mark = now;
+    phases.push(p);
+    emit({ type: "boot-phase", phase: name, durationMs: p.durationMs });
+  };
+  const engine = new ConsoleEngine(transport, {
+    signal: abort.signal,
+    onKernelStart: () => {
+      phase("firmware");
+    },
+  });
+
+  const stop = async (): Promise<void> => {
+    clearTimeout(deadline);
+    options.signal?.removeEventListener("abort", onUserAbort);
+    child.kill();
+    await child.exited;
+    await new Promise<void>((r) => log.end(r));
+    prepared.cleanup();
+  };
+  const consoleFailure = async (
+    f: ConsoleFailure,
+    during: string,
+  ): Promise<Result<BootReport, BootFailure>> => {
+    await stop();
+    if (state.timedOut) {
+      return finish({
+        reason: "timeout",
+        message: `timed out after ${Math.round(timeoutMs / 1000)} s during ${during}`,
+        hint: "see the console log; raise --timeout if the machine is just slow",
+      });
+    }
+    switch (f.reason) {
+      case "known-failure":
+        return finish({
+          reason: "known-failure",
+          message: `${f.failure.meaning}: ${f.failure.line}`,
+          failure: f.failure,
+        });
+      case "cancelled":
+        return finish({ reason: "cancelled", message: `cancelled during ${during}` });
+      case "console-closed":
+        return finish({ reason: "qemu-failed", message: `QEMU exited during ${during}` });
+      case "login-incorrect":
+        return finish({
+          reason: "login-failed",
+          message: "root login was refused (Login incorrect)",
+        });
+      case "timeout":
+        return finish({
+          reason: "timeout",
+          message: `${describeConsoleFailure(f)} during ${during}`,
+        });
+    }
+  };
+
+  const login = await engine.login("root", "", timeoutMs, () => {
+    // No kernel line recognised (e.g. `quiet`): count firmware+kernel as one phase.
+    if (!phases.some((p) => p.phase === "firmware")) phase("firmware");
+    phase("kernel");
+  });
+  if (!login.ok)
+    return consoleFailure(login.error, phases.length === 0 ? "firmware/boot loader" : "boot");
+  phase("login");
+  engine.setStage("userspace");
+  const commandTimeoutMs = options.commandTimeoutMs ?? 120_000;
+  // A quiet, plain shell: no echo, no colours or pagers, no kernel or systemd status chatter.
+  await engine.run(
+    "stty -echo 2>/dev/null; export TERM=dumb SYSTEMD_COLORS=0 SYSTEMD_PAGER=cat PAGER=cat LC_ALL=C.UTF-8; dmesg -n 1 2>/dev/null; kill -s RTMIN+21 1 2>/dev/null; true",
+    commandTimeoutMs,
+  );
+  const all = [
+    ...standardChecks({
+      ...(kernelRelease === undefined ? {} : { kernelRelease }),
+      ...(options.osName === undefined ? {} : { osName: options.osName }),
+      ...(options.module === undefined ? {} : { module: options.module }),
+      ...(prepared.info.checksums === undefined ? {} : { checksums: prepared.info.checksums }),
+      commandTimeoutMs,
+    }),
+    ...scriptChecks(steps, engine, commandTimeoutMs),
+  ];
+  const ran = await runChecks(all, engine, (r) => {
+    checks.push(r);
+    emit({ type: "boot-check", check: r.name, ok: r.ok, detail: r.detail });
+  });
+  if (ran.fatal !== undefined) return consoleFailure(ran.fatal, "the checks");
+  phase("checks");
+
+  // Without D-Bus in the image `systemctl poweroff` cannot ask logind; starting the target talks to
+  // systemd directly. `poweroff -ff` is the last resort (no clean unmount, fine for a live system).
+  engine.sendLine(POWEROFF_COMMAND);
+  const down = await Promise.race([
+    child.exited.then(() => true),
+    new Promise<boolean>((r) => {
+      setTimeout(() => {
+        r(false);
+      }, SHUTDOWN_TIMEOUT_MS).unref();
+    }),
+  ]);
+  const wasTimeout = state.timedOut;
+  await stop();
+  if (!down) {
+    return finish({
+      reason: wasTimeout ? "timeout" : "shutdown-failed",
+      message: `the VM did not power off within ${SHUTDOWN_TIMEOUT_MS / 1000} s`,
+    });
+  }
+  phase("shutdown");
+  const failed = checks.filter((c) => !c.ok);
+  if (failed.length > 0) {
+    return finish({
+      reason: "checks-failed",
+      message: `${failed.length} of ${checks.length} checks failed: ${failed.map((c) => c.name).join(", ")}`,
+    });
+  }
+  return finish(undefined);
+}

@@ -1,0 +1,109 @@
+/**
+ * `substrate virt-install`: the libvirt equivalent of `substrate boot`, as a command line to
+ * copy (the seed's way of booting roflmaOS): UEFI, serial console, the ISO as a CD-ROM or, for a
+ * direct kernel boot, `--location ISO,kernel=boot/<k>,initrd=boot/<k>.igz --extra-args ...`.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join, resolve } from "node:path";
+import { describeCommand } from "../sandbox/process.js";
+import { type Result, ok, err } from "../util/result.js";
+import { type IsoKernel, defaultLiveCmdline, inspectIso } from "./iso-boot-info.js";
+import { withSerialConsole } from "./qemu-args.js";
+
+/** What the command describes. */
+export interface VirtInstallSpec {
+  readonly iso: string;
+  readonly memoryMiB: number;
+  readonly cpus: number;
+  readonly secureBoot: boolean;
+  readonly network: boolean;
+  /** Set for a direct kernel boot. */
+  readonly kernel?: IsoKernel;
+  /** The direct boot's command line (before `console=ttyS0` is ensured). */
+  readonly cmdline?: string;
+  readonly name?: string;
+}
+
+/** The argv of the equivalent `virt-install` call. */
+export function virtInstallArgv(spec: VirtInstallSpec): string[] {
+  const name =
+    spec.name ??
+    `substrate-${basename(spec.iso)
+      .replace(/\.iso$/i, "")
+      .replace(/[^\w.-]/g, "-")}`;
+  const boot = spec.secureBoot
+    ? "uefi,firmware.feature0.name=secure-boot,firmware.feature0.enabled=yes,firmware.feature1.name=enrolled-keys,firmware.feature1.enabled=yes"
+    : "uefi,firmware.feature0.name=secure-boot,firmware.feature0.enabled=no";
+  const argv = [
+    "virt-install",
+    "--transient",
+    "--name",
+    name,
+    "--memory",
+    String(spec.memoryMiB),
+    "--vcpus",
+    String(spec.cpus),
+    "--osinfo",
+    "detect=on,require=off",
+    "--boot",
+    boot,
+    "--machine",
+    "q35",
+    "--graphics",
+    "none",
+    "--console",
+    "pty,target_type=serial",
+    "--disk",
+    "none",
+    "--network",
+    spec.network ? "user" : "none",
+  ];
+  if (spec.kernel !== undefined) {
+    const rel = (p: string): string => p.replace(/^\//, "");
+    argv.push(
+      "--location",
+      `${spec.iso},kernel=${rel(spec.kernel.kernelPath)},initrd=${rel(spec.kernel.initrdPath)}`,
+      "--extra-args",
+      withSerialConsole(spec.cmdline ?? spec.kernel.cmdline ?? ""),
+    );
+  } else {
+    argv.push("--cdrom", spec.iso);
+  }
+  return argv;
+}
+
+/** The command as one shell-quoted line. */
+export function virtInstallCommand(spec: VirtInstallSpec): string {
+  return describeCommand(virtInstallArgv(spec));
+}
+
+/** Reads the ISO (for a direct kernel boot) and builds the command. */
+export async function describeVirtInstall(
+  spec: Omit<VirtInstallSpec, "kernel" | "cmdline"> & {
+    readonly directKernel: boolean;
+    readonly kernelLabel?: string;
+  },
+): Promise<Result<string, { readonly reason: "bad-input"; readonly message: string }>> {
+  const iso = resolve(spec.iso);
+  if (!spec.directKernel) return ok(virtInstallCommand({ ...spec, iso }));
+  const work = mkdtempSync(join(tmpdir(), "substrate-virt-install-"));
+  try {
+    const info = await inspectIso(iso, work);
+    if (!info.ok) return err({ reason: "bad-input", message: info.error.message });
+    const kernel =
+      spec.kernelLabel === undefined
+        ? info.value.kernels[0]
+        : info.value.kernels.find((k) => k.label === spec.kernelLabel);
+    if (kernel === undefined) {
+      return err({
+        reason: "bad-input",
+        message: `${spec.iso} has no kernel at boot/<label> with boot/<label>.igz`,
+      });
+    }
+    const cmdline = kernel.cmdline ?? defaultLiveCmdline(info.value.volumeId);
+    return ok(virtInstallCommand({ ...spec, iso, kernel, cmdline }));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Getting a VM ready to boot an ISO: pick the firmware and the accelerator, read the ISO's boot
+ * facts, make a private copy of the UEFI variable store in a temporary folder (removed by
+ * `cleanup()`), extract kernel and initramfs for a direct kernel boot, and build QEMU's argv.
+ * Shared by `substrate boot`, `substrate test` and `substrate virt-install`.
+ */
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { type AccelChoice, type AccelRequest, chooseAccel } from "./accel.js";
+import {
+  type DescriptorDir,
+  type FirmwareChoice,
+  type FirmwareFailure,
+  defaultDescriptorDirs,
+  discoverFirmware,
+  selectFirmware,
+} from "./firmware.js";
+import {
+  type IsoBootInfo,
+  type IsoKernel,
+  defaultLiveCmdline,
+  inspectIso,
+} from "./iso-boot-info.js";
+import { extractIsoFile } from "./iso-files.js";
+import { kernelReleaseFromFile } from "./kernel-version.js";
+import { qemuArgv, withSerialConsole } from "./qemu-args.js";
+import { type Result, ok, err } from "../util/result.js";
+
+/** How to boot. */
+export interface VmOptions {
+  readonly iso: string;
+  /** Boot `boot/<label>` + `.igz` with QEMU's -kernel instead of the ISO's EFI loader. */
+  readonly directKernel: boolean;
+  readonly network: boolean;
+  readonly memoryMiB: number;
+  readonly cpus?: number;
+  readonly secureBoot: boolean;
+  readonly accel: AccelRequest;
+  /** Which kernel label to use (default: the first). */
+  readonly kernelLabel?: string;
+  /** Words appended to the kernel command line (direct kernel boot only). */
+  readonly extraCmdline?: string;
+  /** Descriptor directories (default: QEMU's three). */
+  readonly firmwareDirs?: readonly DescriptorDir[];
+  readonly qemu?: string;
+}
+
+/** Why a VM could not be set up. */
+export type VmFailure =
+  | FirmwareFailure
+  | { readonly reason: "bad-input"; readonly message: string; readonly hint?: string };
+
+/** A VM ready to start. */
+export interface PreparedVm {
+  readonly argv: readonly string[];
+  readonly accel: AccelChoice;
+  readonly firmware: FirmwareChoice;
+  readonly info: IsoBootInfo;
+  readonly kernel?: IsoKernel;
+  /** The payload kernel's `uname -r`, when known. */
+  readonly kernelRelease?: string;
+  /** The command line of a direct kernel boot. */
+  readonly cmdline?: string;
+  readonly workDir: string;
+  /** Things the user should know (fallbacks). */
+  readonly notes: readonly string[];
+  /** Removes the temporary folder (VARS copy, extracted kernel). */
+  cleanup(): void;
+}
+
+/** Sets up a VM for an ISO. */
+export async function prepareVm(
+  options: VmOptions,
+  consoleMode: "interactive" | "headless",
+  needKernelRelease: boolean,
+): Promise<Result<PreparedVm, VmFailure>> {
+  const iso = resolve(options.iso);
+  try {
+    if (!statSync(iso).isFile())
+      return err({ reason: "bad-input", message: `${options.iso} is not a file` });
+  } catch {
+    return err({ reason: "bad-input", message: `${options.iso} does not exist` });
+  }
+  const inventory = discoverFirmware(options.firmwareDirs ?? defaultDescriptorDirs());
+  const firmware = selectFirmware(inventory, { secureBoot: options.secureBoot });
+  if (!firmware.ok) return firmware;
+  const workDir = mkdtempSync(join(tmpdir(), "substrate-boot-"));
+  const cleanup = (): void => {
+    rmSync(workDir, { recursive: true, force: true });
+  };
+  const failed = (message: string, hint?: string): { ok: false; error: VmFailure } => {
+    cleanup();
+    return err({ reason: "bad-input", message, ...(hint === undefined ? {} : { hint }) });
+  };
+  const info = await inspectIso(iso, workDir);
+  if (!info.ok)
+    return failed(info.error.message, "is it an ISO 9660 image? (xorriso must be installed)");
+  const kernel =
+    options.kernelLabel === undefined
+      ? info.value.kernels[0]
+      : info.value.kernels.find((k) => k.label === options.kernelLabel);
+  if (options.directKernel && kernel === undefined) {
+    return failed(
+      options.kernelLabel === undefined
+        ? `${options.iso} has no kernel at boot/<label> with an initramfs at boot/<label>.igz`
+        : `${options.iso} has no kernel labelled ${options.kernelLabel} (has: ${info.value.kernels.map((k) => k.label).join(", ") || "none"})`,
+    );
+  }
+  const varsFile = join(workDir, "OVMF_VARS.fd");
+  copyFileSync(firmware.value.varsTemplate, varsFile);
+  let kernelRelease = kernel?.version;
+  let direct: { kernel: string; initrd: string; cmdline: string } | undefined;
+  let kernelFile: string | undefined;
+  if (
+    kernel !== undefined &&
+    (options.directKernel || (needKernelRelease && kernelRelease === undefined))
+  ) {
+    kernelFile = join(workDir, "kernel");
+    const k = await extractIsoFile(iso, kernel.kernelPath, kernelFile);
+    if (!k.ok) return failed(k.error.message);
+    kernelRelease ??= kernelReleaseFromFile(kernelFile);
+  }
+  if (options.directKernel && kernel !== undefined && kernelFile !== undefined) {
+    const initrd = join(workDir, "initrd");
+    const i = await extractIsoFile(iso, kernel.initrdPath, initrd);
+    if (!i.ok) return failed(i.error.message);
+    let cmdline = withSerialConsole(kernel.cmdline ?? defaultLiveCmdline(info.value.volumeId));
+    if (options.extraCmdline !== undefined && options.extraCmdline !== "")
+      cmdline += ` ${options.extraCmdline}`;
+    direct = { kernel: kernelFile, initrd, cmdline };
+  }
+  const accel = await chooseAccel(options.accel, options.qemu);
+  const argv = qemuArgv({
+    ...(options.qemu === undefined ? {} : { qemu: options.qemu }),
+    accel: accel.accel,
+    memoryMiB: options.memoryMiB,
+    cpus: options.cpus ?? 2,
+    firmware: firmware.value,
+    varsFile,
+    iso,
+    ...(direct === undefined ? {} : { direct }),
+    network: options.network,
+    console: consoleMode,
+  });
+  const notes = [...firmware.value.notes, ...(accel.note === undefined ? [] : [accel.note])];
+  if (!existsSync(varsFile)) throw new Error("Internal error: VARS copy vanished");
+  return ok({
+    argv,
+    accel,
+    firmware: firmware.value,
+    info: info.value,
+    ...(kernel === undefined ? {} : { kernel }),
+    ...(kernelRelease === undefined ? {} : { kernelRelease }),
+    ...(direct === undefined ? {} : { cmdline: direct.cmdline }),
+    workDir,
+    notes,
+    cleanup,
+  });
+}

@@ -1,0 +1,257 @@
+/**
+ * What the Portage driver runs inside a build root, as data: emerge's options and environment
+ * (catalyst's `run_merge` and `setup_features`, catalyst.md §2.8) and the command sequence of
+ * each stage kind's own work (§3: stage1 `chroot.sh` + `preclean`, stage2 `bootstrap.sh`, stage3
+ * `emerge -e @system` + depclean, stage4/livecd @world update). Pure: the driver executes these,
+ * `describePortageSteps` prints them, tests compare them with what catalyst does.
+ */
+import type { SpecValue, TargetKindName } from "../../spec/types.js";
+import { catalystUse, isBindist } from "./make-conf.js";
+
+/** ROOT of stage1's new system (catalyst's stage1 `root_path`). */
+export const STAGE1_ROOT = "/tmp/stage1root";
+/** ROOT of embedded's merge (catalyst's `/tmp/mergeroot`). */
+export const MERGE_ROOT = "/tmp/mergeroot";
+/** Where the kernel cache is mounted (catalyst's kerncache bind). */
+export const KERNCACHE_MOUNT = "/tmp/kerncache";
+/** The binary package cache inside the root (`target_pkgdir`). */
+export const PKGDIR = "/var/cache/binpkgs";
+/** The distfiles cache inside the root (`target_distdir`). */
+export const DISTDIR = "/var/cache/distfiles";
+
+/** One command of a stage's work. */
+export type StageCommand =
+  | {
+      readonly step: string;
+      readonly argv: readonly string[];
+      readonly env?: Readonly<Record<string, string>>;
+      /** Skip (not fail) when argv[0] is not installed in the root (etc-update, locale-gen). */
+      readonly optional?: boolean;
+    }
+  | {
+      readonly step: string;
+      readonly script: string;
+      readonly env?: Readonly<Record<string, string>>;
+    };
+
+/** How emerge runs for a stage. */
+export interface EmergeSettings {
+  /** emerge --jobs. */
+  readonly jobs: number;
+  /** emerge --load-average and make -l. */
+  readonly load: number;
+  /** make -j. */
+  readonly makeJobs: number;
+  /** pkgcache: --usepkg --buildpkg --binpkg-respect-use=y --newuse. */
+  readonly pkgcache: boolean;
+  /** Foreign build under qemu-user: portage's namespace sandboxes do not work there. */
+  readonly foreign: boolean;
+}
+
+/** emerge's common options (run_merge). */
+export function emergeOptions(
+  s: EmergeSettings,
+  opts: { readonly seedUpdate?: boolean } = {},
+): string[] {
+  const out = ["--quiet", "--jobs", String(s.jobs), "--load-average", String(s.load)];
+  if (s.pkgcache && opts.seedUpdate !== true) {
+    out.push("--usepkg", "--buildpkg", "--binpkg-respect-use=y", "--newuse");
+  }
+  return out;
+}
+
+/** The environment every emerge gets (setup_features + run_merge). */
+export function emergeEnv(s: EmergeSettings): Record<string, string> {
+  const features = ["-news", "binpkg-multi-instance", "clean-logs", "parallel-install"];
+  if (s.foreign) features.push("-pid-sandbox", "-network-sandbox", "-ipc-sandbox");
+  return {
+    FEATURES: features.join(" "),
+    CONFIG_PROTECT: "-*",
+    EMERGE_WARNING_DELAY: "0",
+    CLEAN_DELAY: "0",
+    MAKEOPTS: `-j${s.makeJobs} -l${s.load}`,
+    PKGDIR,
+    DISTDIR,
+  };
+}
+
+/** Emerge settings from the host's size: make -j<jobs>, emerge --jobs ~ jobs/2, load = cores. */
+export function emergeSettingsFor(opts: {
+  readonly jobs: number;
+  readonly cores: number;
+  readonly values: Readonly<Record<string, SpecValue>>;
+}): EmergeSettings {
+  const interp = opts.values["interpreter"];
+  return {
+    makeJobs: Math.max(1, opts.jobs),
+    jobs: Math.max(1, Math.floor(opts.jobs / 2)),
+    load: Math.max(1, opts.cores),
+    pkgcache: opts.values["pkgcache_path"] !== undefined && opts.values["pkgcache_path"] !== null,
+    foreign:
+      interp !== undefined &&
+      interp !== null &&
+      (typeof interp === "string" ? interp !== "" : interp.length > 0),
+  };
+}
+
+function words(v: SpecValue | undefined): string[] {
+  if (v === undefined || v === null) return [];
+  return (typeof v === "string" ? [v] : [...v])
+    .flatMap((w) => w.split(/\s+/))
+    .filter((w) => w !== "");
+}
+
+/** World reset and log removal (catalyst's cleanup_stages), for the system at `root`. */
+export function cleanupStagesScript(root: string): string {
+  const r = root === "/" ? "" : root;
+  return [
+    `mkdir -p ${r}/var/lib/portage`,
+    `: > ${r}/var/lib/portage/world`,
+    `rm -f ${r}/var/log/emerge.log ${r}/var/log/emerge-fetch.log`,
+    `rm -rf ${r}/var/log/portage/elog/*`,
+  ].join("\n");
+}
+
+/** Lines appended to make.conf for stage1's ROOT build, removed afterwards (chroot.sh step 5). */
+export function stage1MakeConfLines(values: Readonly<Record<string, SpecValue>>): string {
+  const use = [
+    "-*",
+    "build",
+    ...(isBindist(values) ? ["bindist"] : []),
+    ...catalystUse("stage1", values).filter((u) => u !== "bindist"),
+  ];
+  return [
+    "# substrate stage1 (temporary)",
+    `CATALYST_USE="${use.join(" ")}"`,
+    'USE="${CATALYST_USE} ${BOOTSTRAP_USE}"',
+    'FEATURES="${FEATURES} nodoc noman noinfo"',
+    "# substrate stage1 end",
+  ].join("\n");
+}
+
+/** Which update_seed value a stage1 has, or a message when it is neither yes nor no. */
+export function updateSeed(values: Readonly<Record<string, SpecValue>>): boolean | string {
+  const v = values["update_seed"];
+  if (v === undefined || v === null) return false;
+  const s = typeof v === "string" ? v : v.join(" ");
+  if (s === "yes") return true;
+  if (s === "no") return false;
+  return `update_seed must be yes or no, not "${s}"`;
+}
+
+/**
+ * The commands of a stage kind's own work (Driver.buildStage). `stage1Packages` is the profile's
+ * packages.build list (read by the driver from the snapshot). Kinds without such work get [].
+ */
+export function stageCommands(
+  kind: TargetKindName,
+  values: Readonly<Record<string, SpecValue>>,
+  s: EmergeSettings,
+  stage1Packages: readonly string[] = [],
+): StageCommand[] {
+  const opts = emergeOptions(s);
+  const env = emergeEnv(s);
+  const emerge = (
+    step: string,
+    args: readonly string[],
+    extra: Record<string, string> = {},
+  ): StageCommand => ({
+    step,
+    argv: ["emerge", ...opts, ...args],
+    env: { ...env, ...extra },
+  });
+  const etcUpdate: StageCommand = {
+    step: "etc-update",
+    argv: ["etc-update", "--automode", "-5"],
+    optional: true,
+  };
+  switch (kind) {
+    case "stage1": {
+      const cmds: StageCommand[] = [];
+      if (updateSeed(values) === true) {
+        const command = words(values["update_seed_command"]);
+        cmds.push({
+          step: "update seed",
+          argv: [
+            "emerge",
+            ...emergeOptions(s, { seedUpdate: true }),
+            "--buildpkg=n",
+            ...(command.length > 0 ? command : ["--update", "--deep", "--newuse", "@world"]),
+          ],
+          env: { ...env, ...(isBindist(values) ? { USE: "bindist" } : {}) },
+        });
+      }
+      cmds.push(
+        emerge("baselayout", ["--oneshot", "--nodeps", "sys-apps/baselayout"], {
+          ROOT: STAGE1_ROOT,
+          USE: "build",
+        }),
+        {
+          step: "locale",
+          script: [STAGE1_ROOT, ""]
+            .map(
+              (r) =>
+                `mkdir -p ${r}/etc/env.d && echo 'C.UTF-8 UTF-8' > ${r}/etc/locale.gen && printf 'LANG="C.UTF-8"\\nLC_COLLATE="C.UTF-8"\\n' > ${r}/etc/env.d/02locale`,
+            )
+            .join("\n"),
+        },
+        {
+          step: "make.conf (stage1)",
+          script: `cat >> /etc/portage/make.conf <<'SUBSTRATE_EOF'\n${stage1MakeConfLines(values)}\nSUBSTRATE_EOF`,
+        },
+        emerge("packages.build", ["--implicit-system-deps=n", "--oneshot", ...stage1Packages], {
+          ROOT: STAGE1_ROOT,
+          BINPKG_COMPRESS: "zstd",
+        }),
+        {
+          step: "locale-gen",
+          script: `if command -v locale-gen >/dev/null 2>&1; then locale-gen --destdir ${STAGE1_ROOT}/ --config ${STAGE1_ROOT}/etc/locale.gen; fi`,
+        },
+        {
+          step: "make.conf (restore)",
+          script:
+            "sed -i '/^# substrate stage1 (temporary)$/,/^# substrate stage1 end$/d' /etc/portage/make.conf",
+        },
+        {
+          step: "preclean",
+          script: [
+            `ln -sfn ../usr/share/zoneinfo/Factory ${STAGE1_ROOT}/etc/localtime`,
+            `rm -rf ${STAGE1_ROOT}/usr/share/man/* ${STAGE1_ROOT}/usr/share/doc/* ${STAGE1_ROOT}/usr/share/info/*`,
+            cleanupStagesScript(STAGE1_ROOT),
+          ].join("\n"),
+        },
+      );
+      return cmds;
+    }
+    case "stage2":
+      return [
+        {
+          step: "bootstrap.sh",
+          argv: ["/var/db/repos/gentoo/scripts/bootstrap.sh", "-q", ...(s.pkgcache ? ["-r"] : [])],
+          env,
+        },
+        etcUpdate,
+        { step: "preclean", script: cleanupStagesScript("/") },
+      ];
+    case "stage3":
+      return [
+        emerge("@system", ["-e", "--update", "--deep", "--with-bdeps=y", "@system"]),
+        etcUpdate,
+        emerge("depclean", ["--depclean", "--with-bdeps=y"]),
+        { step: "preclean", script: cleanupStagesScript("/") },
+      ];
+    case "stage4":
+    case "livecd-stage1":
+    case "diskimage-stage1":
+      return [emerge("@world", ["--update", "--deep", "--newuse", "@world"])];
+    default:
+      return [];
+  }
+}
+
+/** The argv that installs `packages` for a stage kind (livecd/diskimage stage1 update deeply). */
+export function installArgs(kind: TargetKindName, packages: readonly string[]): string[] {
+  return kind === "livecd-stage1" || kind === "diskimage-stage1"
+    ? ["--update", "--deep", "--newuse", ...packages]
+    : [...packages];
+}

@@ -1,0 +1,28 @@
+/** Host programs the Portage driver needs, for `substrate doctor`. */
+import type { TargetKindName } from "../../spec/types.js";
+import type { HostTool } from "../driver.js";
+
+/** What a stage of `kind` needs on the host with the Portage driver. */
+export function portageHostTools(kind: TargetKindName): readonly HostTool[] {
+  const tools: HostTool[] = [
+    { command: "gpgv", debianPackage: "gpgv", why: "verify Gentoo's signed seeds and snapshots" },
+    {
+      command: "unsquashfs",
+      debianPackage: "squashfs-tools",
+      why: "unpack the Portage snapshot once into the cache",
+    },
+    { command: "tar", debianPackage: "tar", why: "unpack seeds" },
+    { command: "xz", debianPackage: "xz-utils", why: "decompress .tar.xz seeds" },
+  ];
+  if (kind === "livecd-stage3") return [];
+  return tools;
+}
+
+/** Extra host programs for foreign-arch builds (`interpreter`). */
+export const FOREIGN_HOST_TOOLS: readonly HostTool[] = [
+  {
+    command: "qemu-arm",
+    debianPackage: "qemu-user-static",
+    why: "run armv7a programs in the build root (binfmt_misc)",
+  },
+];

@@ -1,0 +1,219 @@
+/**
+ * `/etc/portage/make.conf` the way catalyst's `chroot_setup` writes it (catalyst.md §2.6): the
+ * compiler flags and CHOST from the arch table, overridden by the seed's own make.conf for every
+ * stage after stage1 (so flags set at stage1 travel down the chain), the spec's flag keys only for
+ * stage1 (all) and stage2 (chost, cflags, cxxflags, ldflags), `USE` as the sorted union of
+ * `catalyst_use` (during the build only) and `<prefix>/use`, and `LC_MESSAGES=C.UTF-8`.
+ * substrate adds `CPU_FLAGS_*` from the arch table when the seed has none, and, for bindist
+ * builds, `ACCEPT_LICENSE="@FREE"` while building. The final rewrite (clean) drops the build-only
+ * lines, as catalyst does unless `sticky-config`. Pure.
+ */
+import type { SpecValue, TargetKindName } from "../../spec/types.js";
+import type { ArchEntry } from "./arch-table.js";
+
+/** The flag variables catalyst carries, in the order it writes them. */
+export const FLAG_VARIABLES = ["CFLAGS", "CXXFLAGS", "FCFLAGS", "FFLAGS"] as const;
+
+/** What a make.conf is rendered from. */
+export interface MakeConfInput {
+  readonly commonFlags?: string;
+  /** CFLAGS, CXXFLAGS, FCFLAGS, FFLAGS, LDFLAGS, ASFLAGS when set. */
+  readonly flags: Readonly<Record<string, string>>;
+  readonly chost?: string;
+  readonly cbuild?: string;
+  readonly cpuFlags: Readonly<Record<string, readonly string[]>>;
+  /** `catalyst_use` (build only), already including `livecd`/`diskimage` for those kinds. */
+  readonly catalystUse: readonly string[];
+  /** `<prefix>/use`: stays in the final make.conf. */
+  readonly use: readonly string[];
+  /** Write the build-time lines (catalyst_use, ACCEPT_LICENSE for bindist). */
+  readonly building: boolean;
+}
+
+/** Parses make.conf text like catalyst's bash-dict reader: `K=v`, `K="v"`, `K='v'`, `${K}` expanded. */
+export function parseMakeConf(text: string): Record<string, string> {
+  const vars: Record<string, string> = {};
+  const joined = text.replace(/\\\n/g, " ");
+  const expand = (v: string): string =>
+    v.replace(
+      /\$\{(\w+)\}|\$(\w+)/g,
+      (_m, a: string | undefined, b: string | undefined) => vars[a ?? b ?? ""] ?? "",
+    );
+  for (const raw of joined.split("\n")) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const m = /^(?:export\s+)?([A-Za-z_]\w*)=(.*)$/.exec(line);
+    if (m === null) continue;
+    const key = m[1] ?? "";
+    let value = (m[2] ?? "").trim();
+    if (value.startsWith('"')) {
+      const end = value.indexOf('"', 1);
+      value = expand(end === -1 ? value.slice(1) : value.slice(1, end));
+    } else if (value.startsWith("'")) {
+      const end = value.indexOf("'", 1);
+      value = end === -1 ? value.slice(1) : value.slice(1, end);
+    } else {
+      value = expand(value.split(/\s+#/)[0]?.trim() ?? "");
+    }
+    vars[key] = value;
+  }
+  return vars;
+}
+
+function str(v: SpecValue | undefined): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  return typeof v === "string" ? v : v.join(" ");
+}
+
+function words(v: SpecValue | undefined): string[] {
+  const s = str(v);
+  return s === undefined ? [] : s.split(/\s+/).filter((w) => w !== "");
+}
+
+/** The spec prefix whose `/use` goes into make.conf (`stage4`, `livecd`, `embedded`, ...). */
+export function usePrefix(kind: TargetKindName): string | undefined {
+  switch (kind) {
+    case "stage4":
+      return "stage4";
+    case "embedded":
+      return "embedded";
+    case "livecd-stage1":
+    case "livecd-stage2":
+    case "livecd-stage3":
+      return "livecd";
+    case "diskimage-stage1":
+    case "diskimage-stage2":
+      return "diskimage";
+    case "netboot":
+      return "netboot";
+    default:
+      return undefined;
+  }
+}
+
+/** `catalyst_use` for a stage: the spec's list plus `livecd`/`diskimage` for those stage1 kinds. */
+export function catalystUse(
+  kind: TargetKindName,
+  values: Readonly<Record<string, SpecValue>>,
+): string[] {
+  const use = words(values["catalyst_use"]);
+  if (kind === "livecd-stage1") use.push("livecd");
+  if (kind === "diskimage-stage1") use.push("diskimage");
+  return use;
+}
+
+/** True when the stage builds for binary distribution (`bindist` in `catalyst_use`). */
+export function isBindist(values: Readonly<Record<string, SpecValue>>): boolean {
+  return words(values["catalyst_use"]).includes("bindist");
+}
+
+/**
+ * The make.conf input for a stage: arch table, then the seed's make.conf (every kind but
+ * stage1), then the spec's flag keys (stage1 all of them, stage2 chost/cflags/cxxflags/ldflags).
+ */
+export function makeConfInput(opts: {
+  readonly kind: TargetKindName;
+  readonly values: Readonly<Record<string, SpecValue>>;
+  readonly arch: ArchEntry | undefined;
+  /** The seed's make.conf variables (parsed), when it has one. */
+  readonly seed: Readonly<Record<string, string>>;
+  readonly building: boolean;
+}): MakeConfInput {
+  const { kind, values, arch, seed } = opts;
+  let commonFlags = arch?.commonFlags;
+  let chost = arch?.chost;
+  let cbuild: string | undefined;
+  const flags: Record<string, string> = {};
+  if (kind !== "stage1") {
+    commonFlags = seed["COMMON_FLAGS"] ?? commonFlags;
+    chost = seed["CHOST"] ?? chost;
+    cbuild = seed["CBUILD"];
+    for (const k of [...FLAG_VARIABLES, "LDFLAGS", "ASFLAGS"]) {
+      const v = seed[k];
+      if (v !== undefined) flags[k] = v;
+    }
+  }
+  const specKeys: readonly string[] =
+    kind === "stage1"
+      ? ["common_flags", "cflags", "cxxflags", "fcflags", "fflags", "ldflags"]
+      : kind === "stage2"
+        ? ["cflags", "cxxflags", "ldflags"]
+        : [];
+  for (const key of specKeys) {
+    const v = str(values[key]);
+    if (v === undefined) continue;
+    if (key === "common_flags") commonFlags = v;
+    else flags[key.toUpperCase()] = v;
+  }
+  if (kind === "stage1" || kind === "stage2") chost = str(values["chost"]) ?? chost;
+  cbuild = str(values["cbuild"]) ?? cbuild;
+  const cpuFlags: Record<string, readonly string[]> = {};
+  for (const [k, v] of Object.entries(arch?.cpuFlags ?? {})) {
+    const fromSeed = seed[k];
+    cpuFlags[k] = fromSeed === undefined ? v : fromSeed.split(/\s+/).filter((w) => w !== "");
+  }
+  const prefix = usePrefix(kind);
+  return {
+    ...(commonFlags === undefined ? {} : { commonFlags }),
+    flags,
+    ...(chost === undefined ? {} : { chost }),
+    ...(cbuild === undefined ? {} : { cbuild }),
+    cpuFlags,
+    catalystUse: catalystUse(kind, values),
+    use: prefix === undefined ? [] : words(values[`${prefix}/use`]),
+    building: opts.building,
+  };
+}
+
+const q = (s: string): string => `"${s.replace(/(["\\$`])/g, "\\$1")}"`;
+
+/** Renders make.conf text. */
+export function renderMakeConf(input: MakeConfInput): string {
+  const lines: string[] = [
+    "# Written by substrate (catalyst-compatible) when it built this stage.",
+    "# See /usr/share/portage/config/make.conf.example for every setting.",
+  ];
+  if (input.commonFlags !== undefined) {
+    lines.push(`COMMON_FLAGS=${q(input.commonFlags)}`);
+    for (const k of FLAG_VARIABLES) {
+      const v = input.flags[k];
+      lines.push(
+        v === undefined || v === input.commonFlags ? `${k}="\${COMMON_FLAGS}"` : `${k}=${q(v)}`,
+      );
+    }
+  } else {
+    for (const k of FLAG_VARIABLES) {
+      const v = input.flags[k];
+      if (v !== undefined) lines.push(`${k}=${q(v)}`);
+    }
+  }
+  for (const k of ["LDFLAGS", "ASFLAGS"]) {
+    const v = input.flags[k];
+    if (v !== undefined) lines.push(`${k}=${q(v)}`);
+  }
+  for (const [k, v] of Object.entries(input.cpuFlags).sort(([a], [b]) => a.localeCompare(b))) {
+    if (v.length > 0) lines.push(`${k}=${q(v.join(" "))}`);
+  }
+  if (input.cbuild !== undefined) lines.push(`CBUILD=${q(input.cbuild)}`);
+  if (input.chost !== undefined) {
+    lines.push(
+      "# Changing CHOST is not done lightly: https://wiki.gentoo.org/wiki/Changing_the_CHOST_variable",
+    );
+    lines.push(`CHOST=${q(input.chost)}`);
+  }
+  const use = [...new Set([...(input.building ? input.catalystUse : []), ...input.use])].sort();
+  if (use.length > 0) {
+    lines.push("# USE flags this stage was built with, on top of the profile's.");
+    lines.push(`USE=${q(use.join(" "))}`);
+  }
+  if (input.building && input.catalystUse.includes("bindist")) {
+    lines.push("# NOTE: this stage is built with USE=bindist: free licences only.");
+    lines.push(`ACCEPT_LICENSE="@FREE"`);
+  }
+  lines.push(
+    "",
+    "# Build output in English: keep this when reporting bugs.",
+    "LC_MESSAGES=C.UTF-8",
+  );
+  return lines.join("\n") + "\n";
+}

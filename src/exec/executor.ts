@@ -1,0 +1,263 @@
+/**
+ * Runs a plan: every stage decided `build` runs once its inputs are ready, at most `jobs` at a
+ * time; fresh stages are skipped; blocked ones are reported. Each stage's old stamp is removed
+ * before it runs, its outputs are written into a staging folder and published by rename only
+ * when complete, then the digests, `-latest` link, pointer file and finally the new stamp are
+ * written. A failed stage leaves its log, nothing at its output names, and no stamp.
+ */
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { availableParallelism } from "node:os";
+import type { Driver, StageContext } from "../drivers/driver.js";
+import type { Plan, PlannedStage, StageInput as PlanInput } from "../plan/plan.js";
+import type { Event, Reporter, StageId } from "../report/events.js";
+import { acquireLock } from "../store/lock.js";
+import { publishStage, removeStamp } from "../store/publish.js";
+import { TARGETS } from "../targets/registry.js";
+import type { StageFailure, StageInput, TargetContext } from "../targets/target-kind.js";
+import { type Result, err, ok } from "../util/result.js";
+import { unreachable } from "../util/unreachable.js";
+import { schedule, type Job } from "./scheduler.js";
+
+/** How to run a plan. */
+export interface ExecuteOptions {
+  readonly plan: Plan;
+  readonly driver: Driver;
+  readonly reporter: Reporter;
+  readonly jobs: number;
+  readonly keepGoing: boolean;
+  /** The store's cache folder (package caches, work folders). */
+  readonly cacheDir: string;
+  readonly sourceDateEpoch: number;
+  readonly signal: AbortSignal;
+  /** Keep each stage's work folder (build roots) after it finishes, for debugging. */
+  readonly keepWork?: boolean;
+  /** Seed for shuffling independent stages (SUBSTRATE_SHUFFLE_SEED). */
+  readonly seed?: number;
+  /** Called after a stage is published (e.g. `--test` boots a new ISO); a failure fails the stage. */
+  readonly afterStage?: (stage: PlannedStage) => Promise<Result<void, string>>;
+}
+
+/** What a run did. */
+export interface ExecuteSummary {
+  readonly ok: boolean;
+  readonly built: readonly StageId[];
+  readonly fresh: readonly StageId[];
+  readonly failed: readonly StageId[];
+  readonly skipped: readonly StageId[];
+}
+
+/** The input of a stage as a target sees it, from where the plan says it comes. */
+function targetInput(plan: Plan, input: PlanInput | undefined): Result<StageInput | undefined, string> {
+  if (input === undefined || input.type === "bootstrap") return ok(undefined);
+  let path: string;
+  let from: string;
+  if (input.type === "stage") {
+    const parent = plan.stages.find((s) => s.id === input.stage);
+    if (parent === undefined) return err(`Internal error: input ${input.stage} is not in the plan`);
+    path = parent.outputs.output;
+    from = parent.id;
+  } else {
+    if (!input.found) return err(`the seed ${input.path} (${input.key}: ${input.value}) does not exist`);
+    path = input.path;
+    from = input.value;
+  }
+  if (!existsSync(path)) return err(`input ${from} has no output at ${path}`);
+  if (statSync(path).isDirectory()) return ok({ kind: "payload", path, from });
+  if (path.endsWith(".squashfs") || path.endsWith(".sfs")) return ok({ kind: "squashfs", path, from });
+  return ok({ kind: "tarball", path, from });
+}
+
+function describeStageFailure(f: StageFailure): { message: string; step?: string; tail?: readonly string[] } {
+  switch (f.reason) {
+    case "step-failed":
+      return {
+        message: f.message + (f.hint ? `\n  hint: ${f.hint}` : ""),
+        step: f.step,
+        ...(f.tail ? { tail: f.tail } : {}),
+      };
+    case "not-meaningful":
+      return { message: `${f.message}\n  hint: ${f.hint}` };
+    case "bad-input":
+      return { message: f.message + (f.hint ? `\n  hint: ${f.hint}` : "") };
+    case "cancelled":
+      return { message: f.message };
+    default:
+      return unreachable(f);
+  }
+}
+
+/** Runs one stage to completion (build, publish, stamp). Resolves true on success. */
+async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<boolean> {
+  const emit = (e: Event): void => {
+    opts.reporter.emit(e);
+  };
+  const started = Date.now();
+  const out = stage.outputs;
+  const fail = (reason: string, message: string, step?: string, tail?: readonly string[]): false => {
+    emit({
+      type: "stage-failed",
+      stage: stage.id,
+      durationMs: Date.now() - started,
+      reason,
+      message,
+      log: out.log,
+      ...(step === undefined ? {} : { step }),
+      ...(tail === undefined ? {} : { logTail: tail }),
+    });
+    return false;
+  };
+
+  mkdirSync(dirname(out.log), { recursive: true });
+  writeFileSync(out.log, `substrate: ${stage.id} (${stage.decision.reason})\nfingerprint ${stage.fingerprint}\n`);
+  const lock = acquireLock(out.output + ".lock");
+  if (!lock.ok) return fail("locked", lock.error.message);
+  const workDir = join(opts.cacheDir, "work", stage.id.replace(/[/:]/g, "_"));
+  const stagingDir = join(out.dateDir, `.tmp-${out.name}-${process.pid}`);
+  try {
+    removeStamp(out.output);
+    rmSync(workDir, { recursive: true, force: true });
+    rmSync(stagingDir, { recursive: true, force: true });
+    mkdirSync(workDir, { recursive: true });
+    mkdirSync(stagingDir, { recursive: true });
+    emit({ type: "stage-started", stage: stage.id, log: out.log });
+
+    const source = targetInput(opts.plan, stage.inputs.source);
+    const payload = targetInput(opts.plan, stage.inputs.payload);
+    if (!source.ok) return fail("bad-input", source.error);
+    if (!payload.ok) return fail("bad-input", payload.error);
+    const base: StageContext = {
+      stage: stage.id,
+      logFile: out.log,
+      signal: opts.signal,
+      emit,
+      cacheDir: opts.cacheDir,
+      jobs: opts.jobs > 1 ? Math.max(1, Math.floor(cpuCount() / opts.jobs)) : cpuCount(),
+      values: stage.spec.values,
+      sourceDateEpoch: opts.sourceDateEpoch,
+    };
+    const ctx: TargetContext = {
+      ...base,
+      spec: stage.spec,
+      driver: opts.driver,
+      workDir,
+      inputs: {
+        ...(source.value === undefined ? {} : { source: source.value }),
+        ...(payload.value === undefined ? {} : { payload: payload.value }),
+      },
+      stagingDir,
+      outputName: out.output.slice(out.dateDir.length + 1),
+      async step(name, detail, fn) {
+        const t = Date.now();
+        emit({ type: "step-started", stage: stage.id, step: name, ...(detail ? { detail } : {}) });
+        if (opts.signal.aborted) return err({ reason: "cancelled", message: "cancelled" });
+        const r = await fn();
+        emit({ type: "step-finished", stage: stage.id, step: name, durationMs: Date.now() - t });
+        if (!r.ok && r.error.reason === "step-failed" && r.error.step !== name) {
+          return err({ ...r.error, step: name });
+        }
+        return r;
+      },
+    };
+
+    let result;
+    try {
+      result = await TARGETS[stage.kind].run(ctx);
+    } catch (e) {
+      return fail("internal-error", `Internal error while building ${stage.id}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    }
+    if (!result.ok) {
+      if (opts.signal.aborted) return fail("cancelled", "cancelled by the user");
+      const d = describeStageFailure(result.error);
+      return fail(result.error.reason, d.message, d.step, d.tail);
+    }
+    emit({ type: "step-started", stage: stage.id, step: "publish" });
+    const published = await publishStage({
+      stagingDir,
+      names: result.value,
+      outputs: out,
+      stamp: { fingerprint: stage.fingerprint, record: stage.record },
+      signal: opts.signal,
+    });
+    if (!published.ok) return fail("publish-failed", published.error.message);
+    if (opts.afterStage) {
+      const a = await opts.afterStage(stage);
+      if (!a.ok) {
+        removeStamp(out.output);
+        return fail("after-stage-check-failed", a.error);
+      }
+    }
+    emit({
+      type: "stage-succeeded",
+      stage: stage.id,
+      durationMs: Date.now() - started,
+      outputs: published.value,
+    });
+    return true;
+  } finally {
+    rmSync(stagingDir, { recursive: true, force: true });
+    if (opts.keepWork !== true) rmSync(workDir, { recursive: true, force: true });
+    lock.value.release();
+  }
+}
+
+function cpuCount(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/** Executes the plan and reports every stage's outcome. */
+export async function execute(opts: ExecuteOptions): Promise<ExecuteSummary> {
+  const started = Date.now();
+  const { plan } = opts;
+  const toBuild = plan.stages.filter((s) => s.decision.kind === "build");
+  const fresh = plan.stages.filter((s) => s.decision.kind === "fresh").map((s) => s.id);
+  const blocked = plan.stages.filter((s) => s.decision.kind === "blocked");
+  opts.reporter.emit({ type: "run-started", command: "build", stages: toBuild.length, jobs: opts.jobs });
+  for (const s of plan.stages) {
+    if (s.decision.kind === "fresh") opts.reporter.emit({ type: "stage-fresh", stage: s.id, output: s.outputs.output });
+  }
+  for (const s of blocked) {
+    opts.reporter.emit({ type: "stage-skipped", stage: s.id, reason: `blocked: ${s.decision.reason}` });
+  }
+  const buildIds = new Set(toBuild.map((s) => s.id));
+  const jobs: Job[] = toBuild.map((s) => ({
+    id: s.id,
+    needs: Object.values(s.inputs)
+      .filter((i): i is Extract<PlanInput, { type: "stage" }> => i?.type === "stage")
+      .map((i) => i.stage)
+      .filter((id) => buildIds.has(id)),
+    run: () => runStage(s, opts),
+  }));
+  const outcome = await schedule(jobs, {
+    jobs: opts.jobs,
+    keepGoing: opts.keepGoing,
+    seed: opts.seed ?? 0,
+    signal: opts.signal,
+  });
+  const built: StageId[] = [];
+  const failed: StageId[] = [];
+  const skipped: StageId[] = blocked.map((s) => s.id);
+  for (const [id, o] of outcome) {
+    if (o === "succeeded") built.push(id);
+    else if (o === "failed") failed.push(id);
+    else {
+      skipped.push(id);
+      opts.reporter.emit({
+        type: "stage-skipped",
+        stage: id,
+        reason: o === "skipped-dependency-failed" ? "an input stage failed" : "the run stopped after a failure",
+      });
+    }
+  }
+  const okRun = failed.length === 0 && blocked.length === 0 && !opts.signal.aborted;
+  opts.reporter.emit({
+    type: "run-finished",
+    ok: okRun,
+    durationMs: Date.now() - started,
+    built: built.length,
+    fresh: fresh.length,
+    failed: failed.length,
+    skipped: skipped.length,
+  });
+  return { ok: okRun, built, fresh, failed, skipped };
+}

@@ -1,0 +1,97 @@
+/**
+ * Shared text for the human reporters: one line per event (or none), durations, and the
+ * failure block with the log tail. Kept apart from the writers so TTY and plain agree.
+ */
+import pc from "picocolors";
+import type { Event } from "./events.js";
+import { readFileSync } from "node:fs";
+import { cachedReader, formatDiagnostic } from "./diagnostic-printer.js";
+import { unreachable } from "../util/unreachable.js";
+
+/** Reads spec sources for diagnostic excerpts (paths as spans name them, relative to cwd). */
+const readSource = cachedReader((file) => {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+});
+
+/** `1.2s`, `3m04s`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  return `${m}m${String(Math.round(s - m * 60)).padStart(2, "0")}s`;
+}
+
+/** The human text for an event, or undefined when the event shows nothing by itself. */
+export function describeEvent(event: Event, color: boolean): string | undefined {
+  const c = color ? pc : pc.createColors(false);
+  switch (event.type) {
+    case "diagnostic":
+      return formatDiagnostic(event.diagnostic, { color, readSource });
+    case "info":
+      return event.message;
+    case "warning":
+      return `${c.yellow("warning:")} ${event.message}` + (event.hint ? `\n  hint: ${event.hint}` : "");
+    case "run-started":
+      return `${event.command}: ${event.stages} stage(s), ${event.jobs} job(s)`;
+    case "stage-planned": {
+      const d =
+        event.decision === "fresh"
+          ? c.green("fresh")
+          : event.decision === "build"
+            ? c.cyan(`build: ${event.reason}`)
+            : c.red(`blocked: ${event.reason}`);
+      return `  ${event.stage}  ${d}`;
+    }
+    case "stage-fresh":
+      return `${c.green("fresh")}  ${event.stage}  ${event.output}`;
+    case "stage-started":
+      return `${c.cyan("start")}  ${event.stage}  (log: ${event.log})`;
+    case "step-started":
+      return `       ${event.stage}  ${event.step}${event.detail ? `: ${event.detail}` : ""}`;
+    case "step-finished":
+      return undefined;
+    case "stage-progress":
+      return `       ${event.stage}  ${event.message}`;
+    case "stage-succeeded":
+      return (
+        `${c.green("done")}   ${event.stage}  ${formatDuration(event.durationMs)}` +
+        event.outputs.map((o) => `\n         -> ${o}`).join("")
+      );
+    case "stage-failed": {
+      const lines = [
+        `${c.red("FAILED")} ${event.stage}  after ${formatDuration(event.durationMs)}` +
+          (event.step ? ` in step ${event.step}` : ""),
+        `  ${event.message}`,
+      ];
+      if (event.logTail && event.logTail.length > 0) {
+        lines.push("  last lines of output:");
+        for (const l of event.logTail) lines.push(`  | ${l}`);
+      }
+      if (event.log) lines.push(`  full log: ${event.log}`);
+      return lines.join("\n");
+    }
+    case "stage-skipped":
+      return `${c.yellow("skip")}   ${event.stage}  ${event.reason}`;
+    case "run-finished":
+      return (
+        `${event.ok ? c.green("ok") : c.red("failed")}: ${event.built} built, ${event.fresh} fresh, ` +
+        `${event.failed} failed, ${event.skipped} skipped in ${formatDuration(event.durationMs)}`
+      );
+    case "boot-phase":
+      return `  boot: ${event.phase} ${formatDuration(event.durationMs)}`;
+    case "boot-check":
+      return `  ${event.ok ? c.green("pass") : c.red("FAIL")} ${event.check}: ${event.detail}`;
+    case "boot-finished":
+      return (
+        `${event.ok ? c.green("boot test passed") : c.red("boot test FAILED")}: ${event.reason} ` +
+        `(${formatDuration(event.durationMs)}; console log: ${event.consoleLog})`
+      );
+    default:
+      return unreachable(event);
+  }
+}

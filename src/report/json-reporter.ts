@@ -1,0 +1,19 @@
+/**
+ * NDJSON reporter (`--json`): one event per line, each with an ISO `time` field added. The
+ * stream is the machine interface tests and tools read; its shape is `Event` in events.ts.
+ */
+import type { Event, Reporter } from "./events.js";
+
+/** Writes each event as one JSON line. */
+export class JsonReporter implements Reporter {
+  readonly #out: NodeJS.WritableStream;
+  constructor(out: NodeJS.WritableStream) {
+    this.#out = out;
+  }
+  emit(event: Event): void {
+    this.#out.write(JSON.stringify({ ...event, time: new Date().toISOString() }) + "\n");
+  }
+  close(): void {
+    // nothing buffered
+  }
+}

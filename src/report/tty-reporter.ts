@@ -1,0 +1,82 @@
+/**
+ * Terminal reporter: permanent lines for what finished, plus a redrawn status block at the
+ * bottom showing each running stage, its current step and its elapsed time.
+ */
+import type { Event, Reporter, StageId } from "./events.js";
+import { describeEvent, formatDuration } from "./format.js";
+
+interface Running {
+  readonly since: number;
+  step: string;
+}
+
+/** Live view for a terminal. */
+export class TtyReporter implements Reporter {
+  readonly #out: NodeJS.WriteStream;
+  readonly #running = new Map<StageId, Running>();
+  #drawn = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(out: NodeJS.WriteStream) {
+    this.#out = out;
+  }
+
+  emit(event: Event): void {
+    switch (event.type) {
+      case "stage-started":
+        this.#running.set(event.stage, { since: Date.now(), step: "starting" });
+        this.#timer ??= setInterval(() => {
+          this.#redraw();
+        }, 1000);
+        this.#timer.unref();
+        break;
+      case "step-started": {
+        const r = this.#running.get(event.stage);
+        if (r) r.step = event.detail ? `${event.step}: ${event.detail}` : event.step;
+        this.#redraw();
+        return;
+      }
+      case "stage-progress": {
+        const r = this.#running.get(event.stage);
+        if (r) r.step = event.message;
+        this.#redraw();
+        return;
+      }
+      case "stage-succeeded":
+      case "stage-failed":
+        this.#running.delete(event.stage);
+        break;
+      default:
+        break;
+    }
+    const text = describeEvent(event, true);
+    if (text !== undefined) {
+      this.#clear();
+      this.#out.write(text + "\n");
+    }
+    this.#redraw();
+  }
+
+  close(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#clear();
+  }
+
+  #clear(): void {
+    if (this.#drawn > 0) {
+      this.#out.write(`\x1b[${this.#drawn}A\x1b[0J`);
+      this.#drawn = 0;
+    }
+  }
+
+  #redraw(): void {
+    this.#clear();
+    const width = this.#out.columns || 100;
+    const lines = [...this.#running].map(([id, r]) => {
+      const line = `  … ${id}  ${formatDuration(Date.now() - r.since)}  ${r.step}`;
+      return line.length > width - 1 ? line.slice(0, width - 2) + "…" : line;
+    });
+    if (lines.length > 0) this.#out.write(lines.join("\n") + "\n");
+    this.#drawn = lines.length;
+  }
+}

@@ -1,0 +1,512 @@
+/**
+ * Paths inside a build root. A build root is a host folder that a chroot will see as `/`; its
+ * symlinks were written by packages and spec authors, so they must be read as the chroot would
+ * read them: an absolute target starts again at the root, and `..` stops at the root. Every
+ * helper here resolves a spec path that way (like openat2's RESOLVE_IN_ROOT) before it touches
+ * the disk, so a root holding `etc -> /etc` or `a -> ../../..` can never make substrate read,
+ * write or delete a host file outside the root.
+ *
+ * These helpers are synchronous on purpose: a resolution and the operation that follows must not
+ * interleave with other work on the same root. They assume no process runs inside the root while
+ * they work (true for every finish step: the chroot has exited).
+ */
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+  type Stats,
+} from "node:fs";
+import { dirname, join } from "node:path";
+import { type Result, ok, err } from "../util/result.js";
+
+/** Why a path inside a root could not be used. */
+export type RootPathFailure =
+  | { readonly reason: "symlink-loop"; readonly path: string; readonly message: string }
+  | { readonly reason: "not-found"; readonly path: string; readonly message: string }
+  | { readonly reason: "not-a-directory"; readonly path: string; readonly message: string }
+  | { readonly reason: "io-error"; readonly path: string; readonly message: string };
+
+/** How to resolve the last component of a path. */
+export interface ResolveOptions {
+  /**
+   * Follow the last component when it is a symlink (default true). Pass false to act on the
+   * link itself (delete it, replace it, read its target).
+   */
+  readonly followLastSymlink?: boolean;
+}
+
+/** Linux gives up after 40 symlinks in one lookup; so do we. */
+const MAX_SYMLINKS = 40;
+
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function splitComponents(path: string): string[] {
+  return path.split("/").filter((c) => c !== "" && c !== ".");
+}
+
+/**
+ * Canonical host path of a root: its real path when it exists (so symlinks on the way to the root
+ * itself, chosen by substrate, are resolved once), else the path with trailing slashes dropped.
+ */
+export function canonicalRoot(root: string): string {
+  try {
+    return realpathSync(root);
+  } catch {
+    const trimmed = root.replace(/\/+$/, "");
+    return trimmed === "" ? "/" : trimmed;
+  }
+}
+
+/**
+ * Resolves `pathFromSpec` as if `root` were `/`: absolute symlink targets restart at `root`,
+ * `..` never climbs above it, missing components are taken literally. The result is a host path
+ * inside `root` (or `root` itself). A component that exists but is not a directory, followed by
+ * more components, is kept literally; the operation that uses the path then fails with ENOTDIR.
+ */
+export function resolveInRoot(
+  root: string,
+  pathFromSpec: string,
+  options: ResolveOptions = {},
+): Result<string, RootPathFailure> {
+  const base = canonicalRoot(root);
+  const followLast = options.followLastSymlink ?? true;
+  const done: string[] = [];
+  // Pending components, consumed from the front; symlink targets are spliced in.
+  let queue = splitComponents(pathFromSpec);
+  let links = 0;
+  while (queue.length > 0) {
+    const [component, ...rest] = queue;
+    queue = rest;
+    if (component === undefined) break;
+    if (component === "..") {
+      done.pop();
+      continue;
+    }
+    const candidate = join(base, ...done, component);
+    const st = lstatOrUndefined(candidate);
+    const isLast = queue.length === 0;
+    if (st?.isSymbolicLink() === true && (!isLast || followLast)) {
+      links += 1;
+      if (links > MAX_SYMLINKS) {
+        return err({
+          reason: "symlink-loop",
+          path: pathFromSpec,
+          message: `too many symlinks while resolving ${pathFromSpec} inside ${base}`,
+        });
+      }
+      let target: string;
+      try {
+        target = readlinkSync(candidate);
+      } catch (e) {
+        return err({ reason: "io-error", path: pathFromSpec, message: String(e) });
+      }
+      if (target.startsWith("/")) done.length = 0;
+      queue = [...splitComponents(target), ...queue];
+      continue;
+    }
+    done.push(component);
+  }
+  return ok(join(base, ...done));
+}
+
+/** The path of `hostPath` relative to the root, as the chroot sees it (`/` for the root itself). */
+export function inRootPath(root: string, hostPath: string): string {
+  const base = canonicalRoot(root);
+  if (hostPath === base) return "/";
+  if (!hostPath.startsWith(base === "/" ? "/" : `${base}/`)) {
+    throw new Error(`Internal error: ${hostPath} is not inside ${base}`);
+  }
+  return base === "/" ? hostPath : hostPath.slice(base.length);
+}
+
+function ioFailure(path: string, e: unknown): { ok: false; error: RootPathFailure } {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") {
+    return err({ reason: "not-found", path, message: `${path} does not exist` });
+  }
+  if (code === "ENOTDIR") {
+    return err({ reason: "not-a-directory", path, message: `a component of ${path} is a file` });
+  }
+  return err({ reason: "io-error", path, message: e instanceof Error ? e.message : String(e) });
+}
+
+/**
+ * Creates a directory and its parents inside the root, each component resolved in the root (an
+ * existing symlink to a directory inside the root is followed). Returns the host path of the
+ * directory and the host paths it created, outermost first.
+ */
+export function mkdirInRoot(
+  root: string,
+  dir: string,
+  mode = 0o755,
+): Result<{ readonly path: string; readonly created: readonly string[] }, RootPathFailure> {
+  const resolved = resolveInRoot(root, dir);
+  if (!resolved.ok) return resolved;
+  // Every existing component of a resolved path is a real directory (links were followed), and
+  // the missing ones are literal names: creating them cannot traverse a link.
+  const base = canonicalRoot(root);
+  const missing: string[] = [];
+  let p = resolved.value;
+  let st = lstatOrUndefined(p);
+  while (st === undefined && p !== base) {
+    missing.unshift(p);
+    p = dirname(p);
+    st = lstatOrUndefined(p);
+  }
+  if (st !== undefined && !st.isDirectory()) {
+    return err({
+      reason: "not-a-directory",
+      path: dir,
+      message: `${inRootPath(root, p)} inside ${root} exists and is not a directory`,
+    });
+  }
+  for (const m of missing) {
+    try {
+      mkdirSync(m, { mode });
+    } catch (e) {
+      return ioFailure(dir, e);
+    }
+  }
+  return ok({ path: resolved.value, created: missing });
+}
+
+/** Options for {@link writeFileInRoot}. */
+export interface WriteInRootOptions {
+  /** File mode (default 0644). */
+  readonly mode?: number;
+  /** Owner to set (default: unchanged, i.e. the writer's). */
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
+/**
+ * Writes a file inside the root. Parents are resolved (and created) inside the root; a symlink
+ * at the final name is replaced, never written through. The write is atomic: a temporary file
+ * in the same directory is renamed over the final name.
+ */
+export function writeFileInRoot(
+  root: string,
+  path: string,
+  data: string | Uint8Array,
+  modeOrOptions: WriteInRootOptions | number = {},
+): Result<string, RootPathFailure> {
+  const options: WriteInRootOptions =
+    typeof modeOrOptions === "number" ? { mode: modeOrOptions } : modeOrOptions;
+  const components = splitComponents(path);
+  const name = components.pop();
+  if (name === undefined || name === "..") {
+    return err({ reason: "io-error", path, message: `${path} does not name a file` });
+  }
+  const parent = mkdirInRoot(root, `/${components.join("/")}`);
+  if (!parent.ok) return parent;
+  const dest = join(parent.value.path, name);
+  const st = lstatOrUndefined(dest);
+  if (st?.isDirectory() === true) {
+    return err({ reason: "io-error", path, message: `${path} inside ${root} is a directory` });
+  }
+  const temp = join(parent.value.path, `.${name}.substrate-${process.pid}`);
+  try {
+    writeFileSync(temp, data, { mode: options.mode ?? 0o644, flag: "w" });
+    chmodSync(temp, options.mode ?? 0o644);
+    if (options.uid !== undefined || options.gid !== undefined) {
+      chownSync(temp, options.uid ?? -1, options.gid ?? -1);
+    }
+    renameSync(temp, dest);
+  } catch (e) {
+    rmSync(temp, { force: true });
+    return ioFailure(path, e);
+  }
+  return ok(dest);
+}
+
+/** Reads a file inside the root, following symlinks inside the root only. */
+export function readFileInRoot(root: string, path: string): Result<Buffer, RootPathFailure> {
+  const resolved = resolveInRoot(root, path);
+  if (!resolved.ok) return resolved;
+  try {
+    return ok(readFileSync(resolved.value));
+  } catch (e) {
+    return ioFailure(path, e);
+  }
+}
+
+/** True when `pattern` component holds glob characters. */
+function isGlob(component: string): boolean {
+  return /[*?[]/.test(component);
+}
+
+/** Translates one glob component (`*`, `?`, `[...]`, `[!...]`) to an anchored RegExp. */
+export function globComponentToRegExp(component: string): RegExp {
+  let source = "";
+  for (let i = 0; i < component.length; i++) {
+    const c = component[i] ?? "";
+    if (c === "*") source += "[^/]*";
+    else if (c === "?") source += "[^/]";
+    else if (c === "[") {
+      const close = component.indexOf("]", i + 2);
+      if (close === -1) {
+        source += "\\[";
+        continue;
+      }
+      let body = component.slice(i + 1, close);
+      const negate = body.startsWith("!") || body.startsWith("^");
+      if (negate) body = body.slice(1);
+      source += `[${negate ? "^" : ""}${body.replace(/[\\\]]/g, "\\$&")}]`;
+      i = close;
+    } else source += c.replace(/[.+^${}()|\\]/g, "\\$&");
+  }
+  return new RegExp(`^${source}$`);
+}
+
+/**
+ * Expands a glob (shell style, per component; `*` does not match a leading dot unless the
+ * pattern component starts with one, as in Python's glob) inside the root. Intermediate symlinks
+ * are followed inside the root; the matches themselves are not followed. Returns the in-root
+ * paths of existing matches, sorted.
+ */
+export function globInRoot(root: string, pattern: string): Result<string[], RootPathFailure> {
+  let prefixes = ["/"];
+  const components = splitComponents(pattern);
+  for (let index = 0; index < components.length; index++) {
+    const component = components[index] ?? "";
+    const isLast = index === components.length - 1;
+    const next: string[] = [];
+    for (const prefix of prefixes) {
+      if (component === ".." || !isGlob(component)) {
+        const candidate = prefix === "/" ? `/${component}` : `${prefix}/${component}`;
+        // Normalise through the resolver so `..` and intermediate links stay inside the root.
+        const resolved = resolveInRoot(root, candidate, { followLastSymlink: !isLast });
+        if (!resolved.ok) return resolved;
+        if (lstatOrUndefined(resolved.value) !== undefined) {
+          next.push(inRootPath(root, resolved.value));
+        }
+        continue;
+      }
+      const dir = resolveInRoot(root, prefix);
+      if (!dir.ok) return dir;
+      let entries: string[];
+      try {
+        entries = readdirSync(dir.value);
+      } catch {
+        continue; // not a directory, or missing: no matches
+      }
+      const re = globComponentToRegExp(component);
+      const dirInRoot = inRootPath(root, dir.value);
+      for (const entry of entries.sort()) {
+        if (entry.startsWith(".") && !component.startsWith(".")) continue;
+        if (re.test(entry)) next.push(dirInRoot === "/" ? `/${entry}` : `${dirInRoot}/${entry}`);
+      }
+    }
+    prefixes = [...new Set(next)];
+  }
+  // A pattern that is only "/" (or only `..`) names the root itself: never a match to delete.
+  return ok(prefixes.filter((p) => p !== "/").sort());
+}
+
+/**
+ * catalyst's `rm`: deletes every match of `pattern` inside the root. A matched symlink is deleted
+ * as a link (its target is untouched); a matched directory is deleted recursively without
+ * following symlinks inside it. `..` never leaves the root, and the root itself is never deleted.
+ * Returns the in-root paths removed.
+ */
+export function removeInRoot(root: string, pattern: string): Result<string[], RootPathFailure> {
+  const matches = globInRoot(root, pattern);
+  if (!matches.ok) return matches;
+  const removed: string[] = [];
+  for (const match of matches.value) {
+    const resolved = resolveInRoot(root, match, { followLastSymlink: false });
+    if (!resolved.ok) return resolved;
+    if (resolved.value === canonicalRoot(root)) continue;
+    try {
+      rmSync(resolved.value, { recursive: true, force: true });
+    } catch (e) {
+      return ioFailure(match, e);
+    }
+    removed.push(match);
+  }
+  return ok(removed);
+}
+
+/** What {@link emptyInRoot} did. */
+export type EmptyOutcome = "emptied" | "skipped-missing" | "skipped-symlink" | "skipped-not-dir";
+
+/**
+ * catalyst's `empty`: deletes a directory inside the root and re-creates it with the same owner
+ * and mode. A symlink, a missing path or a non-directory is skipped (and said so).
+ */
+export function emptyInRoot(root: string, dir: string): Result<EmptyOutcome, RootPathFailure> {
+  const resolved = resolveInRoot(root, dir, { followLastSymlink: false });
+  if (!resolved.ok) return resolved;
+  if (resolved.value === canonicalRoot(root)) {
+    return err({ reason: "io-error", path: dir, message: `refusing to empty the whole root` });
+  }
+  const st = lstatOrUndefined(resolved.value);
+  if (st === undefined) return ok("skipped-missing");
+  if (st.isSymbolicLink()) return ok("skipped-symlink");
+  if (!st.isDirectory()) return ok("skipped-not-dir");
+  try {
+    rmSync(resolved.value, { recursive: true, force: true });
+    mkdirSync(resolved.value);
+    chownSync(resolved.value, st.uid, st.gid);
+    chmodSync(resolved.value, st.mode & 0o7777);
+  } catch (e) {
+    return ioFailure(dir, e);
+  }
+  return ok("emptied");
+}
+
+/** Counts of what {@link copyOverlayInto} wrote. */
+export interface OverlayCopyStats {
+  readonly files: number;
+  readonly dirs: number;
+  readonly symlinks: number;
+}
+
+/**
+ * root_overlay: copies the contents of the host folder `overlayDir` into the root, like
+ * `rsync -a overlay/ root/` but safe. Each destination is resolved inside the root: an existing
+ * directory symlink in the root (`bin -> usr/bin`, or a hostile `etc -> /etc`) is followed
+ * *inside the root*, and an existing file or symlink at a file's destination is replaced, never
+ * written through. Modes, owners and modification times are kept; symlinks in the overlay are
+ * copied as symlinks; other special files (devices, fifos, sockets) are skipped.
+ */
+export function copyOverlayInto(
+  root: string,
+  overlayDir: string,
+): Result<OverlayCopyStats, RootPathFailure> {
+  let files = 0;
+  let dirs = 0;
+  let symlinks = 0;
+  const walk = (srcDir: string, destInRoot: string): Result<void, RootPathFailure> => {
+    let entries: string[];
+    try {
+      entries = readdirSync(srcDir).sort();
+    } catch (e) {
+      return ioFailure(srcDir, e);
+    }
+    for (const name of entries) {
+      const src = join(srcDir, name);
+      const destPath = destInRoot === "/" ? `/${name}` : `${destInRoot}/${name}`;
+      const st = lstatSync(src);
+      if (st.isDirectory()) {
+        const made = mkdirInRoot(root, destPath, st.mode & 0o7777);
+        if (!made.ok) return made;
+        try {
+          chownSync(made.value.path, st.uid, st.gid);
+          chmodSync(made.value.path, st.mode & 0o7777);
+        } catch (e) {
+          return ioFailure(destPath, e);
+        }
+        dirs += 1;
+        const inner = walk(src, inRootPath(root, made.value.path));
+        if (!inner.ok) return inner;
+        try {
+          utimesSync(made.value.path, st.atime, st.mtime);
+        } catch (e) {
+          return ioFailure(destPath, e);
+        }
+        continue;
+      }
+      if (!st.isFile() && !st.isSymbolicLink()) continue;
+      const parent = resolveInRoot(root, destInRoot);
+      if (!parent.ok) return parent;
+      const dest = join(parent.value, name);
+      const existing = lstatOrUndefined(dest);
+      if (existing?.isDirectory() === true) {
+        return err({
+          reason: "io-error",
+          path: destPath,
+          message: `overlay file ${src} would replace the directory ${destPath} in the root`,
+        });
+      }
+      const temp = join(parent.value, `.${name}.substrate-${process.pid}`);
+      try {
+        rmSync(temp, { force: true });
+        if (st.isSymbolicLink()) {
+          symlinkSync(readlinkSync(src), temp);
+          lchownSync(temp, st.uid, st.gid);
+          symlinks += 1;
+        } else {
+          copyFileSync(src, temp);
+          chownSync(temp, st.uid, st.gid);
+          chmodSync(temp, st.mode & 0o7777);
+          utimesSync(temp, st.atime, st.mtime);
+          files += 1;
+        }
+        // rename() replaces a symlink at `dest` rather than writing through it.
+        renameSync(temp, dest);
+      } catch (e) {
+        rmSync(temp, { force: true });
+        return ioFailure(destPath, e);
+      }
+    }
+    return ok(undefined);
+  };
+  const result = walk(overlayDir, "/");
+  if (!result.ok) return result;
+  return ok({ files, dirs, symlinks });
+}
+
+/**
+ * Removes a file or symlink inside the root (the last component is not followed). Missing is not
+ * an error. Returns whether something was removed.
+ */
+export function unlinkInRoot(root: string, path: string): Result<boolean, RootPathFailure> {
+  const resolved = resolveInRoot(root, path, { followLastSymlink: false });
+  if (!resolved.ok) return resolved;
+  try {
+    unlinkSync(resolved.value);
+    return ok(true);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return ok(false);
+    return ioFailure(path, e);
+  }
+}
+
+/**
+ * Renames `from` to `to`, both inside the root (last components not followed, so a symlink is
+ * moved as a link). Missing `from` is not an error: returns false.
+ */
+export function renameInRoot(
+  root: string,
+  from: string,
+  to: string,
+): Result<boolean, RootPathFailure> {
+  const a = resolveInRoot(root, from, { followLastSymlink: false });
+  if (!a.ok) return a;
+  const b = resolveInRoot(root, to, { followLastSymlink: false });
+  if (!b.ok) return b;
+  try {
+    renameSync(a.value, b.value);
+    return ok(true);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return ok(false);
+    return ioFailure(from, e);
+  }
+}
+
+/** lstat of a path inside the root (last component not followed); undefined when missing. */
+export function lstatInRoot(root: string, path: string): Stats | undefined {
+  const resolved = resolveInRoot(root, path, { followLastSymlink: false });
+  if (!resolved.ok) return undefined;
+  return lstatOrUndefined(resolved.value);
+}

@@ -1,0 +1,16 @@
+/** diskimage-stage1 (prefix `diskimage`): like livecd-stage1, the disk image's root. */
+import type { TargetSchema } from "./define.js";
+import { many, prefixed, stageRequired } from "./define.js";
+
+/** The diskimage-stage1 schema. */
+export const diskimageStage1: TargetSchema = {
+  kind: "diskimage-stage1",
+  prefix: "diskimage",
+  summary: "the disk image's root: packages installed on top of a stage",
+  bootKernel: false,
+  required: [...stageRequired({}), { key: "diskimage/packages" }],
+  keys: prefixed("diskimage", {
+    packages: many("packages for the image"),
+    use: many("USE for the image's packages"),
+  }),
+};

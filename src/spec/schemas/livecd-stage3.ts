@@ -1,0 +1,47 @@
+/**
+ * livecd-stage3 (the 0xdc fork's target, prefix `livecd`): wraps any root (livecd-stage1,
+ * embedded, stage4) and a livecd-stage2 payload into a bootable ISO, without a package manager.
+ * substrate names the payload with `livecd/payload`; `livecd/cdtar` (the fork's key) means the
+ * same.
+ */
+import type { TargetSchema } from "./define.js";
+import { many, one, prefixed, stageRequired } from "./define.js";
+import { LIVECD_IMAGE_KEYS } from "./livecd-stage2.js";
+
+/** The livecd-stage3 schema. */
+export const livecdStage3: TargetSchema = {
+  kind: "livecd-stage3",
+  prefix: "livecd",
+  summary: "the ISO: a root filesystem squashed and joined with a livecd-stage2 payload",
+  bootKernel: true,
+  required: [
+    ...stageRequired({ noPackageManager: true }),
+    { key: "boot/kernel" },
+    { key: "livecd/payload", alternatives: ["livecd/cdtar"] },
+  ],
+  keys: {
+    "boot/kernel": many("the payload's kernel label(s)"),
+    ...LIVECD_IMAGE_KEYS,
+    ...prefixed("livecd", {
+      payload: one("substrate: store subpath of the livecd-stage2 output (the boot payload)", {
+        storeRef: true,
+        origin: "substrate",
+      }),
+      cdtar: one("fork: the livecd-stage2 output; substrate reads it as `livecd/payload`", {
+        storeRef: true,
+        origin: "fork",
+      }),
+      hostname: one("the live system's hostname when a stage tarball is wrapped (default `livecd`)", {
+        origin: "substrate",
+      }),
+      packages: many("inherited from livecd-stage1 (fork); unused", { origin: "fork" }),
+      use: many("inherited from livecd-stage1 (fork); unused", { origin: "fork" }),
+      unmerge: many("inherited from livecd-stage1 (fork)", { origin: "fork" }),
+      depclean: one("inherited from livecd-stage1 (fork)", {
+        values: ["yes", "no", "keepbdeps"],
+        valuesSeverity: "warning",
+        origin: "fork",
+      }),
+    }),
+  },
+};

@@ -1,0 +1,357 @@
+/**
+ * The tree config, `substrate.toml` at a spec tree's root: parsing (smol-toml), validation of
+ * every table and key (all problems at once, with did-you-mean hints), and source spans for
+ * values, which smol-toml does not give, found by searching the TOML text.
+ */
+import { basename, isAbsolute, resolve } from "node:path";
+import { parse, TomlError } from "smol-toml";
+import type { Diagnostic, SourceSpan } from "../report/diagnostic.js";
+import type { AptSettings, ArchConfig, BuildEntry, DriverName, TreeConfig } from "./types.js";
+import { closest } from "./suggest.js";
+
+/** The config file name at a tree's root. */
+export const TREE_CONFIG_FILE = "substrate.toml";
+
+/** Defaults for the apt driver's archive settings. */
+export const APT_DEFAULTS: AptSettings = {
+  suite: "bookworm",
+  mirror: "http://deb.debian.org/debian",
+  components: ["main"],
+};
+
+/** Default Gentoo mirror for seeds and snapshots. */
+export const DEFAULT_MIRRORS: readonly string[] = ["https://distfiles.gentoo.org"];
+
+/** Where to resolve things while reading a config. */
+export interface TreeConfigContext {
+  /** Absolute path of the config file. */
+  readonly file: string;
+  /** The file's path as shown in diagnostics. */
+  readonly displayFile: string;
+  /** The folder relative default store paths are resolved against (the working directory). */
+  readonly cwd: string;
+}
+
+/** Finds spans in a TOML text for keys and string values of a table. */
+export class TomlLocator {
+  private readonly lines: string[];
+
+  /** Wraps the text of the TOML file shown as `file` in diagnostics. */
+  constructor(
+    text: string,
+    private readonly file: string,
+  ) {
+    this.lines = text.split(/\r\n|\r|\n/);
+  }
+
+  private readonly regions = new Map<string, [number, number]>();
+
+  /** `[from, to)` line indexes of a table's body (`[]` = top level); the whole file if not found. */
+  private region(table: readonly string[]): [number, number] {
+    const id = JSON.stringify(table);
+    const known = this.regions.get(id);
+    if (known) return known;
+    const found = this.findRegion(table);
+    this.regions.set(id, found);
+    return found;
+  }
+
+  private findRegion(table: readonly string[]): [number, number] {
+    const header = (i: number): boolean => /^\s*\[/.test(this.lines[i] ?? "");
+    if (table.length === 0) {
+      let end = 0;
+      while (end < this.lines.length && !header(end)) end++;
+      return [0, end];
+    }
+    const part = (p: string): string => {
+      const e = p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      return `(?:${e}|"${e}"|'${e}')`;
+    };
+    const re = new RegExp(`^\\s*\\[\\s*${table.map(part).join("\\s*\\.\\s*")}\\s*\\]`);
+    for (let i = 0; i < this.lines.length; i++) {
+      if (re.test(this.lines[i] ?? "")) {
+        let end = i + 1;
+        while (end < this.lines.length && !header(end)) end++;
+        return [i, end];
+      }
+    }
+    return [0, this.lines.length];
+  }
+
+  /** The span of the table's header, or line 1. */
+  table(table: readonly string[]): SourceSpan {
+    const [from] = this.region(table);
+    return this.lineSpan(from);
+  }
+
+  /** The span of `key` (left of `=`) in a table, or of the table header. */
+  key(table: readonly string[], key: string): SourceSpan {
+    const [from, to] = this.region(table);
+    const e = key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const re = new RegExp(`^(\\s*)(${e}|"${e}"|'${e}')\\s*=`);
+    for (let i = from; i < to; i++) {
+      const m = re.exec(this.lines[i] ?? "");
+      if (m) {
+        const col = (m[1] ?? "").length + 1;
+        return { file: this.file, line: i + 1, col, endCol: col + (m[2] ?? "").length };
+      }
+    }
+    return this.lineSpan(from);
+  }
+
+  /** The span of the string `value` (quotes included) in a table, or of the key. */
+  string(table: readonly string[], key: string, value: string): SourceSpan {
+    const [from, to] = this.region(table);
+    for (const q of ['"', "'"]) {
+      const needle = q + value + q;
+      for (let i = from; i < to; i++) {
+        const at = (this.lines[i] ?? "").indexOf(needle);
+        if (at !== -1) {
+          return { file: this.file, line: i + 1, col: at + 1, endCol: at + 1 + needle.length };
+        }
+      }
+    }
+    return this.key(table, key);
+  }
+
+  private lineSpan(index: number): SourceSpan {
+    const text = this.lines[index] ?? "";
+    const col = text.length - text.trimStart().length + 1;
+    return { file: this.file, line: index + 1, col, endCol: col + text.trim().length };
+  }
+}
+
+type Table = Record<string, unknown>;
+
+function isTable(v: unknown): v is Table {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
+function isStringArray(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === "string");
+}
+
+const TOP_KEYS = ["name", "driver", "store", "tokens", "apt", "mirrors", "arch"];
+const STORE_KEYS = ["builds", "logs", "cache"];
+const APT_KEYS = ["suite", "mirror", "components", "keyring", "variant"];
+const ARCH_KEYS = ["subarch", "cflags", "interpreter", "builds"];
+const RESERVED_TOKENS = ["REPO_DIR", "latest"];
+const BUILD_PART = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+
+/**
+ * Parses and validates a tree config. Always returns a usable config (defaults fill what is
+ * missing or wrong) together with every problem found.
+ */
+export function parseTreeConfig(
+  text: string,
+  ctx: TreeConfigContext,
+): { config: TreeConfig; diagnostics: Diagnostic[] } {
+  const root = resolve(ctx.file, "..");
+  const diagnostics: Diagnostic[] = [];
+  const loc = new TomlLocator(text, ctx.displayFile);
+  const fallback: TreeConfig = {
+    file: ctx.file,
+    root,
+    name: basename(root),
+    driver: "portage",
+    store: {
+      builds: resolve(ctx.cwd, "builds"),
+      logs: resolve(ctx.cwd, "logs"),
+      cache: resolve(ctx.cwd, "cache"),
+    },
+    tokens: {},
+    arches: [],
+    mirrors: DEFAULT_MIRRORS,
+  };
+  let doc: Table;
+  try {
+    doc = parse(text);
+  } catch (e) {
+    if (e instanceof TomlError) {
+      const first = (e.message.split("\n")[0] ?? e.message).replace(/^Invalid TOML document: /, "");
+      diagnostics.push({
+        severity: "error",
+        code: "toml-syntax",
+        message: `invalid TOML: ${first}`,
+        span: { file: ctx.displayFile, line: e.line, col: e.column, endCol: e.column + 1 },
+      });
+      return { config: fallback, diagnostics };
+    }
+    throw e;
+  }
+
+  const err = (span: SourceSpan, code: string, message: string, hint?: string): void => {
+    diagnostics.push({ severity: "error", code, message, span, ...(hint ? { hint } : {}) });
+  };
+  const unknownKeys = (table: Table, path: readonly string[], allowed: readonly string[]): void => {
+    for (const k of Object.keys(table)) {
+      if (allowed.includes(k)) continue;
+      const guess = closest(k, allowed);
+      const where = path.length ? `[${path.join(".")}]` : "the top level";
+      err(
+        loc.key(path, k),
+        "unknown-config-key",
+        `unknown key "${k}" in ${where} of ${ctx.displayFile}`,
+        guess !== undefined ? `did you mean \`${guess}\`?` : `known keys: ${allowed.join(", ")}`,
+      );
+    }
+  };
+  const str = (table: Table, path: readonly string[], key: string): string | undefined => {
+    const v = table[key];
+    if (v === undefined) return undefined;
+    if (typeof v === "string") return v;
+    err(loc.key(path, key), "bad-config-value", `"${key}" must be a string`);
+    return undefined;
+  };
+  const strList = (table: Table, path: readonly string[], key: string): string[] | undefined => {
+    const v = table[key];
+    if (v === undefined) return undefined;
+    if (isStringArray(v)) return v;
+    err(loc.key(path, key), "bad-config-value", `"${key}" must be an array of strings`);
+    return undefined;
+  };
+  const subTable = (table: Table, path: readonly string[], key: string): Table | undefined => {
+    const v = table[key];
+    if (v === undefined) return undefined;
+    if (isTable(v)) return v;
+    err(
+      loc.key(path, key),
+      "bad-config-value",
+      `"${key}" must be a table ([${[...path, key].join(".")}])`,
+    );
+    return undefined;
+  };
+
+  unknownKeys(doc, [], TOP_KEYS);
+  const name = str(doc, [], "name") ?? fallback.name;
+  let driver: DriverName = "portage";
+  const driverRaw = str(doc, [], "driver");
+  if (driverRaw !== undefined) {
+    if (driverRaw === "apt" || driverRaw === "portage") driver = driverRaw;
+    else
+      err(
+        loc.string([], "driver", driverRaw),
+        "bad-config-value",
+        `unknown driver "${driverRaw}"`,
+        'drivers: "apt" (Debian, mmdebstrap) or "portage" (Gentoo, catalyst-compatible)',
+      );
+  }
+
+  const storeT = subTable(doc, [], "store") ?? {};
+  unknownKeys(storeT, ["store"], STORE_KEYS);
+  const storePath = (key: "builds" | "logs" | "cache"): string => {
+    const v = str(storeT, ["store"], key);
+    // Written paths are relative to the tree root; the defaults live in the working directory.
+    if (v === undefined) return fallback.store[key];
+    return isAbsolute(v) ? v : resolve(root, v);
+  };
+  const store = { builds: storePath("builds"), logs: storePath("logs"), cache: storePath("cache") };
+
+  const tokens: Record<string, string> = {};
+  const tokT = subTable(doc, [], "tokens") ?? {};
+  for (const [k, v] of Object.entries(tokT)) {
+    if (typeof v !== "string") {
+      err(loc.key(["tokens"], k), "bad-config-value", `token "${k}" must be a string`);
+    } else if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) {
+      err(
+        loc.key(["tokens"], k),
+        "bad-config-value",
+        `token name "${k}" is not usable as @${k}@`,
+        "token names are letters, digits and `_`, not starting with a digit",
+      );
+    } else if (RESERVED_TOKENS.includes(k)) {
+      err(
+        loc.key(["tokens"], k),
+        "bad-config-value",
+        `token "${k}" is built in and cannot be redefined`,
+        "@REPO_DIR@ is the tree folder and @latest@ the build date",
+      );
+    } else tokens[k] = v;
+  }
+
+  let apt: AptSettings | undefined;
+  const aptT = subTable(doc, [], "apt");
+  if (aptT !== undefined) unknownKeys(aptT, ["apt"], APT_KEYS);
+  if (aptT !== undefined || driver === "apt") {
+    const t = aptT ?? {};
+    const keyring = str(t, ["apt"], "keyring");
+    const variant = str(t, ["apt"], "variant");
+    apt = {
+      suite: str(t, ["apt"], "suite") ?? APT_DEFAULTS.suite,
+      mirror: str(t, ["apt"], "mirror") ?? APT_DEFAULTS.mirror,
+      components: strList(t, ["apt"], "components") ?? APT_DEFAULTS.components,
+      ...(keyring !== undefined
+        ? { keyring: isAbsolute(keyring) ? keyring : resolve(root, keyring) }
+        : {}),
+      ...(variant !== undefined ? { variant } : {}),
+    };
+  }
+  const mirrors = strList(doc, [], "mirrors") ?? DEFAULT_MIRRORS;
+
+  const arches: ArchConfig[] = [];
+  const archT = subTable(doc, [], "arch") ?? {};
+  for (const [archName, raw] of Object.entries(archT)) {
+    const path = ["arch", archName];
+    if (!isTable(raw)) {
+      err(loc.key(["arch"], archName), "bad-config-value", `[arch.${archName}] must be a table`);
+      continue;
+    }
+    unknownKeys(raw, path, ARCH_KEYS);
+    const interpRaw = raw["interpreter"];
+    let interpreter: string[] | undefined;
+    if (typeof interpRaw === "string") interpreter = interpRaw.split(/\s+/).filter(Boolean);
+    else if (interpRaw !== undefined) interpreter = strList(raw, path, "interpreter");
+    const builds: BuildEntry[] = [];
+    for (const b of strList(raw, path, "builds") ?? []) {
+      const span = loc.string(path, "builds", b);
+      const parts = b.split(":");
+      const [flavour, stage, buildhost] = parts;
+      if (
+        parts.length < 2 ||
+        parts.length > 3 ||
+        !parts.every((p) => BUILD_PART.test(p)) ||
+        flavour === undefined ||
+        stage === undefined
+      ) {
+        err(
+          span,
+          "bad-build-entry",
+          `"${b}" is not a build entry`,
+          'write "flavour:stage" or "flavour:stage:buildhost", e.g. "roflmaos:stage3"',
+        );
+        continue;
+      }
+      builds.push({ flavour, stage, ...(buildhost !== undefined ? { buildhost } : {}), span });
+    }
+    const cflags = str(raw, path, "cflags");
+    arches.push({
+      name: archName,
+      subarch: str(raw, path, "subarch") ?? archName,
+      ...(cflags !== undefined ? { cflags } : {}),
+      ...(interpreter !== undefined ? { interpreter } : {}),
+      builds,
+      span: loc.table(path),
+    });
+  }
+  if (arches.length === 0) {
+    diagnostics.push({
+      severity: "warning",
+      code: "no-arches",
+      message: `${ctx.displayFile} lists no [arch.<name>] tables, so the tree builds nothing`,
+      span: loc.table([]),
+      hint: '[arch.amd64]\nbuilds = ["roflmaos:stage3"]',
+    });
+  }
+  const config: TreeConfig = {
+    file: ctx.file,
+    root,
+    name,
+    driver,
+    store,
+    tokens,
+    arches,
+    mirrors,
+    ...(apt !== undefined ? { apt } : {}),
+  };
+  return { config, diagnostics };
+}

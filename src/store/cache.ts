@@ -1,0 +1,74 @@
+/**
+ * The store's cache folder (default `./cache`): downloads kept across builds. The apt package
+ * cache is `<cache>/apt/archives/` (with apt's `partial/`), bind-mounted at
+ * `/var/cache/apt/archives` in build roots so every stage and every build reuses downloaded
+ * `.deb` files. apt's own lock cannot serialise two chroots that share the folder (it fails
+ * instead of waiting), so users of the cache hold `<cache>/apt/archives.lock` while apt runs.
+ */
+import { chmodSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type Result, ok, err } from "../util/result.js";
+import { type Lock, type LockFailure, waitForLock } from "./lock.js";
+
+/** Paths of the shared apt cache. */
+export interface AptCacheLayout {
+  /** `<cache>/apt`. */
+  readonly dir: string;
+  /** `<cache>/apt/archives`: bind this at `/var/cache/apt/archives` in the root. */
+  readonly archives: string;
+  /** `<cache>/apt/archives/partial`: apt's downloads in progress. */
+  readonly partial: string;
+  /** `<cache>/apt/archives.lock`: held while apt uses the cache. */
+  readonly lockFile: string;
+}
+
+/** Where the apt cache lives under a cache folder. Pure. */
+export function aptCacheLayout(cacheDir: string): AptCacheLayout {
+  const dir = join(cacheDir, "apt");
+  const archives = join(dir, "archives");
+  return { dir, archives, partial: join(archives, "partial"), lockFile: `${archives}.lock` };
+}
+
+/** Why the cache could not be prepared. */
+export interface CacheFailure {
+  readonly reason: "io-error";
+  readonly message: string;
+}
+
+/** Creates the apt cache folders (mode 0755) and returns their paths. */
+export function prepareAptCache(cacheDir: string): Result<AptCacheLayout, CacheFailure> {
+  const layout = aptCacheLayout(cacheDir);
+  try {
+    mkdirSync(layout.partial, { recursive: true });
+    chmodSync(layout.archives, 0o755);
+  } catch (e) {
+    return err({
+      reason: "io-error",
+      message: `cannot create the apt cache ${layout.archives}: ${e instanceof Error ? e.message : String(e)}`,
+    });
+  }
+  return ok(layout);
+}
+
+/**
+ * Runs `fn` holding the apt cache lock (waiting for other substrate processes or parallel
+ * stages that hold it). The lock is released however `fn` ends.
+ */
+export async function withAptCacheLock<T>(
+  cacheDir: string,
+  fn: (layout: AptCacheLayout) => Promise<T>,
+  opts: { readonly signal?: AbortSignal; readonly onWait?: (message: string) => void } = {},
+): Promise<Result<T, LockFailure | CacheFailure>> {
+  const layout = prepareAptCache(cacheDir);
+  if (!layout.ok) return layout;
+  const lock: Result<Lock, LockFailure> = await waitForLock(layout.value.lockFile, {
+    ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+    onWait: (f) => opts.onWait?.(`waiting for the apt cache: ${f.message}`),
+  });
+  if (!lock.ok) return lock;
+  try {
+    return ok(await fn(layout.value));
+  } finally {
+    lock.value.release();
+  }
+}

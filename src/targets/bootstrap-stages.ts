@@ -1,0 +1,41 @@
+/**
+ * stage1 and stage2: Gentoo's bootstrap stages. They have no Debian meaning: a Debian root is
+ * bootstrapped from the archive in one step (stage3). The Portage driver builds them.
+ */
+import type { TargetKindName } from "../spec/types.js";
+import { err } from "../util/result.js";
+import { capture, clean, fromDriver, sequence, unpackSource } from "./steps.js";
+import type { TargetKind } from "./target-kind.js";
+import { join } from "node:path";
+import { aptStageSupport } from "../drivers/apt/stage-support.js";
+
+function bootstrapStage(name: "stage1" | "stage2"): TargetKind {
+  return {
+    name,
+    hostTools: [],
+    inputRoles: ["source"],
+    async run(ctx) {
+      if (ctx.driver.name === "apt") {
+        const support = aptStageSupport(name);
+        if (!support.ok) return err(fromDriver(name, support.error));
+      }
+      const root = join(ctx.workDir, "root");
+      const r = await sequence([
+        () => unpackSource(ctx, root),
+        () =>
+          ctx.step("bootstrap", name, async () => {
+            const b = await ctx.driver.bootstrap(ctx, root, []);
+            return b.ok ? b : err(fromDriver("bootstrap", b.error));
+          }),
+        () => clean(ctx, root, name as TargetKindName),
+        () => capture(ctx, root),
+      ]);
+      return r.ok ? { ok: true, value: [ctx.outputName] } : r;
+    },
+  };
+}
+
+/** The stage1 kind. */
+export const stage1: TargetKind = bootstrapStage("stage1");
+/** The stage2 kind. */
+export const stage2: TargetKind = bootstrapStage("stage2");

@@ -1,0 +1,84 @@
+/**
+ * livecd-stage1: customises a stage4 or embedded root for live booting and outputs it as a
+ * squashfs image (compressor and options from `livecd/fsops`, zstd by default), plus a package
+ * manifest (name, version, licence of every installed package). Contains no kernel: the
+ * payload's modules are joined at boot (see payload.ts), so a kernel change never rebuilds this.
+ */
+import { join } from "node:path";
+import { makeSquashfs } from "../image/squashfs.js";
+import { err, ok } from "../util/result.js";
+import { liveSetup } from "./live-setup.js";
+import {
+  clean,
+  depclean,
+  emptyPaths,
+  fromDriver,
+  fsscript,
+  packageManifest,
+  removePaths,
+  rootOverlay,
+  sequence,
+  unmerge,
+  unpackSource,
+  usersAndGroups,
+  type StepResult,
+} from "./steps.js";
+import type { TargetContext, TargetKind } from "./target-kind.js";
+import { listOf } from "./values.js";
+
+/** `<output>.packages.tsv`: the package manifest's name. */
+export function manifestName(outputName: string): string {
+  return `${outputName}.packages.tsv`;
+}
+
+/** Squashes `root` into `<staging>/<name>` with the spec's `livecd/fsops`. */
+export async function squashRoot(ctx: TargetContext, root: string, name: string): Promise<StepResult> {
+  const fsops = listOf(ctx.values["livecd/fsops"]);
+  return ctx.step("squashfs", fsops.length > 0 ? fsops.join(" ") : "zstd", async () => {
+    const r = await makeSquashfs({
+      source: root,
+      output: join(ctx.stagingDir, name),
+      options: fsops,
+      sourceDateEpoch: ctx.sourceDateEpoch,
+      logFile: ctx.logFile,
+      signal: ctx.signal,
+      processors: ctx.jobs,
+    });
+    return r.ok
+      ? ok(undefined)
+      : err({ reason: "step-failed", step: "squashfs", message: r.error.message, tail: r.error.tail ?? [] });
+  });
+}
+
+/** The livecd-stage1 kind. */
+export const livecdStage1: TargetKind = {
+  name: "livecd-stage1",
+  hostTools: [{ command: "mksquashfs", debianPackage: "squashfs-tools", why: "makes the live root image" }],
+  inputRoles: ["source"],
+  async run(ctx) {
+    const root = join(ctx.workDir, "root");
+    const packages = listOf(ctx.values["livecd/packages"]);
+    const r = await sequence([
+      () => unpackSource(ctx, root),
+      async () =>
+        packages.length === 0
+          ? ok(undefined)
+          : ctx.step("packages", packages.join(" "), async () => {
+              const i = await ctx.driver.install(ctx, root, packages);
+              return i.ok ? i : err(fromDriver("packages", i.error));
+            }),
+      () => liveSetup(ctx, root),
+      () => rootOverlay(ctx, root),
+      () => fsscript(ctx, root),
+      () => unmerge(ctx, root),
+      () => depclean(ctx, root),
+      () => removePaths(ctx, root),
+      () => usersAndGroups(ctx, root),
+      () => emptyPaths(ctx, root),
+      () => clean(ctx, root, "livecd-stage1"),
+      () => packageManifest(ctx, root, manifestName(ctx.outputName)),
+      () => squashRoot(ctx, root, ctx.outputName),
+    ]);
+    return r.ok ? ok([ctx.outputName, manifestName(ctx.outputName)]) : r;
+  },
+};

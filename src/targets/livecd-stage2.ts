@@ -1,0 +1,151 @@
+/**
+ * livecd-stage2: in a build environment seeded from a stage3 (not kept), installs the kernels
+ * named by `boot/kernel`, builds a dracut `dmsquash-live` initramfs for each, and writes the
+ * payload folder (see payload.ts): `boot/<label>`, `boot/<label>.igz`, the kernel's modules as
+ * a squashfs, the boot loader's EFI binary and `payload.json`. Nothing in it names a volume id
+ * or a root: livecd-stage3 adds those, so one payload serves any root.
+ */
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { InstalledKernel } from "../drivers/driver.js";
+import { makeSquashfs } from "../image/squashfs.js";
+import { mkdirInRoot, resolveInRoot, writeFileInRoot } from "../sandbox/root-path.js";
+import { err, ok, type Result } from "../util/result.js";
+import { installKernels, kernelRequests } from "./kernels.js";
+import {
+  MODULE_SETUP_SH,
+  MODULES_DRACUT_MODULE,
+  MODULES_HOOK_SH,
+  PAYLOAD_MANIFEST,
+  type PayloadKernel,
+  type PayloadManifest,
+} from "./payload.js";
+import { fromDriver, fromRootPath, sequence, unpackSource } from "./steps.js";
+import type { StageFailure, TargetContext, TargetKind } from "./target-kind.js";
+import { listOf, stringOf } from "./values.js";
+
+/** The boot loader packages and EFI binary path per driver. */
+const BOOTLOADER = {
+  apt: { packages: ["systemd-boot-efi"], efi: "/usr/lib/systemd/boot/efi/systemd-bootx64.efi" },
+  portage: { packages: ["sys-apps/systemd-utils[boot]"], efi: "/usr/lib/systemd/boot/efi/systemd-bootx64.efi" },
+} as const;
+
+function hostPath(root: string, path: string, step: string): Result<string, StageFailure> {
+  const r = resolveInRoot(root, path);
+  return r.ok ? ok(r.value) : err(fromRootPath(step, r.error));
+}
+
+async function buildPayload(ctx: TargetContext, root: string, kernels: readonly InstalledKernel[]) {
+  const payloadDir = join(ctx.stagingDir, ctx.outputName);
+  mkdirSync(join(payloadDir, "boot"), { recursive: true });
+  mkdirSync(join(payloadDir, "modules"), { recursive: true });
+  mkdirSync(join(payloadDir, "efi"), { recursive: true });
+  const bootargs = listOf(ctx.values["livecd/bootargs"]);
+  const entries: PayloadKernel[] = [];
+  for (const k of kernels) {
+    const image = hostPath(root, k.image, "payload");
+    if (!image.ok) return image;
+    copyFileSync(image.value, join(payloadDir, "boot", k.label));
+    const initrd = hostPath(root, `/boot/${k.label}.igz`, "payload");
+    if (!initrd.ok) return initrd;
+    copyFileSync(initrd.value, join(payloadDir, "boot", `${k.label}.igz`));
+    const modules = hostPath(root, k.modulesDir, "payload");
+    if (!modules.ok) return modules;
+    const sq = await ctx.step("modules", `${k.version} as a squashfs`, async () => {
+      const r = await makeSquashfs({
+        source: modules.value,
+        output: join(payloadDir, "modules", `${k.version}.squashfs`),
+        options: [],
+        sourceDateEpoch: ctx.sourceDateEpoch,
+        logFile: ctx.logFile,
+        signal: ctx.signal,
+        processors: ctx.jobs,
+      });
+      return r.ok ? ok(undefined) : err<StageFailure>({ reason: "step-failed", step: "modules", message: r.error.message });
+    });
+    if (!sq.ok) return sq;
+    const console = listOf(ctx.values[`boot/kernel/${k.label}/console`]).map((c) => `console=${c}`);
+    entries.push({
+      label: k.label,
+      version: k.version,
+      kernel: `boot/${k.label}`,
+      initrd: `boot/${k.label}.igz`,
+      modules: `modules/${k.version}.squashfs`,
+      bootargs: [...bootargs, ...console],
+    });
+  }
+  const loader = BOOTLOADER[ctx.driver.name];
+  const efi = hostPath(root, loader.efi, "payload");
+  if (!efi.ok) return efi;
+  copyFileSync(efi.value, join(payloadDir, "efi", "BOOTX64.EFI"));
+  const manifest: PayloadManifest = {
+    format: 1,
+    stage: ctx.stage,
+    arch: ctx.spec.arch,
+    kernels: entries,
+    bootloader: stringOf(ctx.values["livecd/bootloader"]) === "grub" ? "grub" : "systemd-boot",
+    efiBinary: "efi/BOOTX64.EFI",
+  };
+  writeFileSync(join(payloadDir, PAYLOAD_MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
+  return ok(undefined);
+}
+
+/** The livecd-stage2 kind. */
+export const livecdStage2: TargetKind = {
+  name: "livecd-stage2",
+  hostTools: [{ command: "mksquashfs", debianPackage: "squashfs-tools", why: "packs the kernel modules" }],
+  inputRoles: ["source"],
+  async run(ctx) {
+    const root = join(ctx.workDir, "root");
+    if (kernelRequests(ctx.values).length === 0) {
+      return err({ reason: "bad-input", message: "livecd-stage2 needs boot/kernel", hint: "add `boot/kernel: <label>`" });
+    }
+    if (stringOf(ctx.values["livecd/bootloader"]) === "grub") {
+      return err({
+        reason: "not-meaningful",
+        message: "livecd/bootloader: grub is not built by this version; systemd-boot is the default",
+        hint: "remove livecd/bootloader or set it to systemd-boot",
+      });
+    }
+    let kernels: InstalledKernel[] = [];
+    const r = await sequence([
+      () => unpackSource(ctx, root),
+      async () => {
+        const k = await installKernels(ctx, root, { skipDefaultInitramfs: true });
+        if (!k.ok) return k;
+        kernels = k.value;
+        return ok(undefined);
+      },
+      () =>
+        ctx.step("bootloader", BOOTLOADER[ctx.driver.name].packages.join(" "), async () => {
+          const i = await ctx.driver.install(ctx, root, BOOTLOADER[ctx.driver.name].packages);
+          return i.ok ? i : err(fromDriver("bootloader", i.error));
+        }),
+      () =>
+        ctx.step("initramfs", kernels.map((k) => k.version).join(" "), async () => {
+          const dir = `/usr/lib/dracut/modules.d/${MODULES_DRACUT_MODULE}`;
+          const d = mkdirInRoot(root, dir);
+          if (!d.ok) return err(fromRootPath("initramfs", d.error));
+          for (const [name, text] of [
+            ["module-setup.sh", MODULE_SETUP_SH],
+            ["substrate-live-modules.sh", MODULES_HOOK_SH],
+          ] as const) {
+            const w = writeFileInRoot(root, `${dir}/${name}`, text, 0o755);
+            if (!w.ok) return err(fromRootPath("initramfs", w.error));
+          }
+          for (const k of kernels) {
+            const extra = listOf(ctx.values[`boot/kernel/${k.label}/dracut_args`]);
+            const i = await ctx.driver.liveInitramfs(ctx, root, {
+              kernel: k,
+              output: `/boot/${k.label}.igz`,
+              extraArgs: ["--add", MODULES_DRACUT_MODULE.replace(/^\d+/, ""), ...extra],
+            });
+            if (!i.ok) return err(fromDriver("initramfs", i.error));
+          }
+          return ok(undefined);
+        }),
+      () => ctx.step("payload", ctx.outputName, () => buildPayload(ctx, root, kernels)),
+    ]);
+    return r.ok ? ok([ctx.outputName]) : r;
+  },
+};

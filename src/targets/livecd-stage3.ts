@@ -1,0 +1,213 @@
+/**
+ * livecd-stage3: joins a live root (a livecd-stage1 squashfs, or any stage tarball, squashed
+ * here) with a livecd-stage2 payload into a UEFI-bootable ISO. No package manager runs here.
+ * ISO layout (see docs/live-media.md):
+ *   LiveOS/squashfs.img                 the root (dracut dmsquash-live's default place)
+ *   LiveOS/modules-<kver>.img           the payload's kernel modules, mounted by the initramfs
+ *   boot/<label>, boot/<label>.igz      kernel and initramfs (virt-install --location works)
+ *   boot/payload.json                   the payload manifest plus the final kernel command line
+ *   loader/entries/<label>.conf         a copy of the ESP's boot entries, for tools
+ *   isoroot_b2sums                      with `livecd/verify`: `b2sum -c` manifest of the medium
+ * and an El Torito EFI image (a FAT ESP made without loop mounts, also appended as a GPT
+ * partition) holding systemd-boot, the entries, the kernel and the initramfs.
+ */
+import { copyFileSync, linkSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { join, relative } from "node:path";
+import { kernelCommandLine, loaderConf, loaderEntry, validateVolumeId } from "../image/bootloader.js";
+import { makeEspImage } from "../image/esp.js";
+import { makeIso } from "../image/iso.js";
+import { unsquashTo } from "../image/squashfs.js";
+import { err, ok, type Result } from "../util/result.js";
+import { liveSetup } from "./live-setup.js";
+import { squashRoot } from "./livecd-stage1.js";
+import { isoModulesPath, readPayload, type PayloadManifest } from "./payload.js";
+import { emptyPaths, fsscript, removePaths, rootOverlay, sequence, unpackSource, type StepResult } from "./steps.js";
+import type { StageFailure, TargetContext, TargetKind } from "./target-kind.js";
+import { isYes, listOf, stringOf } from "./values.js";
+
+/** Hard-links `src` to `dest`, copying when they are on different file systems. */
+function place(src: string, dest: string): void {
+  mkdirSync(join(dest, ".."), { recursive: true });
+  try {
+    linkSync(src, dest);
+  } catch {
+    copyFileSync(src, dest);
+  }
+}
+
+function walkFiles(dir: string): string[] {
+  const out: string[] = [];
+  const visit = (d: string): void => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) visit(p);
+      else out.push(p);
+    }
+  };
+  visit(dir);
+  return out;
+}
+
+async function b2sum(path: string): Promise<string> {
+  const h = createHash("blake2b512");
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest("hex");
+}
+
+/** Keys that change the root, so a squashfs input must be unpacked and squashed again. */
+const ROOT_KEYS = ["livecd/root_overlay", "livecd/fsscript", "livecd/rm", "livecd/empty"];
+
+async function liveRoot(ctx: TargetContext, isoTree: string): Promise<StepResult> {
+  const source = ctx.inputs.source;
+  if (source === undefined) return err({ reason: "bad-input", message: "livecd-stage3 needs source_subpath" });
+  const target = join(isoTree, "LiveOS", "squashfs.img");
+  const changes = ROOT_KEYS.some((k) => ctx.values[k] !== undefined);
+  if (source.kind === "squashfs" && !changes) {
+    return ctx.step("root", `${source.from} (squashfs, used as is)`, () => {
+      place(source.path, target);
+      return Promise.resolve(ok(undefined));
+    });
+  }
+  if (source.kind === "payload") {
+    return err({ reason: "bad-input", message: `source_subpath names ${source.from}, a payload; it must name a root` });
+  }
+  const root = join(ctx.workDir, "root");
+  const squashName = "LiveOS-squashfs.img";
+  const r = await sequence([
+    async () => {
+      if (source.kind === "tarball") return unpackSource(ctx, root);
+      return ctx.step("unsquash", source.from, async () => {
+        const u = await unsquashTo({ image: source.path, dest: root, logFile: ctx.logFile, signal: ctx.signal });
+        return u.ok ? ok(undefined) : err<StageFailure>({ reason: "step-failed", step: "unsquash", message: u.error.message });
+      });
+    },
+    async () => (source.kind === "tarball" ? liveSetup(ctx, root) : ok(undefined)),
+    () => rootOverlay(ctx, root),
+    () => fsscript(ctx, root),
+    () => removePaths(ctx, root),
+    () => emptyPaths(ctx, root),
+    () => squashRoot(ctx, root, squashName),
+  ]);
+  if (!r.ok) return r;
+  place(join(ctx.stagingDir, squashName), target);
+  return ok(undefined);
+}
+
+function buildTrees(
+  ctx: TargetContext,
+  payloadDir: string,
+  payload: PayloadManifest,
+  volid: string,
+  isoTree: string,
+  espTree: string,
+): Result<void, StageFailure> {
+  mkdirSync(join(espTree, "EFI", "BOOT"), { recursive: true });
+  place(join(payloadDir, payload.efiBinary), join(espTree, "EFI", "BOOT", "BOOTX64.EFI"));
+  const entries: { name: string; text: string }[] = [];
+  const cmdlines: Record<string, string> = {};
+  for (const k of payload.kernels) {
+    for (const [from, to] of [
+      [k.kernel, `boot/${k.label}`],
+      [k.initrd, `boot/${k.label}.igz`],
+    ] as const) {
+      place(join(payloadDir, from), join(isoTree, to));
+      place(join(payloadDir, from), join(espTree, to));
+    }
+    place(join(payloadDir, k.modules), join(isoTree, isoModulesPath(k.version)));
+    const extra = listOf(ctx.values["livecd/bootargs"]);
+    const cmdline = kernelCommandLine({ volid, bootargs: [...k.bootargs, ...extra] });
+    cmdlines[k.label] = cmdline;
+    entries.push({
+      name: `${k.label}.conf`,
+      text: loaderEntry({
+        title: `${volid} (${k.label}, ${k.version})`,
+        linux: `/boot/${k.label}`,
+        initrd: `/boot/${k.label}.igz`,
+        options: cmdline,
+      }),
+    });
+  }
+  const first = payload.kernels[0];
+  if (first === undefined) return err({ reason: "bad-input", message: "the payload has no kernel" });
+  for (const tree of [espTree, isoTree]) {
+    mkdirSync(join(tree, "loader", "entries"), { recursive: true });
+    writeFileSync(join(tree, "loader", "loader.conf"), loaderConf({ defaultEntry: `${first.label}.conf`, timeoutSeconds: 3 }));
+    for (const e of entries) writeFileSync(join(tree, "loader", "entries", e.name), e.text);
+  }
+  writeFileSync(
+    join(isoTree, "boot", "payload.json"),
+    JSON.stringify({ ...payload, volid, cmdline: cmdlines }, null, 2) + "\n",
+  );
+  return ok(undefined);
+}
+
+/** The livecd-stage3 kind. */
+export const livecdStage3: TargetKind = {
+  name: "livecd-stage3",
+  hostTools: [
+    { command: "xorriso", debianPackage: "xorriso", why: "writes the ISO" },
+    { command: "mkfs.vfat", debianPackage: "dosfstools", why: "formats the ESP image" },
+    { command: "mcopy", debianPackage: "mtools", why: "fills the ESP image without loop mounts" },
+    { command: "mksquashfs", debianPackage: "squashfs-tools", why: "squashes a tarball root" },
+  ],
+  inputRoles: ["source", "payload"],
+  async run(ctx) {
+    const payloadInput = ctx.inputs.payload;
+    if (payloadInput?.kind !== "payload") {
+      return err({
+        reason: "bad-input",
+        message: "livecd-stage3 needs a livecd-stage2 payload (livecd/payload or livecd/cdtar)",
+        hint: "set livecd/payload: <arch>/<flavour>/livecd-stage2-<arch><rel>-latest",
+      });
+    }
+    const payload = readPayload(payloadInput.path);
+    if (!payload.ok) return err({ reason: "bad-input", message: payload.error });
+    const volid = stringOf(ctx.values["livecd/volid"]) ?? "substrate";
+    const v = validateVolumeId(volid);
+    if (!v.ok) return err({ reason: "bad-input", message: `livecd/volid: ${v.error}` });
+    const isoTree = join(ctx.workDir, "iso");
+    const espTree = join(ctx.workDir, "esp");
+    mkdirSync(join(isoTree, "LiveOS"), { recursive: true });
+    const r = await sequence([
+      () => liveRoot(ctx, isoTree),
+      () => ctx.step("trees", "ISO and ESP contents", () => Promise.resolve(buildTrees(ctx, payloadInput.path, payload.value, volid, isoTree, espTree))),
+      async () =>
+        !isYes(ctx.values["livecd/verify"]) && stringOf(ctx.values["livecd/verify"]) !== "blake2"
+          ? ok(undefined)
+          : ctx.step("verify", "isoroot_b2sums", async () => {
+              const lines: string[] = [];
+              for (const f of walkFiles(isoTree)) lines.push(`${await b2sum(f)}  ${relative(isoTree, f)}`);
+              writeFileSync(join(isoTree, "isoroot_b2sums"), lines.join("\n") + "\n");
+              return ok(undefined);
+            }),
+      () =>
+        ctx.step("esp", "FAT image (mtools)", async () => {
+          const e = await makeEspImage({
+            sourceDir: espTree,
+            output: join(ctx.workDir, "esp.img"),
+            label: "ESP",
+            sourceDateEpoch: ctx.sourceDateEpoch,
+            logFile: ctx.logFile,
+            signal: ctx.signal,
+          });
+          return e.ok ? ok(undefined) : err<StageFailure>({ reason: "step-failed", step: "esp", message: e.error.message });
+        }),
+      () =>
+        ctx.step("iso", ctx.outputName, async () => {
+          const i = await makeIso({
+            tree: isoTree,
+            espImage: join(ctx.workDir, "esp.img"),
+            volid,
+            output: join(ctx.stagingDir, ctx.outputName),
+            sourceDateEpoch: ctx.sourceDateEpoch,
+            logFile: ctx.logFile,
+            signal: ctx.signal,
+          });
+          return i.ok ? ok(undefined) : err<StageFailure>({ reason: "step-failed", step: "iso", message: i.error.message });
+        }),
+    ]);
+    return r.ok ? ok([ctx.outputName]) : r;
+  },
+};

@@ -1,0 +1,62 @@
+/**
+ * The interface every stage kind implements, and what the executor hands each one. A target
+ * turns its inputs (a parent stage's output, a payload, or nothing) into files in a staging
+ * folder; the executor then digests, publishes and stamps them. Targets never print and never
+ * spawn directly: drivers, `image/` and `sandbox/` do the work.
+ */
+import type { Driver, HostTool, StageContext } from "../drivers/driver.js";
+import type { StageSpec, TargetKindName } from "../spec/types.js";
+import type { Result } from "../util/result.js";
+
+/** An input a stage consumes, already verified and present on disk. */
+export type StageInput =
+  /** A stage tarball (a parent's output or a seed). */
+  | { readonly kind: "tarball"; readonly path: string; readonly from: string }
+  /** A squashfs root image (livecd-stage1's output). */
+  | { readonly kind: "squashfs"; readonly path: string; readonly from: string }
+  /** A livecd-stage2 payload folder. */
+  | { readonly kind: "payload"; readonly path: string; readonly from: string };
+
+/** Why a stage failed. */
+export type StageFailure =
+  | {
+      readonly reason: "step-failed";
+      readonly step: string;
+      readonly message: string;
+      readonly tail?: readonly string[];
+      readonly hint?: string;
+    }
+  | { readonly reason: "not-meaningful"; readonly message: string; readonly hint: string }
+  | { readonly reason: "bad-input"; readonly message: string; readonly hint?: string }
+  | { readonly reason: "cancelled"; readonly message: string };
+
+/** Everything a target's `run` gets. */
+export interface TargetContext extends StageContext {
+  readonly spec: StageSpec;
+  readonly driver: Driver;
+  /** A private scratch folder for this run (build roots live here); removed afterwards. */
+  readonly workDir: string;
+  /** Inputs by role: `source` (source_subpath) and, for livecd-stage3, `payload`. */
+  readonly inputs: { readonly source?: StageInput; readonly payload?: StageInput };
+  /** Where the target writes its outputs, under their final basenames. */
+  readonly stagingDir: string;
+  /** The final basename of the main output (e.g. `stage3-amd64-roflmaos-20261126.tar.zst`). */
+  readonly outputName: string;
+  /** Runs one named step: emits step events, times it, and tags failures with the step name. */
+  step<T>(
+    name: string,
+    detail: string | undefined,
+    fn: () => Promise<Result<T, StageFailure>>,
+  ): Promise<Result<T, StageFailure>>;
+}
+
+/** One stage kind. */
+export interface TargetKind {
+  readonly name: TargetKindName;
+  /** Host tools this kind needs beyond the driver's (for `substrate doctor`). */
+  readonly hostTools: readonly HostTool[];
+  /** Input roles this kind consumes (for error messages and the executor's input resolution). */
+  readonly inputRoles: readonly ("source" | "payload")[];
+  /** Builds the stage into `ctx.stagingDir`. Returns the basenames it wrote (main output first). */
+  run(ctx: TargetContext): Promise<Result<readonly string[], StageFailure>>;
+}

@@ -1,0 +1,57 @@
+/**
+ * Reading spec values the way catalyst normalises them (catalyst.md §1.1 "Normalisation"):
+ * lists from strings, comma-split groups, the per-kind key prefix.
+ */
+import type { SpecValue, TargetKindName } from "../spec/types.js";
+
+/** The key prefix a kind uses for its own keys (`livecd/…`, `stage4/…`). */
+export function keyPrefix(kind: TargetKindName): string {
+  if (kind.startsWith("livecd-")) return "livecd";
+  if (kind.startsWith("diskimage-")) return "diskimage";
+  return kind;
+}
+
+/** A value as a list of tokens (a string is whitespace-split; null/absent is empty). */
+export function listOf(value: SpecValue | undefined): string[] {
+  if (value === undefined || value === null) return [];
+  if (typeof value === "string") return value.split(/\s+/).filter((t) => t !== "");
+  return [...value];
+}
+
+/** A value as one string (a list is joined with spaces); undefined when absent or null. */
+export function stringOf(value: SpecValue | undefined): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  return typeof value === "string" ? value : value.join(" ");
+}
+
+/** catalyst's groups/ssh_public_keys rule: one string splits on commas, a list stays. */
+export function commaListOf(value: SpecValue | undefined): string[] {
+  if (value === undefined || value === null) return [];
+  if (typeof value === "string") return value.split(",").map((s) => s.trim()).filter(Boolean);
+  return [...value];
+}
+
+/** `yes`/`true`/`1` (any case) as true. */
+export function isYes(value: SpecValue | undefined): boolean {
+  const s = stringOf(value)?.toLowerCase();
+  return s === "yes" || s === "true" || s === "1";
+}
+
+/**
+ * catalyst's `clst_*` environment (catalyst.md §2.7): every setting exported with `.`, `-`
+ * and `/` turned into `_`, lists joined with spaces, trailing `/` dropped from keys containing
+ * `path`, plus the extras the caller gives (e.g. `clst_root_path`).
+ */
+export function clstEnvironment(
+  values: Readonly<Record<string, SpecValue>>,
+  extra: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (value === null) continue;
+    let text = typeof value === "string" ? value : value.join(" ");
+    if (key.includes("path")) text = text.replace(/\/+$/, "");
+    env[`clst_${key.replace(/[.\-/]/g, "_")}`] = text;
+  }
+  return { ...env, ...extra };
+}

@@ -1,0 +1,164 @@
+// The product test: builds the default roflmaOS tree for real (mmdebstrap, apt, dracut,
+// mksquashfs, mtools, xorriso), boots the ISO under QEMU + OVMF (TCG when KVM fails) to a root
+// shell through its EFI boot loader and with direct kernel boot, then changes one root_overlay
+// file and shows the payload (livecd-stage2) is reused and the new ISO has the change.
+// Needs root and Debian's archive; uses /var/cache/substrate as the package cache.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { execFileSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { REPO_ROOT, ofType, runCli, stagesOf } from "../../helpers/cli.js";
+
+const DATE = "20260101";
+const CACHE = "/var/cache/substrate";
+const STAGES = ["stage3", "stage4", "livecd-stage1", "livecd-stage2", "livecd-stage3"].map(
+  (s) => `amd64/roflmaos:${s}`,
+);
+
+function mountinfo(): string[] {
+  return readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .map((l) => l.split(" ").slice(3, 5).join(" "))
+    .sort();
+}
+
+void test(
+  "roflmaOS: build the live ISO, boot it, edit the overlay, rebuild reusing the payload",
+  { timeout: 45 * 60_000 },
+  async (t) => {
+    const work = mkdtempSync(join(tmpdir(), "substrate-iso-"));
+    const tree = join(work, "tree");
+    cpSync(join(REPO_ROOT, "examples/roflmaos"), tree, { recursive: true });
+    const mountsBefore = mountinfo();
+    const build = (): ReturnType<typeof runCli> =>
+      runCli(
+        [
+          "build",
+          tree,
+          "--json",
+          "--date",
+          DATE,
+          "--cache",
+          CACHE,
+          "--only",
+          "roflmaos:livecd-stage3",
+        ],
+        { cwd: work },
+      );
+
+    const first = await build();
+    assert.equal(
+      first.code,
+      0,
+      `build failed:\n${first.stderr}\n${JSON.stringify(ofType(first.events, "stage-failed"), null, 2)}`,
+    );
+    assert.deepEqual(stagesOf(first.events, "stage-succeeded"), [...STAGES].sort());
+    assert.deepEqual(mountinfo(), mountsBefore, "the build left mounts behind");
+
+    const flavour = join(work, "builds/amd64/roflmaos");
+    const iso = join(flavour, DATE, `roflmaOS-${DATE}.iso`);
+    assert.ok(existsSync(iso), "the ISO exists");
+    assert.ok(existsSync(`${iso}.DIGESTS`), "the ISO has a .DIGESTS file");
+    assert.ok(existsSync(`${iso}.CONTENTS.gz`), "the ISO has a .CONTENTS.gz file");
+    assert.equal(
+      readFileSync(join(flavour, "latest-livecd-stage3-amd64-roflmaos.txt"), "utf8").trim(),
+      `${DATE}/roflmaOS-${DATE}.iso`,
+    );
+    assert.ok(
+      readlinkSync(join(flavour, "latest-livecd-stage3-amd64-roflmaos.iso")).endsWith(
+        `roflmaOS-${DATE}.iso`,
+      ),
+    );
+    const listing = execFileSync("xorriso", ["-indev", iso, "-find", "/", "-type", "f"], {
+      stdio: ["ignore", "pipe", "ignore"],
+    }).toString();
+    for (const f of [
+      "/LiveOS/squashfs.img",
+      "/boot/roflmaos",
+      "/boot/roflmaos.igz",
+      "/boot/payload.json",
+    ]) {
+      assert.ok(listing.includes(`'${f}'`), `${f} is in the ISO`);
+    }
+
+    await t.test(
+      "boots through its EFI boot loader to a root shell and passes the checks",
+      async () => {
+        const r = await runCli(["test", iso, "--json", "--timeout", "600"], { cwd: work });
+        const fin = ofType(r.events, "boot-finished")[0];
+        assert.equal(fin?.["ok"], true, `boot test failed: ${JSON.stringify(fin)}\n${r.stderr}`);
+        assert.equal(r.code, 0);
+        const checks = ofType(r.events, "boot-check");
+        assert.ok(checks.length >= 4, "several checks ran");
+        assert.ok(
+          checks.every((c) => c["ok"] === true),
+          JSON.stringify(checks),
+        );
+      },
+    );
+
+    await t.test("boots with direct kernel boot from the payload", async () => {
+      const r = await runCli(["test", iso, "--direct-kernel", "--json", "--timeout", "600"], {
+        cwd: work,
+      });
+      const fin = ofType(r.events, "boot-finished")[0];
+      assert.equal(
+        fin?.["ok"],
+        true,
+        `direct-kernel boot failed: ${JSON.stringify(fin)}\n${r.stderr}`,
+      );
+    });
+
+    await t.test("a second build with nothing changed does no work", async () => {
+      const r = await build();
+      assert.equal(r.code, 0);
+      assert.deepEqual(stagesOf(r.events, "stage-started"), []);
+      assert.deepEqual(stagesOf(r.events, "stage-fresh"), [...STAGES].sort());
+    });
+
+    await t.test(
+      "one root_overlay file changed: the payload is reused and the ISO has the change",
+      async () => {
+        writeFileSync(
+          join(tree, "root_overlays/livecd/etc/issue"),
+          "roflmaOS edited by the test\n",
+        );
+        const r = await build();
+        assert.equal(r.code, 0, r.stderr);
+        assert.ok(
+          stagesOf(r.events, "stage-fresh").includes("amd64/roflmaos:livecd-stage2"),
+          "livecd-stage2 is reused",
+        );
+        assert.ok(
+          stagesOf(r.events, "stage-succeeded").includes("amd64/roflmaos:livecd-stage3"),
+          "livecd-stage3 is rebuilt",
+        );
+        const out = join(work, "check");
+        execFileSync(
+          "osirrox",
+          ["-indev", iso, "-extract", "/LiveOS/squashfs.img", join(out, "sq.img")],
+          { stdio: "ignore" },
+        );
+        const issue = execFileSync("unsquashfs", [
+          "-cat",
+          join(out, "sq.img"),
+          "etc/issue",
+        ]).toString();
+        assert.equal(issue, "roflmaOS edited by the test\n");
+      },
+    );
+
+    assert.deepEqual(mountinfo(), mountsBefore, "no mounts left behind");
+    rmSync(work, { recursive: true, force: true });
+  },
+);

@@ -1,0 +1,198 @@
+/**
+ * The pure parts of the sandbox: binfmt_misc parsing and matching, interpreter checks against a
+ * fake binfmt folder, swap/recover of files in a root, and the generated setup scripts.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  checkInterpreters,
+  findRegistration,
+  parseBinfmtEntry,
+  readBinfmtEntries,
+} from "../../../src/sandbox/interpreter.js";
+import { recoverSwap, restoreSwap, swapIn } from "../../../src/sandbox/swap.js";
+import {
+  recoverRoot,
+  chrootSetupScript,
+  namespaceLauncher,
+  namespaceSetupScript,
+  shellQuote,
+} from "../../../src/sandbox/chroot.js";
+
+const QEMU_ARM = `enabled
+interpreter /usr/libexec/qemu-binfmt/arm-binfmt-P
+flags: POCF
+offset 0
+magic 7f454c4601010100000000000000000002002800
+mask ffffffffffffff00fffffffffffffffffeffffff
+`;
+
+void describe("binfmt_misc", () => {
+  void it("parses a registration", () => {
+    assert.deepEqual(parseBinfmtEntry("qemu-arm", QEMU_ARM), {
+      name: "qemu-arm",
+      enabled: true,
+      interpreter: "/usr/libexec/qemu-binfmt/arm-binfmt-P",
+      flags: "POCF",
+    });
+    assert.equal(parseBinfmtEntry("status", "enabled\n"), undefined);
+    assert.equal(parseBinfmtEntry("x", "disabled\ninterpreter /x\n")?.enabled, false);
+  });
+
+  void it("matches interpreters by path, by name and Debian's binfmt wrappers", () => {
+    const arm = parseBinfmtEntry("qemu-arm", QEMU_ARM);
+    const riscv = parseBinfmtEntry(
+      "qemu-riscv64",
+      "enabled\ninterpreter /usr/bin/qemu-riscv64-static\nflags: F\n",
+    );
+    assert.ok(arm && riscv);
+    assert.equal(findRegistration([arm, riscv], "/usr/bin/qemu-riscv64-static"), riscv);
+    assert.equal(findRegistration([arm, riscv], "/usr/bin/qemu-riscv64"), riscv);
+    assert.equal(findRegistration([arm, riscv], "/usr/bin/qemu-arm-static"), arm);
+    assert.equal(findRegistration([arm, riscv], "/usr/bin/qemu-aarch64"), undefined);
+  });
+
+  void it("checks interpreters against a binfmt folder", () => {
+    const dir = mkdtempSync(join(tmpdir(), "substrate-binfmt-"));
+    const binfmt = join(dir, "binfmt_misc");
+    mkdirSync(binfmt);
+    writeFileSync(join(binfmt, "status"), "enabled\n");
+    writeFileSync(join(binfmt, "register"), "");
+    const interp = join(dir, "qemu-arm-static");
+    writeFileSync(interp, "", { mode: 0o755 });
+    writeFileSync(
+      join(binfmt, "qemu-arm"),
+      QEMU_ARM.replace(/interpreter .*/, `interpreter ${interp}`),
+    );
+    assert.equal(readBinfmtEntries(binfmt).length, 1);
+    assert.deepEqual(checkInterpreters([interp], binfmt), { ok: true, value: undefined });
+    const rel = checkInterpreters(["qemu-arm"], binfmt);
+    assert.ok(!rel.ok && rel.error.reason === "not-absolute");
+    const missing = checkInterpreters([join(dir, "qemu-mips")], binfmt);
+    assert.ok(!missing.ok && missing.error.reason === "missing");
+    const other = join(dir, "qemu-ppc64");
+    writeFileSync(other, "");
+    const unregistered = checkInterpreters([other], binfmt);
+    assert.ok(!unregistered.ok && unregistered.error.reason === "not-registered");
+    assert.match(unregistered.error.hint, /qemu-user-static/);
+  });
+});
+
+void describe("swap", () => {
+  void it("swaps a file in and puts the root's own back, or removes ours", () => {
+    const root = mkdtempSync(join(tmpdir(), "substrate-swap-"));
+    mkdirSync(join(root, "etc"));
+    writeFileSync(join(root, "etc/own"), "own\n");
+    const s = swapIn(root, "/etc/own", Buffer.from("ours\n"), 0o644);
+    assert.ok(s.ok);
+    assert.equal(readFileSync(join(root, "etc/own"), "utf8"), "ours\n");
+    assert.ok(restoreSwap(s.value, false).ok);
+    assert.equal(readFileSync(join(root, "etc/own"), "utf8"), "own\n");
+    const n = swapIn(root, "/etc/new", Buffer.from("ours\n"), 0o644);
+    assert.ok(n.ok);
+    assert.ok(existsSync(join(root, "etc/new.substrate-none")));
+    // A crash here: the next run recovers.
+    assert.deepEqual(recoverSwap(root, "/etc/new"), { ok: true, value: true });
+    assert.equal(existsSync(join(root, "etc/new")), false);
+    assert.equal(existsSync(join(root, "etc/new.substrate-none")), false);
+    assert.deepEqual(recoverSwap(root, "/etc/new"), { ok: true, value: false });
+  });
+
+  void it("recovers a killed run's resolv.conf and interpreters before a capture", () => {
+    const root = mkdtempSync(join(tmpdir(), "substrate-swap-"));
+    mkdirSync(join(root, "etc"));
+    mkdirSync(join(root, "usr/bin"), { recursive: true });
+    writeFileSync(join(root, "etc/resolv.conf"), "host's\n");
+    writeFileSync(join(root, "etc/resolv.conf.substrate-orig"), "root's\n");
+    writeFileSync(join(root, "usr/bin/qemu-arm-static"), "copied in");
+    writeFileSync(join(root, "usr/bin/qemu-arm-static.substrate-none"), "");
+    assert.deepEqual(recoverRoot(root), ["/etc/resolv.conf", "/usr/bin/qemu-arm-static"]);
+    assert.equal(readFileSync(join(root, "etc/resolv.conf"), "utf8"), "root's\n");
+    assert.deepEqual(readdirSync(join(root, "usr/bin")), []);
+    assert.deepEqual(recoverRoot(root), []);
+  });
+
+  void it("keeps a file the run replaced when asked", () => {
+    const root = mkdtempSync(join(tmpdir(), "substrate-swap-"));
+    const s = swapIn(root, "/etc/resolv.conf", Buffer.from("host\n"), 0o644);
+    assert.ok(s.ok);
+    writeFileSync(join(root, "etc/resolv.conf"), "package wrote this\n");
+    assert.ok(restoreSwap(s.value, true).ok);
+    assert.equal(readFileSync(join(root, "etc/resolv.conf"), "utf8"), "package wrote this\n");
+    assert.equal(existsSync(join(root, "etc/resolv.conf.substrate-none")), false);
+  });
+});
+
+void describe("setup scripts", () => {
+  void it("quotes for sh", () => {
+    assert.equal(shellQuote("/usr/bin/x"), "/usr/bin/x");
+    assert.equal(shellQuote("it's $HOME"), `'it'\\''s $HOME'`);
+    assert.equal(shellQuote(""), "''");
+  });
+
+  void it("launches in new mount, PID, UTS and IPC namespaces, killed with substrate", () => {
+    const argv = namespaceLauncher({ network: false, mountProc: false });
+    assert.deepEqual(argv.slice(0, 5), ["setpriv", "--pdeathsig", "KILL", "--", "unshare"]);
+    for (const flag of ["--mount", "--pid", "--fork", "--kill-child", "--uts", "--ipc", "--net"]) {
+      assert.ok(argv.includes(flag), flag);
+    }
+    assert.ok(!namespaceLauncher({ network: true, mountProc: true }).includes("--net"));
+  });
+
+  void it("makes mounts private first and quotes every path and variable", () => {
+    const script = chrootSetupScript({
+      root: "/b/root dir",
+      mountPoints: {
+        proc: "/b/root dir/proc",
+        sys: "/b/root dir/sys",
+        dev: "/b/root dir/dev",
+        run: "/b/root dir/run",
+        tmp: "/b/root dir/tmp",
+      },
+      dev: "minimal",
+      tmp: "tmpfs",
+      hostname: "substrate",
+      binds: [
+        {
+          source: "/cache/apt",
+          target: "/b/root dir/var/cache/apt/archives",
+          readonly: true,
+          isDir: true,
+        },
+      ],
+      env: { PATH: "/usr/bin", X: "a b'c" },
+      command: ["/bin/sh", "-e", "-c", "echo $X"],
+    });
+    const lines = script.split("\n");
+    // Traps first (a cancel must end PID 1 promptly), then private mounts before any mount.
+    assert.match(lines[1] ?? "", /^trap 'exit 143' TERM/);
+    assert.match(lines[2] ?? "", /^mount --make-rprivate \//);
+    assert.ok(script.includes(`mount -t proc -o nosuid,nodev,noexec proc '/b/root dir/proc'`));
+    assert.ok(script.includes(`newinstance,ptmxmode=0666`));
+    assert.ok(script.includes(`mount --bind /cache/apt '/b/root dir/var/cache/apt/archives'`));
+    assert.ok(script.includes(`mount -o remount,bind,ro '/b/root dir/var/cache/apt/archives'`));
+    assert.ok(
+      script.includes(
+        `env -i PATH=/usr/bin 'X=a b'\\''c' chroot '/b/root dir' /bin/sh -e -c 'echo $X'`,
+      ),
+    );
+    const ns = namespaceSetupScript({
+      binds: [],
+      env: { A: "1" },
+      argv: ["mmdebstrap", "x y"],
+      cwd: "/w",
+    });
+    assert.ok(ns.includes(`cd -- /w || fail`));
+    assert.ok(ns.includes(`env -i A=1 mmdebstrap 'x y'`));
+  });
+});
