@@ -67,14 +67,14 @@ export const FAILURE_PATTERNS: readonly FailurePattern[] = [
   {
     kind: "emergency-shell",
     pattern:
-      /Entering emergency mode|You are in emergency mode|Give root password for maintenance|Cannot open access to console, the root account is locked|^:\/#\s*$|dracut:\/#|Dropping to debug shell/,
+      /Entering emergency mode|You are in emergency mode|Give root password for maintenance|Cannot open access to console, the root account is locked|^:\/#\s*$|dracut:\/#|Dropping to debug shell|^\(initramfs\) ?$/,
     stages: ["kernel", "userspace"],
     meaning: "the initramfs or systemd dropped to an emergency shell",
   },
   {
     kind: "initrd-timeout",
     pattern:
-      /dracut-initqueue(\[\d+\])?: Warning: dracut-initqueue: timeout|dracut-initqueue timeout|Could not boot\.$/,
+      /dracut-initqueue(\[\d+\])?: Warning: dracut-initqueue: timeout|dracut-initqueue timeout|Could not boot\.$|Gave up waiting for root (file system )?device|ALERT! .* does not exist\. +Dropping to a shell/,
     stages: ["kernel", "userspace"],
     meaning: "the initramfs timed out waiting for the root device",
   },

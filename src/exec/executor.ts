@@ -110,7 +110,9 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
 
   mkdirSync(dirname(out.log), { recursive: true });
   writeFileSync(out.log, `substrate: ${stage.id} (${stage.decision.reason})\nfingerprint ${stage.fingerprint}\n`);
-  const lock = acquireLock(out.output + ".lock");
+  // The lock sits beside the flavour's outputs but out of the dated folder users read.
+  mkdirSync(join(out.flavourDir, ".locks"), { recursive: true });
+  const lock = acquireLock(join(out.flavourDir, ".locks", `${out.name}.lock`));
   if (!lock.ok) return fail("locked", lock.error.message);
   const workDir = join(opts.cacheDir, "work", stage.id.replace(/[/:]/g, "_"));
   const stagingDir = join(out.dateDir, `.tmp-${out.name}-${process.pid}`);
@@ -223,7 +225,7 @@ export async function execute(opts: ExecuteOptions): Promise<ExecuteSummary> {
   const jobs: Job[] = toBuild.map((s) => ({
     id: s.id,
     needs: Object.values(s.inputs)
-      .filter((i): i is Extract<PlanInput, { type: "stage" }> => i?.type === "stage")
+      .filter((i): i is Extract<PlanInput, { type: "stage" }> => i.type === "stage")
       .map((i) => i.stage)
       .filter((id) => buildIds.has(id)),
     run: () => runStage(s, opts),

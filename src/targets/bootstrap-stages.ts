@@ -2,7 +2,6 @@
  * stage1 and stage2: Gentoo's bootstrap stages. They have no Debian meaning: a Debian root is
  * bootstrapped from the archive in one step (stage3). The Portage driver builds them.
  */
-import type { TargetKindName } from "../spec/types.js";
 import { err } from "../util/result.js";
 import { capture, clean, fromDriver, sequence, unpackSource } from "./steps.js";
 import type { TargetKind } from "./target-kind.js";
@@ -27,7 +26,7 @@ function bootstrapStage(name: "stage1" | "stage2"): TargetKind {
             const b = await ctx.driver.bootstrap(ctx, root, []);
             return b.ok ? b : err(fromDriver("bootstrap", b.error));
           }),
-        () => clean(ctx, root, name as TargetKindName),
+        () => clean(ctx, root, name),
         () => capture(ctx, root),
       ]);
       return r.ok ? { ok: true, value: [ctx.outputName] } : r;

@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { makeSquashfs } from "../image/squashfs.js";
 import { err, ok } from "../util/result.js";
+import { squashfsFailure } from "./image-failures.js";
 import { liveSetup } from "./live-setup.js";
 import {
   clean,
@@ -44,9 +45,7 @@ export async function squashRoot(ctx: TargetContext, root: string, name: string)
       signal: ctx.signal,
       processors: ctx.jobs,
     });
-    return r.ok
-      ? ok(undefined)
-      : err({ reason: "step-failed", step: "squashfs", message: r.error.message, tail: r.error.tail ?? [] });
+    return r.ok ? ok(undefined) : err(squashfsFailure("squashfs", r.error));
   });
 }
 

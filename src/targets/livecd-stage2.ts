@@ -11,8 +11,11 @@ import type { InstalledKernel } from "../drivers/driver.js";
 import { makeSquashfs } from "../image/squashfs.js";
 import { mkdirInRoot, resolveInRoot, writeFileInRoot } from "../sandbox/root-path.js";
 import { err, ok, type Result } from "../util/result.js";
+import { squashfsFailure } from "./image-failures.js";
 import { installKernels, kernelRequests } from "./kernels.js";
 import {
+  LIVE_DRACUT_ARGS,
+  OVERLAYFS_DIRS_HOOK_SH,
   MODULE_SETUP_SH,
   MODULES_DRACUT_MODULE,
   MODULES_HOOK_SH,
@@ -55,13 +58,14 @@ async function buildPayload(ctx: TargetContext, root: string, kernels: readonly 
       const r = await makeSquashfs({
         source: modules.value,
         output: join(payloadDir, "modules", `${k.version}.squashfs`),
-        options: [],
+        // Kernel modules: zstd level 9 is 8x faster than the default 15 for 6% more bytes.
+        options: ["-Xcompression-level", "9"],
         sourceDateEpoch: ctx.sourceDateEpoch,
         logFile: ctx.logFile,
         signal: ctx.signal,
         processors: ctx.jobs,
       });
-      return r.ok ? ok(undefined) : err<StageFailure>({ reason: "step-failed", step: "modules", message: r.error.message });
+      return r.ok ? ok(undefined) : err(squashfsFailure("modules", r.error));
     });
     if (!sq.ok) return sq;
     const console = listOf(ctx.values[`boot/kernel/${k.label}/console`]).map((c) => `console=${c}`);
@@ -129,6 +133,7 @@ export const livecdStage2: TargetKind = {
           for (const [name, text] of [
             ["module-setup.sh", MODULE_SETUP_SH],
             ["substrate-live-modules.sh", MODULES_HOOK_SH],
+            ["substrate-overlayfs-dirs.sh", OVERLAYFS_DIRS_HOOK_SH],
           ] as const) {
             const w = writeFileInRoot(root, `${dir}/${name}`, text, 0o755);
             if (!w.ok) return err(fromRootPath("initramfs", w.error));
@@ -138,7 +143,12 @@ export const livecdStage2: TargetKind = {
             const i = await ctx.driver.liveInitramfs(ctx, root, {
               kernel: k,
               output: `/boot/${k.label}.igz`,
-              extraArgs: ["--add", MODULES_DRACUT_MODULE.replace(/^\d+/, ""), ...extra],
+              extraArgs: [
+                "--add",
+                MODULES_DRACUT_MODULE.replace(/^\d+/, ""),
+                ...LIVE_DRACUT_ARGS,
+                ...extra,
+              ],
             });
             if (!i.ok) return err(fromDriver("initramfs", i.error));
           }

@@ -15,10 +15,12 @@ import { copyFileSync, linkSync, mkdirSync, readdirSync, statSync, writeFileSync
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { join, relative } from "node:path";
-import { kernelCommandLine, loaderConf, loaderEntry, validateVolumeId } from "../image/bootloader.js";
-import { makeEspImage } from "../image/esp.js";
+import { bootEntry, checkVolid, describeVolidProblem, liveKernelCmdline, loaderConf } from "../image/bootloader.js";
+import { makeEspImage, type EspFile } from "../image/esp.js";
 import { makeIso } from "../image/iso.js";
-import { unsquashTo } from "../image/squashfs.js";
+import { unsquashTo } from "../image/unsquash.js";
+import { describeFailure } from "../sandbox/process.js";
+import { espFailure, isoFailure } from "./image-failures.js";
 import { err, ok, type Result } from "../util/result.js";
 import { liveSetup } from "./live-setup.js";
 import { squashRoot } from "./livecd-stage1.js";
@@ -79,8 +81,8 @@ async function liveRoot(ctx: TargetContext, isoTree: string): Promise<StepResult
     async () => {
       if (source.kind === "tarball") return unpackSource(ctx, root);
       return ctx.step("unsquash", source.from, async () => {
-        const u = await unsquashTo({ image: source.path, dest: root, logFile: ctx.logFile, signal: ctx.signal });
-        return u.ok ? ok(undefined) : err<StageFailure>({ reason: "step-failed", step: "unsquash", message: u.error.message });
+        const u = await unsquashTo({ image: source.path, dest: root, logFile: ctx.logFile, signal: ctx.signal, processors: ctx.jobs });
+        return u.ok ? ok(undefined) : err<StageFailure>({ reason: "step-failed", step: "unsquash", message: describeFailure(u.error), tail: "tail" in u.error ? u.error.tail : [] });
       });
     },
     async () => (source.kind === "tarball" ? liveSetup(ctx, root) : ok(undefined)),
@@ -95,16 +97,24 @@ async function liveRoot(ctx: TargetContext, isoTree: string): Promise<StepResult
   return ok(undefined);
 }
 
+/**
+ * The kernel command line for one kernel: dracut's live arguments for this volume id, the
+ * payload's boot arguments, and the default consoles unless the payload names its own.
+ */
+export function cmdlineFor(volid: string, bootargs: readonly string[]): string {
+  const hasConsole = bootargs.some((a) => a.startsWith("console="));
+  return liveKernelCmdline({ volid, extra: bootargs, ...(hasConsole ? { consoles: [] } : {}) });
+}
+
 function buildTrees(
   ctx: TargetContext,
   payloadDir: string,
   payload: PayloadManifest,
   volid: string,
   isoTree: string,
-  espTree: string,
+  espFiles: EspFile[],
 ): Result<void, StageFailure> {
-  mkdirSync(join(espTree, "EFI", "BOOT"), { recursive: true });
-  place(join(payloadDir, payload.efiBinary), join(espTree, "EFI", "BOOT", "BOOTX64.EFI"));
+  espFiles.push({ path: "EFI/BOOT/BOOTX64.EFI", source: join(payloadDir, payload.efiBinary) });
   const entries: { name: string; text: string }[] = [];
   const cmdlines: Record<string, string> = {};
   for (const k of payload.kernels) {
@@ -113,28 +123,31 @@ function buildTrees(
       [k.initrd, `boot/${k.label}.igz`],
     ] as const) {
       place(join(payloadDir, from), join(isoTree, to));
-      place(join(payloadDir, from), join(espTree, to));
+      espFiles.push({ path: to, source: join(payloadDir, from) });
     }
     place(join(payloadDir, k.modules), join(isoTree, isoModulesPath(k.version)));
-    const extra = listOf(ctx.values["livecd/bootargs"]);
-    const cmdline = kernelCommandLine({ volid, bootargs: [...k.bootargs, ...extra] });
+    const cmdline = cmdlineFor(volid, k.bootargs);
     cmdlines[k.label] = cmdline;
     entries.push({
       name: `${k.label}.conf`,
-      text: loaderEntry({
+      text: bootEntry({
         title: `${volid} (${k.label}, ${k.version})`,
+        version: k.version,
         linux: `/boot/${k.label}`,
-        initrd: `/boot/${k.label}.igz`,
+        initrd: [`/boot/${k.label}.igz`],
         options: cmdline,
       }),
     });
   }
   const first = payload.kernels[0];
   if (first === undefined) return err({ reason: "bad-input", message: "the payload has no kernel" });
-  for (const tree of [espTree, isoTree]) {
-    mkdirSync(join(tree, "loader", "entries"), { recursive: true });
-    writeFileSync(join(tree, "loader", "loader.conf"), loaderConf({ defaultEntry: `${first.label}.conf`, timeoutSeconds: 3 }));
-    for (const e of entries) writeFileSync(join(tree, "loader", "entries", e.name), e.text);
+  const conf = loaderConf({ defaultEntry: `${first.label}.conf`, timeoutSec: 3 });
+  mkdirSync(join(isoTree, "loader", "entries"), { recursive: true });
+  writeFileSync(join(isoTree, "loader", "loader.conf"), conf);
+  espFiles.push({ path: "loader/loader.conf", content: conf });
+  for (const e of entries) {
+    writeFileSync(join(isoTree, "loader", "entries", e.name), e.text);
+    espFiles.push({ path: `loader/entries/${e.name}`, content: e.text });
   }
   writeFileSync(
     join(isoTree, "boot", "payload.json"),
@@ -165,14 +178,14 @@ export const livecdStage3: TargetKind = {
     const payload = readPayload(payloadInput.path);
     if (!payload.ok) return err({ reason: "bad-input", message: payload.error });
     const volid = stringOf(ctx.values["livecd/volid"]) ?? "substrate";
-    const v = validateVolumeId(volid);
-    if (!v.ok) return err({ reason: "bad-input", message: `livecd/volid: ${v.error}` });
+    const v = checkVolid(volid);
+    if (!v.ok) return err({ reason: "bad-input", message: `livecd/volid: ${describeVolidProblem(volid, v.error)}` });
     const isoTree = join(ctx.workDir, "iso");
-    const espTree = join(ctx.workDir, "esp");
+    const espFiles: EspFile[] = [];
     mkdirSync(join(isoTree, "LiveOS"), { recursive: true });
     const r = await sequence([
       () => liveRoot(ctx, isoTree),
-      () => ctx.step("trees", "ISO and ESP contents", () => Promise.resolve(buildTrees(ctx, payloadInput.path, payload.value, volid, isoTree, espTree))),
+      () => ctx.step("trees", "ISO and ESP contents", () => Promise.resolve(buildTrees(ctx, payloadInput.path, payload.value, volid, isoTree, espFiles))),
       async () =>
         !isYes(ctx.values["livecd/verify"]) && stringOf(ctx.values["livecd/verify"]) !== "blake2"
           ? ok(undefined)
@@ -185,14 +198,14 @@ export const livecdStage3: TargetKind = {
       () =>
         ctx.step("esp", "FAT image (mtools)", async () => {
           const e = await makeEspImage({
-            sourceDir: espTree,
+            files: espFiles,
             output: join(ctx.workDir, "esp.img"),
             label: "ESP",
             sourceDateEpoch: ctx.sourceDateEpoch,
             logFile: ctx.logFile,
             signal: ctx.signal,
           });
-          return e.ok ? ok(undefined) : err<StageFailure>({ reason: "step-failed", step: "esp", message: e.error.message });
+          return e.ok ? ok(undefined) : err(espFailure(e.error));
         }),
       () =>
         ctx.step("iso", ctx.outputName, async () => {
@@ -205,7 +218,7 @@ export const livecdStage3: TargetKind = {
             logFile: ctx.logFile,
             signal: ctx.signal,
           });
-          return i.ok ? ok(undefined) : err<StageFailure>({ reason: "step-failed", step: "iso", message: i.error.message });
+          return i.ok ? ok(undefined) : err(isoFailure(i.error));
         }),
     ]);
     return r.ok ? ok([ctx.outputName]) : r;

@@ -56,6 +56,30 @@ export function readPayload(dir: string): Result<PayloadManifest, string> {
   return ok(m as PayloadManifest);
 }
 
+/**
+ * dracut arguments for a small live initramfs (docs/live-media.md, "The initramfs"): no boot
+ * splash, GPU, network or storage layers a live medium never sits on, only the file systems
+ * that can hold or form the live root, and no server HBA, RAID, wireless or sound drivers.
+ * Kernel + initramfs must fit the El Torito EFI image (32 MiB); this gives about 19 MB instead
+ * of 33 MB. `boot/kernel/<k>/dracut_args` come after these and can add things back.
+ */
+export const LIVE_DRACUT_ARGS: readonly string[] = [
+  "--omit",
+  "plymouth i18n btrfs crypt lvm mdraid dmraid multipath nbd nfs iscsi fcoe fcoe-uefi cifs resume bluetooth shutdown drm network network-legacy ifcfg",
+  "--filesystems",
+  "squashfs isofs overlay vfat ext4 nls_utf8 nls_cp437 nls_iso8859_1",
+  "--omit-drivers",
+  [
+    "lpfc qla2xxx qla4xxx qed.* bfa cxgb.* csiostor bnx2.* be2iscsi fnic snic mpt3sas mpi3mr",
+    "megaraid.* pm80xx aic7.* aic94xx isci ipr aacraid smartpqi hpsa esas2r scsi_debug libfc",
+    "libfcoe fcoe qedf qedi ib_.* rdma.* iw_.* mlx.* libertas wacom bcache raid.* md-mod dm-raid",
+    "hisi_sas.* mvsas mvumi arcmsr 3w-.* BusLogic dc395x initio pmcraid stex hptiop myrb myrs",
+    "a100u2w advansys am53c974 atp870u dmx3191d fdomain.* qlogicfas408 sym53c8xx wd719x ips",
+    "cfg80211 mac80211 drm drm_.* libceph rbd target_core.* dlm intel_qat qat_.* ubi rts5208",
+    "surface_.* snd.* soundcore",
+  ].join(" "),
+];
+
 /** The dracut module livecd-stage2 installs so the live system finds the payload's modules. */
 export const MODULES_DRACUT_MODULE = "95substrate-live-modules";
 
@@ -70,18 +94,33 @@ export const MODULE_SETUP_SH = `#!/bin/bash
 check() { return 0; }
 depends() { echo dmsquash-live; }
 installkernel() { hostonly='' instmods squashfs loop overlay; }
-install() { inst_hook pre-pivot 50 "$moddir/substrate-live-modules.sh"; }
+install() {
+    inst_hook pre-mount 50 "$moddir/substrate-overlayfs-dirs.sh"
+    inst_hook pre-pivot 50 "$moddir/substrate-live-modules.sh"
+}
+`;
+
+/**
+ * The pre-mount hook: dracut 059's generated sysroot.mount for `rd.live.overlay.overlayfs` can
+ * start before /run/overlayfs exists (a failed mount in the log, then a retry); create it first.
+ */
+export const OVERLAYFS_DIRS_HOOK_SH = `#!/bin/sh
+type getargbool >/dev/null 2>&1 || . /lib/dracut-lib.sh
+if getargbool 0 rd.live.overlay.overlayfs; then
+    mkdir -m 0755 -p /run/overlayfs /run/ovlwork
+fi
 `;
 
 /** The pre-pivot hook: loop-mounts `LiveOS/modules-<uname -r>.img` at the new root's module folder. */
 export const MODULES_HOOK_SH = `#!/bin/sh
 # substrate: the live root carries no kernel modules; the medium has them as a squashfs
-# (LiveOS/modules-<version>.img). Mount it read-only where the new root looks for modules.
+# (LiveOS/modules-<version>.img). Mount it read-only where the new root looks for modules:
+# lib/modules is the real folder on split-/usr roots and a link into usr/lib on merged ones.
 kver="$(uname -r)"
 img="/run/initramfs/live/LiveOS/modules-$kver.img"
 if [ -f "$img" ] && [ -n "$NEWROOT" ]; then
-    mkdir -p "$NEWROOT/usr/lib/modules/$kver"
-    mount -t squashfs -o ro,loop "$img" "$NEWROOT/usr/lib/modules/$kver" \\
+    mkdir -p "$NEWROOT/lib/modules/$kver"
+    mount -t squashfs -o ro,loop "$img" "$NEWROOT/lib/modules/$kver" \\
         || echo "substrate: could not mount $img" >&2
 fi
 `;

@@ -90,10 +90,20 @@ export function registerFetch(program: Command): void {
     .option("--only <selector>", "fetch only for this stage and what it needs; repeatable", collect)
     .option("--keyring <file>", "OpenPGP keyring (armored or binary) with Gentoo's release key")
     .option("--insecure", "accept input no signature covers (digests are still checked)")
-    .option("--mirror <url>", "Gentoo mirror base URL instead of the tree's `mirrors`; repeatable", collect)
-    .option("--seed-date <stamp>", "pin seeds to this autobuild (e.g. 20250105T170325Z) instead of the latest")
+    .option(
+      "--mirror <url>",
+      "Gentoo mirror base URL instead of the tree's `mirrors`; repeatable",
+      collect,
+    )
+    .option(
+      "--seed-date <stamp>",
+      "pin seeds to this autobuild (e.g. 20250105T170325Z) instead of the latest",
+    )
     .option("--seed-file <file>", "use this local stage3 (its .DIGESTS beside it) as the seed")
-    .option("--variant <name>", "upstream stage3 variant (openrc, systemd, nomultilib-systemd, ...)")
+    .option(
+      "--variant <name>",
+      "upstream stage3 variant (openrc, systemd, nomultilib-systemd, ...)",
+    )
     .option("--no-snapshot", "do not fetch snapshots")
     .option("--no-seeds", "do not fetch seeds")
     .option("--json", "print NDJSON events instead of text")
@@ -117,11 +127,15 @@ export function registerFetch(program: Command): void {
       };
       const fatal = diagnostics.filter((d) => d.severity === "error" && d.code !== "missing-seed");
       if (tree.config.driver !== "portage") {
-        usageError("fetch", `${tree.config.file} uses the ${tree.config.driver} driver; fetch is for Portage trees`);
+        usageError(
+          "fetch",
+          `${tree.config.file} uses the ${tree.config.driver} driver; fetch is for Portage trees`,
+        );
         return;
       }
       if (hasErrors(fatal)) {
-        if (opts.json === true) for (const diagnostic of fatal) writeEvent({ type: "diagnostic", diagnostic });
+        if (opts.json === true)
+          for (const diagnostic of fatal) writeEvent({ type: "diagnostic", diagnostic });
         else printDiagnostics(fatal, opts.color === true, process.stderr);
         process.exitCode = 1;
         return;
@@ -138,8 +152,16 @@ export function registerFetch(program: Command): void {
       let failed = 0;
       const report = (what: string, message: string, hint?: string): void => {
         failed += 1;
-        if (opts.json === true) writeEvent({ type: "warning", message: `${what}: ${message}`, ...(hint === undefined ? {} : { hint }) });
-        else process.stderr.write(`error: ${what}: ${message}\n${hint === undefined ? "" : `  hint: ${hint}\n`}`);
+        if (opts.json === true)
+          writeEvent({
+            type: "warning",
+            message: `${what}: ${message}`,
+            ...(hint === undefined ? {} : { hint }),
+          });
+        else
+          process.stderr.write(
+            `error: ${what}: ${message}\n${hint === undefined ? "" : `  hint: ${hint}\n`}`,
+          );
       };
       if (opts.seeds !== false) {
         for (const base of needs.seeds) {
@@ -152,17 +174,26 @@ export function registerFetch(program: Command): void {
           const r = await fetchSeed(req, settings);
           const name = `${basename(dirname(req.seedPath))}/${basename(req.seedPath)}`;
           if (!r.ok) report(`seed ${name}`, r.error.message, r.error.hint);
-          else emit({ type: "info", message: `seed ${name} -> ${basename(r.value.file)} (${r.value.verified.signature})` });
+          else
+            emit({
+              type: "info",
+              message: `seed ${name} -> ${basename(r.value.file)} (${r.value.verified.signature})`,
+            });
         }
       }
       if (opts.snapshot !== false) {
         for (const treeish of needs.snapshots) {
           const r = await fetchSnapshot(treeish, settings);
           if (!r.ok) report(`snapshot ${treeish}`, r.error.message, r.error.hint);
-          else emit({ type: "info", message: `snapshot ${basename(r.value.file)}${r.value.reused ? " (already verified)" : ""}` });
+          else
+            emit({
+              type: "info",
+              message: `snapshot ${basename(r.value.file)}${r.value.reused ? " (already verified)" : ""}`,
+            });
         }
       }
-      if (needs.seeds.length === 0 && needs.snapshots.length === 0) emit({ type: "info", message: "nothing to fetch" });
+      if (needs.seeds.length === 0 && needs.snapshots.length === 0)
+        emit({ type: "info", message: "nothing to fetch" });
       process.exitCode = failed > 0 ? 1 : 0;
     });
 }

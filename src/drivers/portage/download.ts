@@ -5,15 +5,7 @@
  * renamed from `.part` to `dest` only once its length matches what the server announced (and the
  * expected size, when the caller knows it); the caller verifies digests and signatures.
  */
-import {
-  closeSync,
-  copyFileSync,
-  createWriteStream,
-  openSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from "node:fs";
+import { copyFileSync, createWriteStream, renameSync, rmSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type Result, ok, err } from "../../util/result.js";
 
@@ -36,6 +28,13 @@ export interface DownloadOptions {
   readonly signal?: AbortSignal;
   /** Attempts after an early end of the connection (default 3). */
   readonly retries?: number;
+}
+
+/** An error's message with its cause (fetch says "fetch failed" and puts ECONNREFUSED in the cause). */
+function errorText(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const cause = (e as Error & { cause?: unknown }).cause;
+  return cause instanceof Error ? `${e.message}: ${cause.message}` : e.message;
 }
 
 /** Reads the signal's state afresh (TypeScript narrows `aborted` after an earlier check). */
@@ -88,7 +87,10 @@ export async function download(
     } catch (e) {
       if (isAborted(opts.signal))
         return err({ reason: "cancelled", url, message: `download of ${url} cancelled` });
-      lastError = e instanceof Error ? e.message : String(e);
+      lastError = errorText(e);
+      if (sizeOf(part) === 0 && attempt === attempts - 1) {
+        return err({ reason: "http-error", url, message: `cannot reach ${url}: ${lastError}` });
+      }
       continue;
     }
     if (response.status === 404 || response.status === 410) {
@@ -142,7 +144,7 @@ export async function download(
       }
       ended = true;
     } catch (e) {
-      lastError = e instanceof Error ? e.message : String(e);
+      lastError = errorText(e);
     }
     await new Promise<void>((resolve) =>
       out.end(() => {
@@ -175,9 +177,7 @@ function finish(
       message: `${opts.url}: got ${bytes} bytes, the signed pointer says ${opts.expectedSize} (truncated or replaced)`,
     });
   }
-  // fsync-free rename: the caller verifies digests before anything is published.
-  const fd = openSync(part, "r");
-  closeSync(fd);
+  // The caller verifies digests and signatures before anything is published.
   renameSync(part, opts.dest);
   return ok({ bytes });
 }

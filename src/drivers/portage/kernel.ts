@@ -23,12 +23,27 @@ function str(v: SpecValue | undefined): string | undefined {
   return typeof v === "string" ? v : v.join(" ");
 }
 
-/** Splits an argument list honouring simple shell quotes (kmerge.sh `eval`s them). */
+/** Splits an argument list like a shell does (kmerge.sh `eval`s them): quotes group, parts join. */
 export function splitArgs(text: string | undefined): string[] {
   if (text === undefined) return [];
   const out: string[] = [];
-  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) out.push(m[1] ?? m[2] ?? m[3] ?? "");
+  let word: string | undefined;
+  let quote: '"' | "'" | undefined;
+  for (const ch of text) {
+    if (quote !== undefined) {
+      if (ch === quote) quote = undefined;
+      else word = (word ?? "") + ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      word ??= "";
+    } else if (/\s/.test(ch)) {
+      if (word !== undefined) out.push(word);
+      word = undefined;
+    } else {
+      word = (word ?? "") + ch;
+    }
+  }
+  if (word !== undefined) out.push(word);
   return out;
 }
 

@@ -67,7 +67,7 @@ export function chooseKeyring(userKeyring: string | undefined): Result<string, S
   return err({
     reason: "no-keyring",
     message: "no OpenPGP keyring to check Gentoo's signatures with",
-    hint: "install Gentoo's release key (sec-keys/openpgp-keys-gentoo-release, or save https://qa-reports.gentoo.org/output/service-keys.gpg) and pass --keyring FILE; --insecure skips the check",
+    hint: "install Gentoo's release key (on Gentoo: sec-keys/openpgp-keys-gentoo-release; elsewhere save the key listed at https://www.gentoo.org/downloads/signatures/) and pass --keyring FILE; --insecure skips the check",
   });
 }
 

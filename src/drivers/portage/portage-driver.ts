@@ -292,7 +292,8 @@ export class PortageDriver implements Driver {
     root: string,
     subRoot?: string,
   ): Promise<DriverResult<Prepared>> {
-    const key = `${root}\0${subRoot ?? ""}`;
+    // The root's inode too: a new folder at the same path (a retried stage) is prepared again.
+    const key = `${root}\0${subRoot ?? ""}\0${inode(root)}`;
     const known = this.prepared.get(key);
     if (known !== undefined) return ok(known);
     const kind = this.kindOf(ctx);
@@ -679,7 +680,44 @@ export class PortageDriver implements Driver {
     const env = emergeEnv(p.value.emerge);
     const useWith = (extra: string): string => [extra, ...plan.use].join(" ").trim();
     const skipInitramfs = kernel.skipDefaultInitramfs === true;
-    if (plan.dist) {
+    // kerncache (dist kernels): reuse the packed kernel when sources, USE and config match.
+    const kerncache = plan.dist ? str(ctx.values["kerncache_path"]) : undefined;
+    let best: string | undefined;
+    let cached: string | undefined;
+    if (kerncache !== undefined) {
+      const q = await this.exec(
+        ctx,
+        root,
+        p.value,
+        {
+          step: "portageq best_visible",
+          argv: ["portageq", "best_visible", "/", plan.sources],
+          env,
+        },
+        [],
+        true,
+      );
+      best = q.ok ? q.value.trim().split("\n").pop() : undefined;
+      const hit =
+        best === undefined || best === ""
+          ? undefined
+          : kerncacheHit(kerncache, plan, best, skipInitramfs);
+      if (hit !== undefined) {
+        const x = await this.exec(ctx, root, p.value, {
+          step: `kerncache ${kernel.label} (reused)`,
+          script: [
+            "mkdir -p /boot",
+            `tar -xjpf ${KERNCACHE_MOUNT}/${hit.kernelTar} -C /boot`,
+            `tar -xjpf ${KERNCACHE_MOUNT}/${hit.modulesTar} -C /`,
+          ].join("\n"),
+        });
+        if (!x.ok) return x;
+        cached = hit.kver;
+      }
+    }
+    if (cached !== undefined) {
+      // Restored from the kernel cache: nothing to build.
+    } else if (plan.dist) {
       const pre = await this.emerge(ctx, root, p.value, "dracut", [
         "--oneshot",
         "--update",
@@ -756,7 +794,7 @@ export class PortageDriver implements Driver {
     }
     const after = this.modules(root);
     const fresh = after.filter((v) => !before.has(v));
-    const version = (fresh.length > 0 ? fresh : after).at(-1);
+    const version = cached ?? (fresh.length > 0 ? fresh : after).at(-1);
     if (version === undefined) {
       return err({
         reason: "command-failed",
@@ -774,7 +812,7 @@ export class PortageDriver implements Driver {
         tail: [],
       });
     }
-    if (plan.dist && !skipInitramfs) {
+    if (plan.dist && !skipInitramfs && cached === undefined) {
       const d = await this.exec(ctx, root, p.value, {
         step: `dracut ${kernel.label}`,
         argv: distDracutArgv(plan, version, image),
@@ -782,7 +820,7 @@ export class PortageDriver implements Driver {
       });
       if (!d.ok) return d;
     }
-    if (plan.dist && str(ctx.values["kerncache_path"]) !== undefined) {
+    if (kerncache !== undefined && cached === undefined) {
       const vs = str(ctx.values["version_stamp"]) ?? kernel.label;
       const k = await this.exec(ctx, root, p.value, {
         step: `kerncache ${kernel.label}`,
@@ -792,13 +830,20 @@ export class PortageDriver implements Driver {
         ].join("\n"),
       });
       if (!k.ok) return k;
-      this.recordKerncache(ctx, plan, version);
+      recordKerncache(kerncache, plan, {
+        best: best ?? "",
+        kver: version,
+        stamp: vs,
+        initramfs: !skipInitramfs,
+      });
     }
-    const deselect = await this.emerge(ctx, root, p.value, "deselect sources", [
-      "--deselect",
-      plan.sources,
-    ]);
-    if (!deselect.ok) return deselect;
+    if (cached === undefined) {
+      const deselect = await this.emerge(ctx, root, p.value, "deselect sources", [
+        "--deselect",
+        plan.sources,
+      ]);
+      if (!deselect.ok) return deselect;
+    }
     const modulesDir = canonicalInRoot(root, `/lib/modules/${version}`);
     const config = `/boot/config-${version}`;
     return ok({
@@ -808,19 +853,6 @@ export class PortageDriver implements Driver {
       modulesDir,
       ...(lstatInRoot(root, config) === undefined ? {} : { config }),
     });
-  }
-
-  /** catalyst's kerncache record (`<kerncache>/<k>/{USE,VERSION,CONFIG}`), for later runs to compare. */
-  private recordKerncache(ctx: StageContext, plan: KernelPlan, version: string): void {
-    const dir = join(str(ctx.values["kerncache_path"]) ?? "", plan.label);
-    mkdirSync(dir, { recursive: true });
-    const config =
-      plan.config === undefined
-        ? ""
-        : createHash("sha256").update(readFileSync(plan.config)).digest("hex");
-    writeFileAtomic(join(dir, "USE"), plan.use.join(" ") + "\n");
-    writeFileAtomic(join(dir, "VERSION"), version + "\n");
-    writeFileAtomic(join(dir, "CONFIG"), config + "\n");
   }
 
   private findImage(
@@ -943,7 +975,7 @@ export class PortageDriver implements Driver {
    * rewritten without catalyst_use.
    */
   async cleanRoot(ctx: StageContext, root: string): Promise<DriverResult> {
-    const p = this.prepared.get(`${root}\0`);
+    const p = this.prepared.get(`${root}\0\0${inode(root)}`);
     if (p !== undefined) {
       const lic = this.checkBindist(ctx, root, p);
       if (!lic.ok) return lic;
@@ -968,6 +1000,79 @@ export class PortageDriver implements Driver {
     for (const k of [...this.prepared.keys()])
       if (k.startsWith(`${root}\0`)) this.prepared.delete(k);
     return Promise.resolve(ok(undefined));
+  }
+}
+
+/** What a kerncache record says about the kernel packed beside it. */
+interface KerncacheRecord {
+  /** `portageq best_visible` of the sources when it was built. */
+  readonly best: string;
+  /** The kernel release (`uname -r`). */
+  readonly kver: string;
+  /** The version_stamp in the tarball names. */
+  readonly stamp: string;
+  /** Whether the packed /boot holds the distribution's initramfs. */
+  readonly initramfs: boolean;
+}
+
+function configDigest(plan: KernelPlan): string {
+  return plan.config === undefined
+    ? ""
+    : createHash("sha256").update(readFileSync(plan.config)).digest("hex");
+}
+
+/**
+ * catalyst's kerncache record `<kerncache>/<k>/{USE,VERSION,CONFIG}` (plus KVER, STAMP and
+ * INITRAMFS, which substrate needs to reuse the tarballs across version stamps).
+ */
+function recordKerncache(kerncache: string, plan: KernelPlan, r: KerncacheRecord): void {
+  const dir = join(kerncache, plan.label);
+  writeFileAtomic(join(dir, "USE"), plan.use.join(" ") + "\n");
+  writeFileAtomic(join(dir, "VERSION"), r.best + "\n");
+  writeFileAtomic(join(dir, "CONFIG"), configDigest(plan) + "\n");
+  writeFileAtomic(join(dir, "KVER"), r.kver + "\n");
+  writeFileAtomic(join(dir, "STAMP"), r.stamp + "\n");
+  writeFileAtomic(join(dir, "INITRAMFS"), (r.initramfs ? "yes" : "no") + "\n");
+}
+
+/** The packed kernel to reuse, when the record matches the sources, USE, config and initramfs. */
+function kerncacheHit(
+  kerncache: string,
+  plan: KernelPlan,
+  best: string,
+  skipInitramfs: boolean,
+): { kver: string; kernelTar: string; modulesTar: string } | undefined {
+  const dir = join(kerncache, plan.label);
+  const read = (name: string): string | undefined => {
+    try {
+      return readFileSync(join(dir, name), "utf8").trim();
+    } catch {
+      return undefined;
+    }
+  };
+  if (
+    read("VERSION") !== best ||
+    read("USE") !== plan.use.join(" ") ||
+    read("CONFIG") !== configDigest(plan)
+  ) {
+    return undefined;
+  }
+  if (read("INITRAMFS") !== (skipInitramfs ? "no" : "yes")) return undefined;
+  const kver = read("KVER");
+  const stamp = read("STAMP");
+  if (kver === undefined || kver === "" || stamp === undefined) return undefined;
+  const kernelTar = `${plan.label}-kernel-initrd-${stamp}.tar.bz2`;
+  const modulesTar = `${plan.label}-modules-${stamp}.tar.bz2`;
+  if (!existsSync(join(kerncache, kernelTar)) || !existsSync(join(kerncache, modulesTar)))
+    return undefined;
+  return { kver, kernelTar, modulesTar };
+}
+
+function inode(path: string): number {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return 0;
   }
 }
 

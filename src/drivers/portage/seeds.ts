@@ -337,7 +337,13 @@ export async function fetchSeed(
     const local = join(downloads, name);
     const side = (ext: string): string => `${local}${ext}`;
     const cleanup = (): void => {
-      for (const f of [local, side(".DIGESTS"), side(".asc"), side(".CONTENTS.gz")])
+      for (const f of [
+        local,
+        side(".DIGESTS"),
+        side(".DIGESTS.asc"),
+        side(".asc"),
+        side(".CONTENTS.gz"),
+      ])
         rmSync(f, { force: true });
     };
     s.emit?.({ type: "info", message: `fetching ${name} from ${mirror}` });
@@ -366,6 +372,19 @@ export async function fetchSeed(
     }
     const asc = await download({ url: `${base}.asc`, dest: side(".asc"), retries: 0 });
     await download({ url: `${base}.CONTENTS.gz`, dest: side(".CONTENTS.gz"), retries: 0 });
+    // Autobuilds before 2022 signed the digests in a separate clear-signed `.DIGESTS.asc`.
+    if (!asc.ok && !isClearSigned(readFileSync(side(".DIGESTS"), "utf8"))) {
+      const old = await download({
+        url: `${base}.DIGESTS.asc`,
+        dest: side(".DIGESTS.asc"),
+        retries: 0,
+      });
+      if (old.ok) {
+        if (isClearSigned(readFileSync(side(".DIGESTS.asc"), "utf8")))
+          moveFile(side(".DIGESTS.asc"), side(".DIGESTS"));
+        else rmSync(side(".DIGESTS.asc"), { force: true });
+      }
+    }
     const v = await verifySigned({
       file: local,
       digestsFile: side(".DIGESTS"),

@@ -8,7 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { run, describeFailure } from "../../sandbox/process.js";
 import { type Result, ok, err } from "../../util/result.js";
 import { download, joinUrl } from "./download.js";
@@ -63,25 +63,22 @@ export async function fetchSnapshot(
     const base = joinUrl(mirror, "snapshots/squashfs");
     const sums = join(downloads, `sha512sum-${treeish}.txt`);
     const local = join(downloads, name);
+    const sig = (file: string): string => `${file}.sig`;
     const cleanup = (): void => {
-      for (const f of [sums, `${sums}.asc`, local]) rmSync(f, { force: true });
+      for (const f of [sums, sig(sums), local, sig(local)]) rmSync(f, { force: true });
     };
-    rmSync(sums, { force: true });
+    cleanup();
     rmSync(`${sums}.part`, { force: true });
     const got = await download({ url: joinUrl(base, "sha512sum.txt"), dest: sums });
     if (!got.ok) {
       last = { reason: "download-failed", message: got.error.message };
       continue;
     }
-    let detached: string | undefined;
-    if (!isClearSigned(readFileSync(sums, "utf8"))) {
-      const asc = await download({
-        url: joinUrl(base, "sha512sum.txt.asc"),
-        dest: `${sums}.asc`,
-        retries: 0,
-      });
-      if (asc.ok) detached = `${sums}.asc`;
-    }
+    const clear = isClearSigned(readFileSync(sums, "utf8"));
+    // Without a clear signature: a detached one over sha512sum.txt, else over the snapshot.
+    const sumsSig =
+      !clear &&
+      (await download({ url: joinUrl(base, "sha512sum.txt.asc"), dest: sig(sums), retries: 0 })).ok;
     s.emit?.({ type: "info", message: `fetching snapshot ${name} from ${mirror}` });
     const snap = await download({
       url: joinUrl(base, name),
@@ -108,65 +105,61 @@ export async function fetchSnapshot(
       }
       return err(last);
     }
-    // A detached signature covers sha512sum.txt, not the snapshot: check it here.
-    if (detached !== undefined && keyring.value !== undefined) {
-      const d = await verifyDetached(detached, sums, keyring.value, s.signal);
-      if (!d.ok) {
-        cleanup();
-        return err({ reason: "bad-signature", message: `sha512sum.txt: ${d.error.message}` });
+    const fileSig =
+      !clear &&
+      !sumsSig &&
+      (await download({ url: joinUrl(base, `${name}.gpgsig`), dest: sig(local), retries: 0 })).ok;
+    let trusted = readFileSync(sums, "utf8");
+    let signature: Verified["signature"] = "skipped (--insecure)";
+    if (keyring.value !== undefined) {
+      if (clear) {
+        const v = await verifyClearSigned(sums, keyring.value, s.signal);
+        if (!v.ok) {
+          cleanup();
+          return err({ reason: "bad-signature", message: `sha512sum.txt: ${v.error.message}` });
+        }
+        trusted = v.value;
+        signature = "clear-signed";
+      } else if (sumsSig || fileSig) {
+        const [sigFile, signed] = sumsSig ? [sig(sums), sums] : [sig(local), local];
+        const v = await verifyDetached(sigFile, signed, keyring.value, s.signal);
+        if (!v.ok) {
+          cleanup();
+          return err({
+            reason: "bad-signature",
+            message: `${basename(signed)}: ${v.error.message}`,
+          });
+        }
+        signature = "detached";
       }
     }
-    const signedText =
-      keyring.value !== undefined &&
-      detached === undefined &&
-      isClearSigned(readFileSync(sums, "utf8"))
-        ? await verifyClearSigned(sums, keyring.value, s.signal)
-        : undefined;
-    if (signedText !== undefined && !signedText.ok) {
+    if (signature === "skipped (--insecure)" && s.insecure !== true) {
       cleanup();
       return err({
-        reason: "bad-signature",
-        message: `sha512sum.txt: ${signedText.error.message}`,
+        reason: "unsigned",
+        message: "sha512sum.txt carries no signature and the snapshot has none",
+        hint: "pass --insecure to accept an unsigned snapshot",
       });
     }
+    // The digest line comes from the signed text only.
+    writeFileSync(sums, trusted);
     const v = await verifySigned({
       file: local,
       digestsFile: sums,
-      // Already checked above: verifySigned only parses and hashes now.
       keyring: undefined,
       insecure: true,
       bareLines: true,
       ...(s.signal === undefined ? {} : { signal: s.signal }),
     });
-    const unsigned =
-      keyring.value !== undefined && signedText === undefined && detached === undefined;
-    if (unsigned && s.insecure !== true) {
-      cleanup();
-      return err({
-        reason: "unsigned",
-        message: "sha512sum.txt carries no signature",
-        hint: "pass --insecure to accept an unsigned snapshot",
-      });
-    }
     if (!v.ok) {
       cleanup();
       return err(v.error);
     }
     mkdirSync(dir, { recursive: true });
-    const trusted = signedText?.ok === true ? signedText.value : readFileSync(sums, "utf8");
-    const line =
-      trusted
-        .split("\n")
-        .find((l) => l.trim().endsWith(` ${name}`) || l.trim().endsWith(`*${name}`)) ?? "";
+    const line = trusted.split("\n").find((l) => / \*?(\S+)$/.exec(l.trim())?.[1] === name) ?? "";
     writeFileSync(`${file}.DIGESTS`, `# SHA512 HASH\n${line.trim()}\n`);
     moveFile(local, file);
     cleanup();
-    const signature: Verified["signature"] =
-      signedText !== undefined
-        ? "clear-signed"
-        : detached !== undefined && keyring.value !== undefined
-          ? "detached"
-          : "skipped (--insecure)";
     s.emit?.({ type: "info", message: `verified snapshot ${name} (${signature}, SHA512)` });
     return ok({ file, verified: { signature, algorithms: v.value.algorithms }, reused: false });
   }

@@ -140,14 +140,16 @@ void test(
             seen += d.toString();
             if (seen.includes('"step":"bootstrap"')) resolve();
           });
-          child.on("close", () => resolve());
+          child.on("close", () => {
+            resolve();
+          });
         });
         await new Promise((r) => setTimeout(r, 4000));
         child.kill("SIGKILL");
         await new Promise((r) => setTimeout(r, 2000));
         const dateDir = join(builds, "base", DATE);
         const left = existsSync(dateDir)
-          ? readdirSync(dateDir).filter((f) => !f.startsWith(".tmp-"))
+          ? readdirSync(dateDir).filter((f) => !f.startsWith("."))
           : [];
         assert.deepEqual(left, [], "nothing is published under a final name");
         assert.deepEqual(mountinfo(), mountsBefore, "no mounts left behind");

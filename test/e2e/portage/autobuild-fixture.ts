@@ -56,6 +56,25 @@ export function clearSign(key: TestKey, text: string): string {
   ).toString();
 }
 
+/** A detached armored signature over `data` with `key`. */
+export function detachSign(key: TestKey, data: Buffer): Buffer {
+  return execFileSync(
+    "gpg",
+    [
+      "--homedir",
+      key.home,
+      "--batch",
+      "--pinentry-mode",
+      "loopback",
+      "--passphrase",
+      "",
+      "--armor",
+      "--detach-sign",
+    ],
+    { input: data },
+  );
+}
+
 /** Gentoo-style DIGESTS text for files (SHA512 and BLAKE2B blocks). */
 export function digestsText(files: readonly { name: string; data: Buffer }[]): string {
   let out = "";

@@ -132,7 +132,7 @@ void describe("portage driver stages (recording stand-in emerge)", () => {
     assert.ok(r.ok, JSON.stringify(r));
     assert.ok(existsSync(join(root, "var", "db", "pkg", "sys-devel", "gcc-1.0")));
     assert.equal(
-      existsSync(join(root, "bin", "busybox")),
+      existsSync(join(root, "var", "db", "pkg", "sys-apps", "baselayout-2.15")),
       false,
       "the seed is gone, the new system is the root",
     );
@@ -315,6 +315,7 @@ void describe("portage driver stages (recording stand-in emerge)", () => {
       l.replace(/\|ROOT=\|USE=\|INSTALL_MASK=\|repo=gentoo\|/, " "),
     );
     assert.deepEqual(log, [
+      "portageq best_visible / sys-kernel/gentoo-kernel",
       `emerge ${EMERGE_OPTS} --oneshot --update sys-kernel/dracut`,
       `emerge|ROOT=|USE=-initramfs|INSTALL_MASK=|repo=gentoo|${EMERGE_OPTS} --update sys-kernel/gentoo-kernel`,
       `emerge ${EMERGE_OPTS} --usepkg n sys-fs/zfs`,
@@ -326,8 +327,39 @@ void describe("portage driver stages (recording stand-in emerge)", () => {
     assert.ok(existsSync(join(work, "kerncache", "gentoo-dist-modules-systemd-20260101.tar.bz2")));
     assert.equal(
       readFileSync(join(work, "kerncache", "gentoo-dist", "VERSION"), "utf8"),
-      "6.6.58-gentoo-dist\n",
+      "sys-kernel/gentoo-kernel-6.6.58\n",
     );
+
+    // A later build with the same sources, USE and config reuses the packed kernel.
+    const again = freshRoot("livecd2-again");
+    const ctx2 = makeContext(
+      work,
+      cache,
+      values("livecd-stage2", { catalyst_use: null, version_stamp: "systemd-20260102" }),
+    );
+    const k2 = await driver().installKernel(ctx2, again, {
+      label: "gentoo-dist",
+      keys: { distkernel: "yes", config: kconfig, dracut_args: "--xz -a dmsquash-live" },
+      skipDefaultInitramfs: true,
+    });
+    assert.ok(k2.ok, JSON.stringify(k2));
+    assert.deepEqual(k2.value, k.value);
+    assert.deepEqual(
+      recorded(again).map((l) => l.replace(/\|ROOT=\|USE=\|INSTALL_MASK=\|repo=gentoo\|/, " ")),
+      ["portageq best_visible / sys-kernel/gentoo-kernel"],
+      "no emerge: the kernel came from the kernel cache",
+    );
+    assert.ok(existsSync(join(again, "lib", "modules", "6.6.58-gentoo-dist")));
+    // A changed config builds again.
+    writeFileSync(kconfig, "CONFIG_SQUASHFS=m\n");
+    const third = freshRoot("livecd2-third");
+    const k3 = await driver().installKernel(ctx2, third, {
+      label: "gentoo-dist",
+      keys: { distkernel: "yes", config: kconfig },
+      skipDefaultInitramfs: true,
+    });
+    assert.ok(k3.ok, JSON.stringify(k3));
+    assert.ok(recorded(third).some((l) => l.includes("--update sys-kernel/gentoo-kernel")));
   });
 
   void it("dist kernel without skipDefaultInitramfs runs dracut with the arch table's image path", async () => {
@@ -385,6 +417,8 @@ void describe("portage driver licences and refusals (recording stand-in emerge)"
         /interpreter \/nonexistent\/qemu-arm does not exist/,
       ],
       [{ subarch: "pdp11" }, /unknown subarch "pdp11"/],
+      // An existing file no binfmt_misc handler runs (armv7a builds need qemu-user-static).
+      [{ interpreter: "/bin/true" }, /no enabled binfmt_misc handler runs \/bin\/true/],
     ];
     for (const [extra, message] of cases) {
       const r = await driver().buildStage(

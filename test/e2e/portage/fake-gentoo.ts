@@ -41,6 +41,11 @@ for a in "$@"; do
       atom=$(echo "$a" | sed -e 's/^[<>=~]*//' -e 's/:.*//' -e 's/-[0-9].*//')
       cat=\${atom%%/*}; name=\${atom#*/}
       if [ $unmerge = yes ]; then rm -rf "$r/var/db/pkg/$cat/$name"-[0-9]*; continue; fi
+      # A new system (ROOT) gets the tools with its baselayout, so it can seed the next stage.
+      if [ "$r" != / ] && [ "$name" = baselayout ]; then
+        for d in bin usr/bin var/log; do mkdir -p "$r/$d"; cp -a "/$d/." "$r/$d/"; done
+        rm -f "$r/var/log/record.log" "$r/var/log/record-env.log"
+      fi
       case "$name" in firmware-blob) lic="linux-fw-redistributable no-source-code" ;; *) lic="GPL-2" ;; esac
       mkdir -p "$r/var/db/pkg/$cat/$name-1.0"
       echo "$lic" > "$r/var/db/pkg/$cat/$name-1.0/LICENSE"
@@ -69,8 +74,11 @@ rec ${tool} "$@"
 ${out}
 `;
 
-/** Builds the fake root at `root` (an empty folder). */
-export function makeFakeGentoo(root: string): void {
+/**
+ * Builds the fake root at `root` (an empty folder). `busybox` is the static busybox to use (the
+ * host's by default; an armhf one for foreign-arch tests, which have the same applets).
+ */
+export function makeFakeGentoo(root: string, busybox = "/bin/busybox"): void {
   for (const d of [
     "bin",
     "sbin",
@@ -86,7 +94,7 @@ export function makeFakeGentoo(root: string): void {
   ]) {
     mkdirSync(join(root, d), { recursive: true });
   }
-  copyFileSync("/bin/busybox", join(root, "bin", "busybox"));
+  copyFileSync(busybox, join(root, "bin", "busybox"));
   execFileSync("chmod", ["0755", join(root, "bin", "busybox")]);
   const applets = execFileSync("/bin/busybox", ["--list"])
     .toString()

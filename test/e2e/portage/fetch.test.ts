@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readlinkSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
@@ -22,6 +23,7 @@ import {
   SEED_STAMP,
   SNAPSHOT_TREEISH,
   clearSign,
+  detachSign,
   digestsText,
   makeKey,
   mirrorFiles,
@@ -235,6 +237,21 @@ void describe("portage seeds from a fake autobuild mirror", () => {
     rmSync(s.root, { recursive: true, force: true });
   });
 
+  void it("reads a local mirror through file:// URLs", async () => {
+    const s = store();
+    const mirrorDir = join(s.root, "mirror");
+    for (const [path, data] of files) {
+      mkdirSync(join(mirrorDir, path, ".."), { recursive: true });
+      writeFileSync(join(mirrorDir, path), data);
+    }
+    const r = await fetchSeed(request(s.builds), settings(`file://${mirrorDir}`, s.cache));
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(r.value.verified.signature, "clear-signed");
+    const snap = await fetchSnapshot(SNAPSHOT_TREEISH, settings(`file://${mirrorDir}`, s.cache));
+    assert.ok(snap.ok, JSON.stringify(snap));
+    rmSync(s.root, { recursive: true, force: true });
+  });
+
   void it("uses a pinned local seed offline (no mirror)", async () => {
     const s = store();
     const local = join(s.root, "local");
@@ -276,6 +293,33 @@ void describe("portage snapshots from a fake mirror", () => {
     const again = await unpackedSnapshot(r.value.file, s.cache);
     assert.ok(again.ok && again.value === tree.value);
     rmSync(s.root, { recursive: true, force: true });
+  });
+
+  void it("accepts a plain sha512sum.txt with a detached .gpgsig over the snapshot, refuses it unsigned", async () => {
+    const snapPath = `/snapshots/squashfs/gentoo-${SNAPSHOT_TREEISH}.sqfs`;
+    const snap = files.get(snapPath) ?? Buffer.alloc(0);
+    const plain = Buffer.from(
+      `${createHash("sha512").update(snap).digest("hex")}  gentoo-${SNAPSHOT_TREEISH}.sqfs\n`,
+    );
+    const s = store();
+    const r = await withMirror(
+      (m) => {
+        m.set("/snapshots/squashfs/sha512sum.txt", plain);
+        m.set(`${snapPath}.gpgsig`, detachSign(good, snap));
+      },
+      (url) => fetchSnapshot(SNAPSHOT_TREEISH, settings(url, s.cache)),
+    );
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(r.value.verified !== "already verified" && r.value.verified.signature, "detached");
+    const s2 = store();
+    const r2 = await withMirror(
+      (m) => m.set("/snapshots/squashfs/sha512sum.txt", plain),
+      (url) => fetchSnapshot(SNAPSHOT_TREEISH, settings(url, s2.cache)),
+    );
+    assert.equal(r2.ok ? "ok" : r2.error.reason, "unsigned");
+    assert.deepEqual(leftovers(s2.cache), []);
+    rmSync(s.root, { recursive: true, force: true });
+    rmSync(s2.root, { recursive: true, force: true });
   });
 
   void it("refuses a snapshot with a flipped byte and one missing from sha512sum.txt", async () => {
