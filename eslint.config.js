@@ -34,7 +34,14 @@ export default tseslint.config(
           patterns: [
             noSpawn,
             {
-              group: ["**/exec/**", "**/sandbox/**", "**/targets/**", "**/drivers/**", "**/image/**", "**/boot/**"],
+              group: [
+                "**/exec/**",
+                "**/sandbox/**",
+                "**/targets/**",
+                "**/drivers/**",
+                "**/image/**",
+                "**/boot/**",
+              ],
               message: "spec/ and plan/ are pure: they may not import the effectful layers.",
             },
           ],

@@ -10,6 +10,7 @@ import { registerGraph } from "./commands/graph.js";
 import { registerBuild } from "./commands/build.js";
 import { registerDoctor } from "./commands/doctor.js";
 import { registerBootCommands } from "./commands/boot.js";
+import { registerFetch } from "./commands/fetch.js";
 import { registerFirmware } from "./commands/firmware.js";
 import { VERSION } from "../version.js";
 
@@ -27,6 +28,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerCheck(program);
   registerPlan(program);
   registerGraph(program);
+  registerFetch(program);
   registerBuild(program);
   registerDoctor(program);
   registerBootCommands(program);

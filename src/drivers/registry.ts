@@ -6,18 +6,19 @@ import type { DriverName, TreeConfig } from "../spec/types.js";
 import { unreachable } from "../util/unreachable.js";
 import { AptDriver } from "./apt/apt-driver.js";
 import type { Driver } from "./driver.js";
-import { PortageDriver } from "./portage/portage-driver.js";
+import { PortageDriver, type PortageDriverOptions } from "./portage/portage-driver.js";
 
 /** The driver named `name`, configured from the tree config (`[apt]` for apt, `mirrors` for Portage). */
 export function driverFor(
   name: DriverName,
   config: Pick<TreeConfig, "apt"> & { readonly mirrors?: readonly string[] },
+  options: PortageDriverOptions = {},
 ): Driver {
   switch (name) {
     case "apt":
       return config.apt === undefined ? new AptDriver() : new AptDriver(config.apt);
     case "portage":
-      return new PortageDriver({ mirrors: config.mirrors ?? [] });
+      return new PortageDriver({ mirrors: config.mirrors ?? [] }, options);
     default:
       return unreachable(name);
   }

@@ -48,7 +48,10 @@ export interface ExecuteSummary {
 }
 
 /** The input of a stage as a target sees it, from where the plan says it comes. */
-function targetInput(plan: Plan, input: PlanInput | undefined): Result<StageInput | undefined, string> {
+function targetInput(
+  plan: Plan,
+  input: PlanInput | undefined,
+): Result<StageInput | undefined, string> {
   if (input === undefined || input.type === "bootstrap") return ok(undefined);
   let path: string;
   let from: string;
@@ -58,17 +61,23 @@ function targetInput(plan: Plan, input: PlanInput | undefined): Result<StageInpu
     path = parent.outputs.output;
     from = parent.id;
   } else {
-    if (!input.found) return err(`the seed ${input.path} (${input.key}: ${input.value}) does not exist`);
+    if (!input.found)
+      return err(`the seed ${input.path} (${input.key}: ${input.value}) does not exist`);
     path = input.path;
     from = input.value;
   }
   if (!existsSync(path)) return err(`input ${from} has no output at ${path}`);
   if (statSync(path).isDirectory()) return ok({ kind: "payload", path, from });
-  if (path.endsWith(".squashfs") || path.endsWith(".sfs")) return ok({ kind: "squashfs", path, from });
+  if (path.endsWith(".squashfs") || path.endsWith(".sfs"))
+    return ok({ kind: "squashfs", path, from });
   return ok({ kind: "tarball", path, from });
 }
 
-function describeStageFailure(f: StageFailure): { message: string; step?: string; tail?: readonly string[] } {
+function describeStageFailure(f: StageFailure): {
+  message: string;
+  step?: string;
+  tail?: readonly string[];
+} {
   switch (f.reason) {
     case "step-failed":
       return {
@@ -94,7 +103,12 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
   };
   const started = Date.now();
   const out = stage.outputs;
-  const fail = (reason: string, message: string, step?: string, tail?: readonly string[]): false => {
+  const fail = (
+    reason: string,
+    message: string,
+    step?: string,
+    tail?: readonly string[],
+  ): false => {
     emit({
       type: "stage-failed",
       stage: stage.id,
@@ -109,7 +123,10 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
   };
 
   mkdirSync(dirname(out.log), { recursive: true });
-  writeFileSync(out.log, `substrate: ${stage.id} (${stage.decision.reason})\nfingerprint ${stage.fingerprint}\n`);
+  writeFileSync(
+    out.log,
+    `substrate: ${stage.id} (${stage.decision.reason})\nfingerprint ${stage.fingerprint}\n`,
+  );
   // The lock sits beside the flavour's outputs but out of the dated folder users read.
   mkdirSync(join(out.flavourDir, ".locks"), { recursive: true });
   const lock = acquireLock(join(out.flavourDir, ".locks", `${out.name}.lock`));
@@ -166,7 +183,10 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
     try {
       result = await TARGETS[stage.kind].run(ctx);
     } catch (e) {
-      return fail("internal-error", `Internal error while building ${stage.id}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      return fail(
+        "internal-error",
+        `Internal error while building ${stage.id}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+      );
     }
     if (!result.ok) {
       if (opts.signal.aborted) return fail("cancelled", "cancelled by the user");
@@ -214,12 +234,22 @@ export async function execute(opts: ExecuteOptions): Promise<ExecuteSummary> {
   const toBuild = plan.stages.filter((s) => s.decision.kind === "build");
   const fresh = plan.stages.filter((s) => s.decision.kind === "fresh").map((s) => s.id);
   const blocked = plan.stages.filter((s) => s.decision.kind === "blocked");
-  opts.reporter.emit({ type: "run-started", command: "build", stages: toBuild.length, jobs: opts.jobs });
+  opts.reporter.emit({
+    type: "run-started",
+    command: "build",
+    stages: toBuild.length,
+    jobs: opts.jobs,
+  });
   for (const s of plan.stages) {
-    if (s.decision.kind === "fresh") opts.reporter.emit({ type: "stage-fresh", stage: s.id, output: s.outputs.output });
+    if (s.decision.kind === "fresh")
+      opts.reporter.emit({ type: "stage-fresh", stage: s.id, output: s.outputs.output });
   }
   for (const s of blocked) {
-    opts.reporter.emit({ type: "stage-skipped", stage: s.id, reason: `blocked: ${s.decision.reason}` });
+    opts.reporter.emit({
+      type: "stage-skipped",
+      stage: s.id,
+      reason: `blocked: ${s.decision.reason}`,
+    });
   }
   const buildIds = new Set(toBuild.map((s) => s.id));
   const jobs: Job[] = toBuild.map((s) => ({
@@ -247,7 +277,10 @@ export async function execute(opts: ExecuteOptions): Promise<ExecuteSummary> {
       opts.reporter.emit({
         type: "stage-skipped",
         stage: id,
-        reason: o === "skipped-dependency-failed" ? "an input stage failed" : "the run stopped after a failure",
+        reason:
+          o === "skipped-dependency-failed"
+            ? "an input stage failed"
+            : "the run stopped after a failure",
       });
     }
   }

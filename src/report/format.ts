@@ -35,7 +35,9 @@ export function describeEvent(event: Event, color: boolean): string | undefined 
     case "info":
       return event.message;
     case "warning":
-      return `${c.yellow("warning:")} ${event.message}` + (event.hint ? `\n  hint: ${event.hint}` : "");
+      return (
+        `${c.yellow("warning:")} ${event.message}` + (event.hint ? `\n  hint: ${event.hint}` : "")
+      );
     case "run-started":
       return `${event.command}: ${event.stages} stage(s), ${event.jobs} job(s)`;
     case "stage-planned": {

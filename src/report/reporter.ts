@@ -17,7 +17,6 @@ export interface ReporterOptions {
 /** Creates the reporter for the current process's stdout/stderr. */
 export function createReporter(options: ReporterOptions): Reporter {
   if (options.json === true) return new JsonReporter(process.stdout);
-  const tty =
-    process.stderr.isTTY && process.env["CI"] === undefined && options.plain !== true;
+  const tty = process.stderr.isTTY && process.env["CI"] === undefined && options.plain !== true;
   return tty ? new TtyReporter(process.stderr) : new PlainReporter(process.stderr);
 }

@@ -27,7 +27,7 @@ import { closest } from "./suggest.js";
 
 /** Options for `loadTree`. */
 export interface LoadTreeOptions {
-  /** The build date `YYYYMMDD` (`@latest@`); default: today (UTC). */
+  /** The build date `YYYYMMDD` (`@latest@`); default: today (UTC), yesterday for Portage trees. */
   readonly date?: string;
   /**
    * Load only the stages matching one of these selectors: a stage id `amd64/roflmaos:stage3`,
@@ -88,7 +88,7 @@ export function loadTree(path: string, opts: LoadTreeOptions = {}): SpecTree {
   const abs = resolve(cwd, path);
   const configFile = abs.endsWith(".toml") ? abs : join(abs, TREE_CONFIG_FILE);
   const displayConfig = displayPath(configFile, cwd);
-  const date = opts.date ?? todayStamp();
+  let date = opts.date ?? todayStamp();
   const diagnostics: Diagnostic[] = [];
   if (!isDateStamp(date)) {
     diagnostics.push({
@@ -117,6 +117,11 @@ export function loadTree(path: string, opts: LoadTreeOptions = {}): SpecTree {
     cwd,
   });
   diagnostics.push(...configDiags);
+  // Portage trees build against the snapshot of the day before, as substrate always did (the
+  // day's snapshot may not be published yet); apt trees default to today.
+  if (opts.date === undefined && config.driver === "portage") {
+    date = todayStamp(new Date(Date.now() - 86_400_000));
+  }
   if (configDiags.some((d) => d.code === "toml-syntax")) {
     return { config, date, stages: [], diagnostics };
   }

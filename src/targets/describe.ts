@@ -2,13 +2,24 @@
  * What a stage would do, step by step, for `substrate build --dry-run`: the same order the
  * target modules run their steps in, with the spec values that drive each step.
  */
+import { describePortageSteps } from "../drivers/portage/describe.js";
 import type { PlannedStage } from "../plan/plan.js";
+import type { DriverName } from "../spec/types.js";
 import { unreachable } from "../util/unreachable.js";
 import { kernelRequests } from "./kernels.js";
 import { keyPrefix, listOf, stringOf } from "./values.js";
 
-/** Human lines, one per step. */
-export function describeSteps(stage: PlannedStage): string[] {
+/** Human lines, one per step. Portage trees get the driver's own steps after the unpack. */
+export function describeSteps(stage: PlannedStage, driver: DriverName): string[] {
+  const steps = genericSteps(stage);
+  if (driver !== "portage") return steps;
+  const portage = describePortageSteps(stage.kind, stage.spec.values);
+  const generic = steps.filter((s) => !s.startsWith("build ") || !s.endsWith(" with the driver"));
+  const at = generic.findIndex((s) => s.startsWith("unpack ") || s.startsWith("bootstrap "));
+  return [...generic.slice(0, at + 1), ...portage, ...generic.slice(at + 1)];
+}
+
+function genericSteps(stage: PlannedStage): string[] {
   const v = stage.spec.values;
   const p = keyPrefix(stage.kind);
   const steps: string[] = [];
@@ -21,7 +32,10 @@ export function describeSteps(stage: PlannedStage): string[] {
       ? "bootstrap a base root from the archive"
       : `unpack ${src.type === "stage" ? src.stage : src.path}`;
   const finish = (): void => {
-    add(listOf(v[`${p}/root_overlay`]).length > 0, `root_overlay ${listOf(v[`${p}/root_overlay`]).join(" ")}`);
+    add(
+      listOf(v[`${p}/root_overlay`]).length > 0,
+      `root_overlay ${listOf(v[`${p}/root_overlay`]).join(" ")}`,
+    );
     add(v[`${p}/fsscript`] !== undefined, `fsscript ${stringOf(v[`${p}/fsscript`]) ?? ""}`);
     add(listOf(v[`${p}/unmerge`]).length > 0, `unmerge ${listOf(v[`${p}/unmerge`]).join(" ")}`);
     add(v[`${p}/depclean`] !== undefined, "depclean");
@@ -38,7 +52,8 @@ export function describeSteps(stage: PlannedStage): string[] {
     case "stage2":
     case "stage3":
       steps.push(srcText);
-      if (src !== undefined && src.type !== "bootstrap") steps.push(`build ${stage.kind} with the driver`);
+      if (src !== undefined && src.type !== "bootstrap")
+        steps.push(`build ${stage.kind} with the driver`);
       steps.push("clean (machine-id, /tmp, /var/tmp, package caches)");
       steps.push(`capture ${stage.outputs.output}`);
       break;
@@ -56,7 +71,10 @@ export function describeSteps(stage: PlannedStage): string[] {
       break;
     case "livecd-stage1":
       steps.push(srcText);
-      add(listOf(v["livecd/packages"]).length > 0, `packages ${listOf(v["livecd/packages"]).join(" ")}`);
+      add(
+        listOf(v["livecd/packages"]).length > 0,
+        `packages ${listOf(v["livecd/packages"]).join(" ")}`,
+      );
       steps.push("live setup (hostname, empty root password, systemd presets)");
       finish();
       steps.push("package manifest", `squashfs ${stage.outputs.output}`);
@@ -64,7 +82,11 @@ export function describeSteps(stage: PlannedStage): string[] {
     case "livecd-stage2":
       steps.push(`${srcText} (build environment, not kept)`);
       kernels();
-      steps.push("live initramfs (dracut dmsquash-live)", "boot loader binaries", `payload ${stage.outputs.output}`);
+      steps.push(
+        "live initramfs (dracut dmsquash-live)",
+        "boot loader binaries",
+        `payload ${stage.outputs.output}`,
+      );
       break;
     case "livecd-stage3":
     case "diskimage-stage2":

@@ -17,7 +17,11 @@ function tailOf(f: RunFailure): readonly string[] {
 export function squashfsFailure(step: string, f: SquashfsFailure): StageFailure {
   switch (f.reason) {
     case "source-missing":
-      return { reason: "step-failed", step, message: `nothing to squash: ${f.path} is not a folder` };
+      return {
+        reason: "step-failed",
+        step,
+        message: `nothing to squash: ${f.path} is not a folder`,
+      };
     case "refused-option":
       return {
         reason: "bad-input",
@@ -25,7 +29,12 @@ export function squashfsFailure(step: string, f: SquashfsFailure): StageFailure 
         hint: "remove it from livecd/fsops",
       };
     case "tool-failed":
-      return { reason: "step-failed", step, message: describeFailure(f.failure), tail: tailOf(f.failure) };
+      return {
+        reason: "step-failed",
+        step,
+        message: describeFailure(f.failure),
+        tail: tailOf(f.failure),
+      };
     default:
       return unreachable(f);
   }
@@ -46,7 +55,12 @@ export function espFailure(f: EspFailure): StageFailure {
     case "source-missing":
       return { reason: "step-failed", step, message: `ESP file source ${f.path} is missing` };
     case "tool-failed":
-      return { reason: "step-failed", step, message: describeFailure(f.failure), tail: tailOf(f.failure) };
+      return {
+        reason: "step-failed",
+        step,
+        message: describeFailure(f.failure),
+        tail: tailOf(f.failure),
+      };
     default:
       return unreachable(f);
   }
@@ -57,7 +71,10 @@ export function isoFailure(f: IsoFailure): StageFailure {
   const step = "iso";
   switch (f.reason) {
     case "invalid-volid":
-      return { reason: "bad-input", message: `livecd/volid: ${describeVolidProblem(f.volid, f.problem)}` };
+      return {
+        reason: "bad-input",
+        message: `livecd/volid: ${describeVolidProblem(f.volid, f.problem)}`,
+      };
     case "tree-missing":
       return { reason: "step-failed", step, message: `the ISO tree ${f.path} is missing` };
     case "esp-missing":
@@ -74,7 +91,12 @@ export function isoFailure(f: IsoFailure): StageFailure {
     case "no-efi-boot-image":
       return { reason: "step-failed", step, message: `${f.iso} has no EFI boot image` };
     case "tool-failed":
-      return { reason: "step-failed", step, message: describeFailure(f.failure), tail: tailOf(f.failure) };
+      return {
+        reason: "step-failed",
+        step,
+        message: describeFailure(f.failure),
+        tail: tailOf(f.failure),
+      };
     default:
       return unreachable(f);
   }

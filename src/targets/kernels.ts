@@ -30,7 +30,8 @@ export async function installKernels(
   const out: InstalledKernel[] = [];
   for (const base of kernelRequests(ctx.values)) {
     // livecd-stage2 builds its own live initramfs: the distribution's default one is wasted work.
-    const req = options.skipDefaultInitramfs === true ? { ...base, skipDefaultInitramfs: true } : base;
+    const req =
+      options.skipDefaultInitramfs === true ? { ...base, skipDefaultInitramfs: true } : base;
     const r = await ctx.step("kernel", req.label, async () => {
       const k = await ctx.driver.installKernel(ctx, root, req);
       return k.ok ? k : err(fromDriver("kernel", k.error));

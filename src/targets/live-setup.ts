@@ -28,7 +28,8 @@ export async function liveSetup(ctx: TargetContext, root: string): Promise<StepR
       ],
       ["/etc/machine-id", "", 0o444],
     ];
-    if (!existsSync(join(root, "etc/locale.conf"))) writes.push(["/etc/locale.conf", "LANG=C.UTF-8\n", 0o644]);
+    if (!existsSync(join(root, "etc/locale.conf")))
+      writes.push(["/etc/locale.conf", "LANG=C.UTF-8\n", 0o644]);
     for (const [path, text, mode] of writes) {
       const w = writeFileInRoot(root, path, text, mode);
       if (!w.ok) return err(fromRootPath("live-setup", w.error));
@@ -36,9 +37,7 @@ export async function liveSetup(ctx: TargetContext, root: string): Promise<StepR
     // Root logs in without a password (the seed's fsscript: sed '/^root:/s/:\*:/::/').
     const shadow = readFileInRoot(root, "/etc/shadow");
     if (shadow.ok) {
-      const text = shadow.value
-        .toString("utf8")
-        .replace(/^root:[^:]*:/m, "root::");
+      const text = shadow.value.toString("utf8").replace(/^root:[^:]*:/m, "root::");
       const w = writeFileInRoot(root, "/etc/shadow", text, 0o640);
       if (!w.ok) return err(fromRootPath("live-setup", w.error));
     }
@@ -50,7 +49,11 @@ export async function liveSetup(ctx: TargetContext, root: string): Promise<StepR
         signal: ctx.signal,
       });
       if (!r.ok) {
-        return err({ reason: "step-failed", step: "live-setup", message: `systemctl preset-all: ${describeSandboxFailure(r.error)}` });
+        return err({
+          reason: "step-failed",
+          step: "live-setup",
+          message: `systemctl preset-all: ${describeSandboxFailure(r.error)}`,
+        });
       }
     }
     for (const dir of ["proc", "sys", "dev", "run", "tmp"]) {

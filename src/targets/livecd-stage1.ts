@@ -11,6 +11,7 @@ import { squashfsFailure } from "./image-failures.js";
 import { liveSetup } from "./live-setup.js";
 import {
   clean,
+  driverStage,
   depclean,
   emptyPaths,
   fromDriver,
@@ -33,7 +34,11 @@ export function manifestName(outputName: string): string {
 }
 
 /** Squashes `root` into `<staging>/<name>` with the spec's `livecd/fsops`. */
-export async function squashRoot(ctx: TargetContext, root: string, name: string): Promise<StepResult> {
+export async function squashRoot(
+  ctx: TargetContext,
+  root: string,
+  name: string,
+): Promise<StepResult> {
   const fsops = listOf(ctx.values["livecd/fsops"]);
   return ctx.step("squashfs", fsops.length > 0 ? fsops.join(" ") : "zstd", async () => {
     const r = await makeSquashfs({
@@ -52,13 +57,16 @@ export async function squashRoot(ctx: TargetContext, root: string, name: string)
 /** The livecd-stage1 kind. */
 export const livecdStage1: TargetKind = {
   name: "livecd-stage1",
-  hostTools: [{ command: "mksquashfs", debianPackage: "squashfs-tools", why: "makes the live root image" }],
+  hostTools: [
+    { command: "mksquashfs", debianPackage: "squashfs-tools", why: "makes the live root image" },
+  ],
   inputRoles: ["source"],
   async run(ctx) {
     const root = join(ctx.workDir, "root");
     const packages = listOf(ctx.values["livecd/packages"]);
     const r = await sequence([
       () => unpackSource(ctx, root),
+      () => driverStage(ctx, root),
       async () =>
         packages.length === 0
           ? ok(undefined)

@@ -30,7 +30,11 @@ import { listOf, stringOf } from "./values.js";
 /** The boot loader packages and EFI binary path per driver. */
 const BOOTLOADER = {
   apt: { packages: ["systemd-boot-efi"], efi: "/usr/lib/systemd/boot/efi/systemd-bootx64.efi" },
-  portage: { packages: ["sys-apps/systemd-utils[boot]"], efi: "/usr/lib/systemd/boot/efi/systemd-bootx64.efi" },
+  portage: {
+    // systemd profiles: sys-apps/systemd with USE=boot (systemd-utils[boot] would conflict).
+    packages: ["sys-apps/systemd"],
+    efi: "/usr/lib/systemd/boot/efi/systemd-bootx64.efi",
+  },
 } as const;
 
 function hostPath(root: string, path: string, step: string): Result<string, StageFailure> {
@@ -97,17 +101,24 @@ async function buildPayload(ctx: TargetContext, root: string, kernels: readonly 
 /** The livecd-stage2 kind. */
 export const livecdStage2: TargetKind = {
   name: "livecd-stage2",
-  hostTools: [{ command: "mksquashfs", debianPackage: "squashfs-tools", why: "packs the kernel modules" }],
+  hostTools: [
+    { command: "mksquashfs", debianPackage: "squashfs-tools", why: "packs the kernel modules" },
+  ],
   inputRoles: ["source"],
   async run(ctx) {
     const root = join(ctx.workDir, "root");
     if (kernelRequests(ctx.values).length === 0) {
-      return err({ reason: "bad-input", message: "livecd-stage2 needs boot/kernel", hint: "add `boot/kernel: <label>`" });
+      return err({
+        reason: "bad-input",
+        message: "livecd-stage2 needs boot/kernel",
+        hint: "add `boot/kernel: <label>`",
+      });
     }
     if (stringOf(ctx.values["livecd/bootloader"]) === "grub") {
       return err({
         reason: "not-meaningful",
-        message: "livecd/bootloader: grub is not built by this version; systemd-boot is the default",
+        message:
+          "livecd/bootloader: grub is not built by this version; systemd-boot is the default",
         hint: "remove livecd/bootloader or set it to systemd-boot",
       });
     }

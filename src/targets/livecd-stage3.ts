@@ -15,7 +15,13 @@ import { copyFileSync, linkSync, mkdirSync, readdirSync, statSync, writeFileSync
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { join, relative } from "node:path";
-import { bootEntry, checkVolid, describeVolidProblem, liveKernelCmdline, loaderConf } from "../image/bootloader.js";
+import {
+  bootEntry,
+  checkVolid,
+  describeVolidProblem,
+  liveKernelCmdline,
+  loaderConf,
+} from "../image/bootloader.js";
 import { makeEspImage, type EspFile } from "../image/esp.js";
 import { makeIso } from "../image/iso.js";
 import { unsquashTo } from "../image/unsquash.js";
@@ -25,9 +31,17 @@ import { err, ok, type Result } from "../util/result.js";
 import { liveSetup } from "./live-setup.js";
 import { squashRoot } from "./livecd-stage1.js";
 import { isoModulesPath, readPayload, type PayloadManifest } from "./payload.js";
-import { emptyPaths, fsscript, removePaths, rootOverlay, sequence, unpackSource, type StepResult } from "./steps.js";
+import {
+  emptyPaths,
+  fsscript,
+  removePaths,
+  rootOverlay,
+  sequence,
+  unpackSource,
+  type StepResult,
+} from "./steps.js";
 import type { StageFailure, TargetContext, TargetKind } from "./target-kind.js";
-import { isYes, listOf, stringOf } from "./values.js";
+import { isYes, stringOf } from "./values.js";
 
 /** Hard-links `src` to `dest`, copying when they are on different file systems. */
 function place(src: string, dest: string): void {
@@ -63,7 +77,8 @@ const ROOT_KEYS = ["livecd/root_overlay", "livecd/fsscript", "livecd/rm", "livec
 
 async function liveRoot(ctx: TargetContext, isoTree: string): Promise<StepResult> {
   const source = ctx.inputs.source;
-  if (source === undefined) return err({ reason: "bad-input", message: "livecd-stage3 needs source_subpath" });
+  if (source === undefined)
+    return err({ reason: "bad-input", message: "livecd-stage3 needs source_subpath" });
   const target = join(isoTree, "LiveOS", "squashfs.img");
   const changes = ROOT_KEYS.some((k) => ctx.values[k] !== undefined);
   if (source.kind === "squashfs" && !changes) {
@@ -73,7 +88,10 @@ async function liveRoot(ctx: TargetContext, isoTree: string): Promise<StepResult
     });
   }
   if (source.kind === "payload") {
-    return err({ reason: "bad-input", message: `source_subpath names ${source.from}, a payload; it must name a root` });
+    return err({
+      reason: "bad-input",
+      message: `source_subpath names ${source.from}, a payload; it must name a root`,
+    });
   }
   const root = join(ctx.workDir, "root");
   const squashName = "LiveOS-squashfs.img";
@@ -81,8 +99,21 @@ async function liveRoot(ctx: TargetContext, isoTree: string): Promise<StepResult
     async () => {
       if (source.kind === "tarball") return unpackSource(ctx, root);
       return ctx.step("unsquash", source.from, async () => {
-        const u = await unsquashTo({ image: source.path, dest: root, logFile: ctx.logFile, signal: ctx.signal, processors: ctx.jobs });
-        return u.ok ? ok(undefined) : err<StageFailure>({ reason: "step-failed", step: "unsquash", message: describeFailure(u.error), tail: "tail" in u.error ? u.error.tail : [] });
+        const u = await unsquashTo({
+          image: source.path,
+          dest: root,
+          logFile: ctx.logFile,
+          signal: ctx.signal,
+          processors: ctx.jobs,
+        });
+        return u.ok
+          ? ok(undefined)
+          : err<StageFailure>({
+              reason: "step-failed",
+              step: "unsquash",
+              message: describeFailure(u.error),
+              tail: "tail" in u.error ? u.error.tail : [],
+            });
       });
     },
     async () => (source.kind === "tarball" ? liveSetup(ctx, root) : ok(undefined)),
@@ -140,7 +171,8 @@ function buildTrees(
     });
   }
   const first = payload.kernels[0];
-  if (first === undefined) return err({ reason: "bad-input", message: "the payload has no kernel" });
+  if (first === undefined)
+    return err({ reason: "bad-input", message: "the payload has no kernel" });
   const conf = loaderConf({ defaultEntry: `${first.label}.conf`, timeoutSec: 3 });
   mkdirSync(join(isoTree, "loader", "entries"), { recursive: true });
   writeFileSync(join(isoTree, "loader", "loader.conf"), conf);
@@ -179,19 +211,29 @@ export const livecdStage3: TargetKind = {
     if (!payload.ok) return err({ reason: "bad-input", message: payload.error });
     const volid = stringOf(ctx.values["livecd/volid"]) ?? "substrate";
     const v = checkVolid(volid);
-    if (!v.ok) return err({ reason: "bad-input", message: `livecd/volid: ${describeVolidProblem(volid, v.error)}` });
+    if (!v.ok)
+      return err({
+        reason: "bad-input",
+        message: `livecd/volid: ${describeVolidProblem(volid, v.error)}`,
+      });
     const isoTree = join(ctx.workDir, "iso");
     const espFiles: EspFile[] = [];
     mkdirSync(join(isoTree, "LiveOS"), { recursive: true });
     const r = await sequence([
       () => liveRoot(ctx, isoTree),
-      () => ctx.step("trees", "ISO and ESP contents", () => Promise.resolve(buildTrees(ctx, payloadInput.path, payload.value, volid, isoTree, espFiles))),
+      () =>
+        ctx.step("trees", "ISO and ESP contents", () =>
+          Promise.resolve(
+            buildTrees(ctx, payloadInput.path, payload.value, volid, isoTree, espFiles),
+          ),
+        ),
       async () =>
         !isYes(ctx.values["livecd/verify"]) && stringOf(ctx.values["livecd/verify"]) !== "blake2"
           ? ok(undefined)
           : ctx.step("verify", "isoroot_b2sums", async () => {
               const lines: string[] = [];
-              for (const f of walkFiles(isoTree)) lines.push(`${await b2sum(f)}  ${relative(isoTree, f)}`);
+              for (const f of walkFiles(isoTree))
+                lines.push(`${await b2sum(f)}  ${relative(isoTree, f)}`);
               writeFileSync(join(isoTree, "isoroot_b2sums"), lines.join("\n") + "\n");
               return ok(undefined);
             }),

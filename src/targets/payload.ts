@@ -47,11 +47,20 @@ export function readPayload(dir: string): Result<PayloadManifest, string> {
   try {
     parsed = JSON.parse(readFileSync(join(dir, PAYLOAD_MANIFEST), "utf8"));
   } catch (e) {
-    return err(`${dir} is not a livecd-stage2 payload (no readable ${PAYLOAD_MANIFEST}: ${String(e)})`);
+    return err(
+      `${dir} is not a livecd-stage2 payload (no readable ${PAYLOAD_MANIFEST}: ${String(e)})`,
+    );
   }
   const m = parsed as Partial<PayloadManifest>;
-  if (m.format !== 1 || !Array.isArray(m.kernels) || m.kernels.length === 0 || typeof m.efiBinary !== "string") {
-    return err(`${join(dir, PAYLOAD_MANIFEST)} is not a format-1 payload manifest with at least one kernel`);
+  if (
+    m.format !== 1 ||
+    !Array.isArray(m.kernels) ||
+    m.kernels.length === 0 ||
+    typeof m.efiBinary !== "string"
+  ) {
+    return err(
+      `${join(dir, PAYLOAD_MANIFEST)} is not a format-1 payload manifest with at least one kernel`,
+    );
   }
   return ok(m as PayloadManifest);
 }

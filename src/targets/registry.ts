@@ -23,7 +23,16 @@ export const TARGETS: Readonly<Record<TargetKindName, TargetKind>> = {
   "livecd-stage1": livecdStage1,
   "livecd-stage2": livecdStage2,
   "livecd-stage3": livecdStage3,
-  "diskimage-stage1": notYetBuildable("diskimage-stage1", "build a stage4 instead; qcow2 disk images are planned"),
-  "diskimage-stage2": notYetBuildable("diskimage-stage2", "qcow2 disk images are planned; use livecd-stage3 for bootable media"),
-  netboot: notYetBuildable("netboot", "netboot images are planned; use livecd-stage3 for bootable media"),
+  "diskimage-stage1": notYetBuildable(
+    "diskimage-stage1",
+    "build a stage4 instead; qcow2 disk images are planned",
+  ),
+  "diskimage-stage2": notYetBuildable(
+    "diskimage-stage2",
+    "qcow2 disk images are planned; use livecd-stage3 for bootable media",
+  ),
+  netboot: notYetBuildable(
+    "netboot",
+    "netboot images are planned; use livecd-stage3 for bootable media",
+  ),
 };

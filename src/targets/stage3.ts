@@ -18,10 +18,14 @@ export const stage3: TargetKind = {
     const r = await sequence([
       async () => (ctx.inputs.source === undefined ? ok(undefined) : unpackSource(ctx, root)),
       () =>
-        ctx.step("bootstrap", ctx.inputs.source === undefined ? "from the archive" : "update the seed", async () => {
-          const b = await ctx.driver.bootstrap(ctx, root, []);
-          return b.ok ? b : err(fromDriver("bootstrap", b.error));
-        }),
+        ctx.step(
+          "bootstrap",
+          ctx.inputs.source === undefined ? "from the archive" : "update the seed",
+          async () => {
+            const b = await ctx.driver.bootstrap(ctx, root, []);
+            return b.ok ? b : err(fromDriver("bootstrap", b.error));
+          },
+        ),
       () => clean(ctx, root, "stage3"),
       () => capture(ctx, root),
     ]);

@@ -7,6 +7,7 @@ import { err, ok } from "../util/result.js";
 import { installKernels } from "./kernels.js";
 import {
   capture,
+  driverStage,
   clean,
   depclean,
   emptyPaths,
@@ -32,6 +33,7 @@ export const stage4: TargetKind = {
     const packages = listOf(ctx.values["stage4/packages"]);
     const r = await sequence([
       () => unpackSource(ctx, root),
+      () => driverStage(ctx, root),
       () =>
         ctx.step("packages", packages.join(" "), async () => {
           const i = await ctx.driver.install(ctx, root, packages);

@@ -52,7 +52,10 @@ export function fromRootPath(step: string, f: RootPathFailure): StageFailure {
 export async function unpackSource(ctx: TargetContext, root: string): Promise<StepResult> {
   const source = ctx.inputs.source;
   if (source === undefined) {
-    return err({ reason: "bad-input", message: `${ctx.spec.kind} needs a source stage (source_subpath)` });
+    return err({
+      reason: "bad-input",
+      message: `${ctx.spec.kind} needs a source stage (source_subpath)`,
+    });
   }
   if (source.kind !== "tarball") {
     return err({
@@ -69,12 +72,36 @@ export async function unpackSource(ctx: TargetContext, root: string): Promise<St
       logFile: ctx.logFile,
       signal: ctx.signal,
     });
-    return r.ok ? OK : err({ reason: "step-failed", step: "unpack", message: r.error.message, tail: r.error.tail ?? [] });
+    return r.ok
+      ? OK
+      : err({
+          reason: "step-failed",
+          step: "unpack",
+          message: r.error.message,
+          tail: r.error.tail ?? [],
+        });
+  });
+}
+
+/**
+ * The driver's own work for this kind (Portage: the @world update before stage4/livecd
+ * packages); drivers without any (apt) skip it.
+ */
+export async function driverStage(ctx: TargetContext, root: string): Promise<StepResult> {
+  const build = ctx.driver.buildStage?.bind(ctx.driver);
+  if (build === undefined) return OK;
+  return ctx.step("update", `${ctx.driver.name} ${ctx.spec.kind}`, async () => {
+    const r = await build(ctx, root, ctx.spec.kind);
+    return r.ok ? OK : err(fromDriver("update", r.error));
   });
 }
 
 /** Copies each folder of `<prefix>/root_overlay` into the root, in order. */
-export async function rootOverlay(ctx: TargetContext, root: string, key?: string): Promise<StepResult> {
+export async function rootOverlay(
+  ctx: TargetContext,
+  root: string,
+  key?: string,
+): Promise<StepResult> {
   const k = key ?? `${keyPrefix(ctx.spec.kind)}/root_overlay`;
   const dirs = listOf(ctx.values[k]);
   if (dirs.length === 0) return OK;
@@ -82,7 +109,11 @@ export async function rootOverlay(ctx: TargetContext, root: string, key?: string
     for (const dir of dirs) {
       if (!existsSync(dir) || !statSync(dir).isDirectory()) {
         return Promise.resolve(
-          err({ reason: "bad-input", message: `${k}: ${dir} is not a folder`, hint: "root_overlay names folders whose contents are copied into the root" }),
+          err({
+            reason: "bad-input",
+            message: `${k}: ${dir} is not a folder`,
+            hint: "root_overlay names folders whose contents are copied into the root",
+          }),
         );
       }
       const r = copyOverlayInto(root, dir);
@@ -125,7 +156,9 @@ export async function fsscript(
     const rootPath = options.rootPath ?? "/";
     const binds =
       options.mergeRoot === undefined ? [] : [{ source: options.mergeRoot, target: rootPath }];
-    const shell = text.startsWith("#!") ? (text.split("\n")[0] ?? "").slice(2).trim().split(/\s+/)[0] : "/bin/sh";
+    const shell = text.startsWith("#!")
+      ? (text.split("\n")[0] ?? "").slice(2).trim().split(/\s+/)[0]
+      : "/bin/sh";
     const r = await runInChroot({
       root,
       script: text,
@@ -140,7 +173,12 @@ export async function fsscript(
     });
     return r.ok
       ? OK
-      : err({ reason: "step-failed", step: "fsscript", message: `${script}: ${describeSandboxFailure(r.error)}`, tail: "tail" in r.error ? r.error.tail : [] });
+      : err({
+          reason: "step-failed",
+          step: "fsscript",
+          message: `${script}: ${describeSandboxFailure(r.error)}`,
+          tail: "tail" in r.error ? r.error.tail : [],
+        });
   });
 }
 
@@ -159,8 +197,18 @@ export async function usersAndGroups(ctx: TargetContext, root: string): Promise<
       const opt = grps ? ` -G ${shq(grps)}` : "";
       lines.push(`getent passwd ${shq(name)} >/dev/null || useradd -m${opt} ${shq(name)}`);
     }
-    const r = await runInChroot({ root, script: lines.join("\n"), logFile: ctx.logFile, signal: ctx.signal });
-    if (!r.ok) return err({ reason: "step-failed", step: "users", message: describeSandboxFailure(r.error) });
+    const r = await runInChroot({
+      root,
+      script: lines.join("\n"),
+      logFile: ctx.logFile,
+      signal: ctx.signal,
+    });
+    if (!r.ok)
+      return err({
+        reason: "step-failed",
+        step: "users",
+        message: describeSandboxFailure(r.error),
+      });
     for (const keyFile of keys) {
       for (const u of users) {
         const name = u.split("=", 1)[0] ?? "";
@@ -168,7 +216,10 @@ export async function usersAndGroups(ctx: TargetContext, root: string): Promise<
         try {
           content = readFileSync(keyFile);
         } catch (e) {
-          return err({ reason: "bad-input", message: `${p}/ssh_public_keys: cannot read ${keyFile}: ${String(e)}` });
+          return err({
+            reason: "bad-input",
+            message: `${p}/ssh_public_keys: cannot read ${keyFile}: ${String(e)}`,
+          });
         }
         const d = mkdirInRoot(root, `/home/${name}/.ssh`, 0o700);
         if (!d.ok) return err(fromRootPath("users", d.error));
@@ -223,7 +274,11 @@ export async function unmerge(ctx: TargetContext, root: string): Promise<StepRes
 }
 
 /** `<prefix>/depclean: yes|keepbdeps` through the driver. */
-export async function depclean(ctx: TargetContext, root: string, force = false): Promise<StepResult> {
+export async function depclean(
+  ctx: TargetContext,
+  root: string,
+  force = false,
+): Promise<StepResult> {
   const v = stringOf(ctx.values[`${keyPrefix(ctx.spec.kind)}/depclean`])?.toLowerCase();
   if (!force && v !== "yes" && v !== "keepbdeps") return OK;
   return ctx.step("depclean", undefined, async () => {
@@ -236,7 +291,11 @@ export async function depclean(ctx: TargetContext, root: string, force = false):
  * catalyst's `clean` (§2.9): drop `/etc/machine-id` content (kept as an empty file so systemd
  * treats the first boot right), `/tmp/*`, `/var/tmp/*`, backup files, and the driver's caches.
  */
-export async function clean(ctx: TargetContext, root: string, kind: TargetKindName): Promise<StepResult> {
+export async function clean(
+  ctx: TargetContext,
+  root: string,
+  kind: TargetKindName,
+): Promise<StepResult> {
   return ctx.step("clean", undefined, async () => {
     for (const pattern of ["/tmp/*", "/tmp/.*", "/var/tmp/*", "/var/tmp/.*", "/etc/*-"]) {
       const r = removeInRoot(root, pattern);
@@ -258,7 +317,8 @@ export async function clean(ctx: TargetContext, root: string, kind: TargetKindNa
 
 /** Captures the root as the stage tarball `ctx.outputName` in the staging folder. */
 export async function capture(ctx: TargetContext, root: string): Promise<StepResult> {
-  const mode = stringOf(ctx.values["compression_mode"]) ?? (ctx.driver.name === "apt" ? "zstd" : "lbzip2");
+  const mode =
+    stringOf(ctx.values["compression_mode"]) ?? (ctx.driver.name === "apt" ? "zstd" : "lbzip2");
   return ctx.step("capture", `${ctx.outputName} (${mode})`, async () => {
     // A run killed earlier may have left the host's resolv.conf or an interpreter in the root.
     recoverRoot(root, listOf(ctx.values["interpreter"]));
@@ -271,7 +331,14 @@ export async function capture(ctx: TargetContext, root: string): Promise<StepRes
       signal: ctx.signal,
       jobs: ctx.jobs,
     });
-    return r.ok ? OK : err({ reason: "step-failed", step: "capture", message: r.error.message, tail: r.error.tail ?? [] });
+    return r.ok
+      ? OK
+      : err({
+          reason: "step-failed",
+          step: "capture",
+          message: r.error.message,
+          tail: r.error.tail ?? [],
+        });
   });
 }
 

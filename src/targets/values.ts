@@ -27,7 +27,11 @@ export function stringOf(value: SpecValue | undefined): string | undefined {
 /** catalyst's groups/ssh_public_keys rule: one string splits on commas, a list stays. */
 export function commaListOf(value: SpecValue | undefined): string[] {
   if (value === undefined || value === null) return [];
-  if (typeof value === "string") return value.split(",").map((s) => s.trim()).filter(Boolean);
+  if (typeof value === "string")
+    return value
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
   return [...value];
 }
 

@@ -27,11 +27,8 @@ interface BuildOptions {
   test?: boolean;
   keepWork?: boolean;
   cache?: string;
-}
-
-/** Today's date in UTC as `YYYYMMDD`. */
-export function todayStamp(now = new Date()): string {
-  return now.toISOString().slice(0, 10).replace(/-/g, "");
+  keyring?: string;
+  insecure?: boolean;
 }
 
 /** SOURCE_DATE_EPOCH: the environment's, else midnight UTC of the build date. */
@@ -51,12 +48,17 @@ export function registerBuild(program: Command): void {
     .description("build the stages of a spec tree that are not fresh")
     .argument("[tree]", "spec tree folder (holding substrate.toml)", ".")
     .option("--only <flavour:stage...>", "build only these stages (and what they need)")
-    .option("--date <YYYYMMDD>", "build date (@latest@, output folder); default: today (UTC)")
+    .option(
+      "--date <YYYYMMDD>",
+      "build date (@latest@, output folder); default: today (UTC), yesterday for Portage trees",
+    )
     .option("-j, --jobs <n>", "stages to run at once", "2")
     .option("-n, --dry-run", "print what would run, run nothing")
     .option("-k, --keep-going", "after a failure, keep building stages that do not depend on it")
     .option("--test", "boot-test every ISO built (substrate test); a failed boot fails the stage")
     .option("--cache <dir>", "package and work cache folder (overrides the tree's [store] cache)")
+    .option("--keyring <file>", "OpenPGP keyring that verifies seeds and snapshots (Portage)")
+    .option("--insecure", "use seeds and snapshots whose signatures cannot be checked (Portage)")
     .option("--keep-work", "keep each stage's work folder (build roots) for inspection")
     .option("--json", "NDJSON events on stdout")
     .action(async (tree: string, opts: BuildOptions) => {
@@ -71,7 +73,9 @@ export function registerBuild(program: Command): void {
 
 function parseJobs(text: string | undefined): Result<number, string> {
   const n = Number(text ?? "2");
-  return Number.isInteger(n) && n >= 1 ? ok(n) : err(`--jobs takes a whole number >= 1, not ${text}`);
+  return Number.isInteger(n) && n >= 1
+    ? ok(n)
+    : err(`--jobs takes a whole number >= 1, not ${text}`);
 }
 
 async function build(treePath: string, opts: BuildOptions, reporter: Reporter): Promise<number> {
@@ -84,11 +88,14 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
     reporter.emit({ type: "warning", message: `--date takes YYYYMMDD, not ${opts.date}` });
     return 2;
   }
-  const date = opts.date ?? todayStamp();
-  const tree = loadTree(treePath, { date });
+  const tree = loadTree(treePath, opts.date === undefined ? {} : { date: opts.date });
+  const date = tree.date;
   for (const d of tree.diagnostics) reporter.emit({ type: "diagnostic", diagnostic: d });
   if (hasErrors(tree.diagnostics)) return 1;
-  const driver = driverFor(tree.config.driver, tree.config);
+  const driver = driverFor(tree.config.driver, tree.config, {
+    ...(opts.keyring === undefined ? {} : { keyring: resolve(opts.keyring) }),
+    ...(opts.insecure === true ? { insecure: true } : {}),
+  });
   const plan = makePlan(tree, {
     ...(opts.only ? { only: opts.only } : {}),
     toolVersion: await toolVersionFor(tree),
@@ -106,16 +113,19 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
     });
   }
   if (opts.dryRun === true) {
-    for (const s of plan.stages.filter((x) => x.decision.kind === "build")) {
-      reporter.emit({ type: "info", message: `${s.id} would run:` });
-      for (const step of describeSteps(s)) reporter.emit({ type: "info", message: `    ${step}` });
+    // Blocked stages too: the steps are what runs once the missing seed is there.
+    for (const s of plan.stages.filter((x) => x.decision.kind !== "fresh")) {
+      const when = s.decision.kind === "blocked" ? ` (once unblocked: ${s.decision.reason})` : "";
+      reporter.emit({ type: "info", message: `${s.id} would run${when}:` });
+      for (const step of describeSteps(s, tree.config.driver)) reporter.emit({ type: "info", message: `    ${step}` });
     }
     return 0;
   }
   if (plan.stages.some((s) => s.decision.kind === "build") && process.getuid?.() !== 0) {
     reporter.emit({
       type: "warning",
-      message: "substrate build must run as root: stages are built in chroots inside private mount namespaces",
+      message:
+        "substrate build must run as root: stages are built in chroots inside private mount namespaces",
       hint: `run it with sudo: sudo substrate build ${treePath}`,
     });
     return 1;
@@ -150,7 +160,10 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
         : {}),
     });
     for (const s of plan.stages) {
-      if (s.outputs.form === "iso" && (summary.built.includes(s.id) || summary.fresh.includes(s.id))) {
+      if (
+        s.outputs.form === "iso" &&
+        (summary.built.includes(s.id) || summary.fresh.includes(s.id))
+      ) {
         reporter.emit({
           type: "info",
           message:

@@ -24,7 +24,9 @@ const BOOT_TOOLS: readonly HostTool[] = [
 export function onPath(command: string): boolean {
   const dirs = command.includes("/")
     ? [""]
-    : (process.env["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin").split(delimiter).concat(["/usr/sbin", "/sbin"]);
+    : (process.env["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin")
+        .split(delimiter)
+        .concat(["/usr/sbin", "/sbin"]);
   return dirs.some((d) => {
     try {
       accessSync(d === "" ? command : join(d, command), constants.X_OK);
@@ -74,7 +76,9 @@ async function doctor(
   }
   for (const t of BOOT_TOOLS) add(t, "boot tests");
   const missing: HostTool[] = [];
-  for (const { tool, stages } of [...needed.values()].sort((a, b) => a.tool.command.localeCompare(b.tool.command))) {
+  for (const { tool, stages } of [...needed.values()].sort((a, b) =>
+    a.tool.command.localeCompare(b.tool.command),
+  )) {
     const have = onPath(tool.command);
     if (!have) missing.push(tool);
     const where = stages.length > 2 ? `${stages.length} stages` : stages.join(", ");
@@ -105,7 +109,10 @@ async function doctor(
     return 1;
   }
   reporter.emit({ type: "info", message: `running: ${cmd.join(" ")}` });
-  const update = await run({ argv: ["apt-get", "update"], extraEnv: { DEBIAN_FRONTEND: "noninteractive" } });
+  const update = await run({
+    argv: ["apt-get", "update"],
+    extraEnv: { DEBIAN_FRONTEND: "noninteractive" },
+  });
   const r = update.ok
     ? await run({ argv: cmd, extraEnv: { DEBIAN_FRONTEND: "noninteractive" } })
     : update;

@@ -24,7 +24,6 @@ export interface TreeCommandOptions {
   color?: boolean;
 }
 
-
 /** Writes one NDJSON event with its time, as the JSON reporter does. */
 export function writeEvent(event: Event): void {
   process.stdout.write(JSON.stringify({ ...event, time: new Date().toISOString() }) + "\n");

@@ -295,7 +295,9 @@ export class AptDriver implements Driver {
   private async withCache<T extends { ok: boolean }>(
     ctx: StageContext,
     fn: () => Promise<T>,
-  ): Promise<T | { ok: false; error: { reason: "cancelled"; command: string; tail: readonly string[] } }> {
+  ): Promise<
+    T | { ok: false; error: { reason: "cancelled"; command: string; tail: readonly string[] } }
+  > {
     const r = await withAptCacheLock(ctx.cacheDir, fn, {
       signal: ctx.signal,
       onWait: (message) => {
@@ -303,7 +305,10 @@ export class AptDriver implements Driver {
       },
     });
     if (r.ok) return r.value;
-    return { ok: false, error: { reason: "cancelled", command: "apt cache lock", tail: [r.error.message] } };
+    return {
+      ok: false,
+      error: { reason: "cancelled", command: "apt cache lock", tail: [r.error.message] },
+    };
   }
 
   /** The binds every apt run gets: the shared cache and the no-services policy. */
@@ -361,21 +366,23 @@ export class AptDriver implements Driver {
         : [];
     const argv = mmdebstrapArgv({ options: o.value, root, packages, hookDirs });
     this.emit(ctx, `mmdebstrap: ${o.value.suite} (${o.value.variant}) from ${o.value.mirror}`);
-    const r = await this.withCache(ctx, () => runInNamespace({
-      argv,
-      network: true,
-      env: {
-        [ARCHIVES_ENV]: this.archives(ctx),
-        ...(o.value.keyring === undefined ? {} : { [KEYRING_ENV]: o.value.keyring }),
-        SOURCE_DATE_EPOCH: String(ctx.sourceDateEpoch),
-      },
-      logFile: ctx.logFile,
-      signal: ctx.signal,
-      onLine: (line) => {
-        if (line.startsWith("I: ") && !line.startsWith("I: running --"))
-          this.emit(ctx, `mmdebstrap: ${line.slice(3)}`);
-      },
-    }));
+    const r = await this.withCache(ctx, () =>
+      runInNamespace({
+        argv,
+        network: true,
+        env: {
+          [ARCHIVES_ENV]: this.archives(ctx),
+          ...(o.value.keyring === undefined ? {} : { [KEYRING_ENV]: o.value.keyring }),
+          SOURCE_DATE_EPOCH: String(ctx.sourceDateEpoch),
+        },
+        logFile: ctx.logFile,
+        signal: ctx.signal,
+        onLine: (line) => {
+          if (line.startsWith("I: ") && !line.startsWith("I: running --"))
+            this.emit(ctx, `mmdebstrap: ${line.slice(3)}`);
+        },
+      }),
+    );
     if (!r.ok) return err(fromSandbox("mmdebstrap", r.error));
     return ok(undefined);
   }

@@ -31,9 +31,12 @@ export const livecdStage3: TargetSchema = {
         storeRef: true,
         origin: "fork",
       }),
-      hostname: one("the live system's hostname when a stage tarball is wrapped (default `livecd`)", {
-        origin: "substrate",
-      }),
+      hostname: one(
+        "the live system's hostname when a stage tarball is wrapped (default `livecd`)",
+        {
+          origin: "substrate",
+        },
+      ),
       packages: many("inherited from livecd-stage1 (fork); unused", { origin: "fork" }),
       use: many("inherited from livecd-stage1 (fork); unused", { origin: "fork" }),
       unmerge: many("inherited from livecd-stage1 (fork)", { origin: "fork" }),

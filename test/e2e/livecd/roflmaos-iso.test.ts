@@ -95,7 +95,10 @@ void test(
     await t.test(
       "boots through its EFI boot loader to a root shell and passes the checks",
       async () => {
-        const r = await runCli(["test", iso, "--json", "--timeout", "600", "--os-name", "roflmaOS"], { cwd: work });
+        const r = await runCli(
+          ["test", iso, "--json", "--timeout", "600", "--os-name", "roflmaOS"],
+          { cwd: work },
+        );
         const fin = ofType(r.events, "boot-finished")[0];
         assert.equal(fin?.["ok"], true, `boot test failed: ${JSON.stringify(fin)}\n${r.stderr}`);
         assert.equal(r.code, 0);
@@ -124,7 +127,18 @@ void test(
       const bad = join(work, "wrong-volid.iso");
       execFileSync(
         "xorriso",
-        ["-indev", iso, "-outdev", bad, "-volid", "NOT_ROFLMAOS", "-boot_image", "any", "replay", "-commit"],
+        [
+          "-indev",
+          iso,
+          "-outdev",
+          bad,
+          "-volid",
+          "NOT_ROFLMAOS",
+          "-boot_image",
+          "any",
+          "replay",
+          "-commit",
+        ],
         { stdio: "ignore" },
       );
       const started = Date.now();
@@ -133,30 +147,59 @@ void test(
         { cwd: work },
       );
       const fin = ofType(r.events, "boot-finished")[0];
-      assert.equal(fin?.["ok"], false);
-      assert.match(String(fin?.["reason"]), /waiting for the root device|emergency shell/);
+      assert.ok(fin, "a boot-finished event");
+      assert.equal(fin["ok"], false);
+      assert.match(String(fin["reason"]), /waiting for the root device|emergency shell/);
       assert.ok(Date.now() - started < 420_000, "failed well before the 600 s timeout");
     });
 
-    await t.test("an initramfs without live support fails fast with the initramfs's reason", async () => {
-      const hostInitrd = readdirSync("/boot").find((f) => f.startsWith("initrd.img-"));
-      assert.ok(hostInitrd, "the host has an initramfs-tools initrd (scripts/install-deps.sh installs a kernel)");
-      const bad = join(work, "no-live-initrd.iso");
-      execFileSync(
-        "xorriso",
-        ["-indev", iso, "-outdev", bad, "-boot_image", "any", "replay", "-map", join("/boot", hostInitrd), "/boot/roflmaos.igz", "-commit"],
-        { stdio: "ignore" },
-      );
-      const started = Date.now();
-      const r = await runCli(
-        ["test", bad, "--direct-kernel", "--append", "rootdelay=10", "--json", "--timeout", "600"],
-        { cwd: work },
-      );
-      const fin = ofType(r.events, "boot-finished")[0];
-      assert.equal(fin?.["ok"], false);
-      assert.match(String(fin?.["reason"]), /waiting for the root device|emergency shell|panicked/);
-      assert.ok(Date.now() - started < 420_000, "failed well before the 600 s timeout");
-    });
+    await t.test(
+      "an initramfs without live support fails fast with the initramfs's reason",
+      async () => {
+        const hostInitrd = readdirSync("/boot").find((f) => f.startsWith("initrd.img-"));
+        assert.ok(
+          hostInitrd,
+          "the host has an initramfs-tools initrd (scripts/install-deps.sh installs a kernel)",
+        );
+        const bad = join(work, "no-live-initrd.iso");
+        execFileSync(
+          "xorriso",
+          [
+            "-indev",
+            iso,
+            "-outdev",
+            bad,
+            "-boot_image",
+            "any",
+            "replay",
+            "-map",
+            join("/boot", hostInitrd),
+            "/boot/roflmaos.igz",
+            "-commit",
+          ],
+          { stdio: "ignore" },
+        );
+        const started = Date.now();
+        const r = await runCli(
+          [
+            "test",
+            bad,
+            "--direct-kernel",
+            "--append",
+            "rootdelay=10",
+            "--json",
+            "--timeout",
+            "600",
+          ],
+          { cwd: work },
+        );
+        const fin = ofType(r.events, "boot-finished")[0];
+        assert.ok(fin, "a boot-finished event");
+        assert.equal(fin["ok"], false);
+        assert.match(String(fin["reason"]), /waiting for the root device|emergency shell|panicked/);
+        assert.ok(Date.now() - started < 420_000, "failed well before the 600 s timeout");
+      },
+    );
 
     await t.test("a second build with nothing changed does no work", async () => {
       const r = await build();

@@ -170,14 +170,14 @@ void test("stage1 and stage2 are not meaningful with apt; other kinds are", () =
   }
 });
 
-void test("the registry gives the apt driver with the tree settings and a Portage placeholder", async () => {
+void test("the registry gives the apt driver with the tree settings, and the Portage driver", async () => {
   const apt = driverFor("apt", { apt: { ...DEFAULT_APT_SETTINGS, suite: "trixie" } });
   assert.equal(apt.name, "apt");
   assert.match(await apt.identity(), /^apt:suite=trixie;.*mmdebstrap=/);
   assert.equal(driverFor("apt", {}).name, "apt");
-  const portage = driverFor("portage", {});
+  const portage = driverFor("portage", { mirrors: [] });
   assert.equal(portage.name, "portage");
   const r = await portage.bootstrap(ctx(), "/nonexistent", []);
-  assert.ok(!r.ok && r.error.reason === "not-meaningful");
-  assert.match(r.error.message, /Portage driver is not available yet/);
+  assert.ok(!r.ok && r.error.reason === "bad-input");
+  assert.match(r.error.message, /builds from a seed/);
 });
