@@ -27,7 +27,7 @@ import {
 import { makeSquashfs } from "../../../src/image/squashfs.js";
 
 const EPOCH = 1700000000;
-const VOLID = "roflmaOS e2e";
+const VOLID = "roflmaOS_e2e-1.0";
 
 function sh(file: string, args: string[]): string {
   return execFileSync(file, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
@@ -123,7 +123,7 @@ void test("squashfs, ESP and ISO: contents, boot records and byte-identical rebu
     assert.match(mdir, /roflmaos\.conf/);
     assert.match(mdir, /debian\s+igz/i);
     const entry = sh("mtype", ["-i", a.esp, "::/loader/entries/roflmaos.conf"]);
-    assert.match(entry, /^options root=live:CDLABEL=roflmaOS\\x20e2e rd\.live\.image /m);
+    assert.match(entry, /^options root=live:CDLABEL=roflmaOS_e2e-1\.0 rd\.live\.image /m);
     assert.match(
       sh("minfo", ["-i", a.esp, "::"]),
       new RegExp(`serial number: ${defaultSerial("ESP", EPOCH)}`, "i"),

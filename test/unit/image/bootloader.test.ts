@@ -44,8 +44,9 @@ void test("labels are encoded like udev by-label links so spaces cannot split th
   assert.ok(!liveKernelCmdline({ volid: "my live cd" }).includes("my live"));
 });
 
-void test("volume ids: 1-32 printable ASCII characters", () => {
+void test("volume ids: 1-32 characters dracut can find by label", () => {
   assert.deepEqual(checkVolid("roflmaOS_systemd"), { ok: true, value: "roflmaOS_systemd" });
+  assert.equal(checkVolid("Gentoo-amd64.2024+1").ok, true);
   assert.deepEqual(checkVolid("x".repeat(MAX_VOLID_LENGTH)).ok, true);
   assert.deepEqual(checkVolid("x".repeat(33)), {
     ok: false,
@@ -57,10 +58,31 @@ void test("volume ids: 1-32 printable ASCII characters", () => {
     error: { reason: "not-printable-ascii", index: 3, char: "é" },
   });
   assert.equal(checkVolid("a\tb").ok, false);
+  // A booted ISO labelled "roflmaOS live" with CDLABEL=roflmaOS\x20live: dracut 059 looked
+  // for /dev/disk/by-label/roflmaOSx20live and gave up.
+  assert.deepEqual(checkVolid("roflmaOS live"), {
+    ok: false,
+    error: { reason: "not-label-safe", index: 8, char: " " },
+  });
+  assert.equal(checkVolid("a/b").ok, false);
+});
+
+void test("a volid with a space gets a diagnostic suggesting underscores", () => {
+  const volid = "roflmaOS live";
+  const r = checkVolid(volid);
+  assert.ok(!r.ok);
+  const d = volidDiagnostic(volid, r.error);
+  assert.equal(
+    d.message,
+    "the volume id `roflmaOS live` has a space at position 9; dracut cannot find a live " +
+      "medium by such a label (root=live:CDLABEL=)",
+  );
+  assert.equal(d.hint, "use letters, digits, `_`, `-`, `.` and `+`, e.g. `roflmaOS_live`");
+  assert.equal(d.span, undefined);
 });
 
 void test("a too-long volid becomes an invalid-volid diagnostic with a shortened suggestion", () => {
-  const volid = "roflmaOS amd64 2026-11-26 systemd live";
+  const volid = "roflmaOS_amd64_2026-11-26_systemd_live";
   const r = checkVolid(volid);
   assert.ok(!r.ok);
   const span = { file: "livecd-stage3.spec", line: 4, col: 15, endCol: 15 + volid.length };
@@ -69,7 +91,7 @@ void test("a too-long volid becomes an invalid-volid diagnostic with a shortened
   assert.equal(d.code, "invalid-volid");
   assert.equal(d.span, span);
   assert.match(d.message, /has 38 characters; ISO 9660 allows at most 32/);
-  assert.equal(d.hint, "shorten it to 32 characters, e.g. `roflmaOS amd64 2026-11-26 system`");
+  assert.equal(d.hint, "shorten it to 32 characters, e.g. `roflmaOS_amd64_2026-11-26_system`");
 });
 
 void test("loader.conf text", () => {
@@ -106,6 +128,10 @@ void test("systemd-boot entry text", () => {
       options: "quiet",
     }),
     "title t\nversion 6.1.0\nsort-key roflmaos\nlinux /k\ninitrd /ucode.img\ninitrd /i.img\noptions quiet\n",
+  );
+  assert.equal(
+    bootEntry({ title: "t", linux: "/k", initrd: "/i.img", options: "" }),
+    "title t\nlinux /k\ninitrd /i.img\noptions \n",
   );
   assert.throws(
     () => bootEntry({ title: "a\nb", linux: "/k", initrd: [], options: "" }),

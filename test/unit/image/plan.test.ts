@@ -152,3 +152,7 @@ void test("xorriso's boot report gives the volid, the EFI image offset and the G
     efiPartitions: [],
   });
 });
+
+void test("ESP paths with control characters are refused", () => {
+  assert.match(espPathProblem("EFI/a\u0001b") ?? "", /FAT/);
+});

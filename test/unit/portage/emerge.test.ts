@@ -89,7 +89,7 @@ void test("describePortageSteps lists the amd64 and armv7a chains of examples/ge
   );
   const arm = byId.get("armv7a/hardfp:stage1");
   assert.ok(arm !== undefined);
-  assert.deepEqual(arm.values["interpreter"], "/usr/bin/qemu-arm");
+  assert.deepEqual(arm.values["interpreter"], "/usr/bin/qemu-arm-static");
   assert.ok(describePortageSteps(arm.kind, arm.values, 4).includes("make.conf for armv7a_hardfp"));
   const l2 = byId.get("amd64/systemd:livecd-stage2");
   assert.ok(l2 !== undefined);
