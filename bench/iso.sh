@@ -32,32 +32,38 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 
 # --- substrate ---------------------------------------------------------------------------------
 sub_tree=$W/sub/tree
+mkdir -p "$W/sub"
 cp -a "$REPO/examples/roflmaos" "$sub_tree"
 sub_build() { (cd "$W/sub" && node "$REPO/bin/substrate.js" build tree --date $DATE --only roflmaos:livecd-stage3 --cache "$W/sub/cache" --json >"$W/sub/last.ndjson"); }
 sub_cold=(); sub_warm=(); sub_edit=()
 for i in $(seq "$RUNS"); do
   rm -rf "$W/sub/builds" "$W/sub/logs" "$W/sub/cache"
   t=$(now); sub_build; sub_cold+=("$(elapsed "$t")")
+  echo "substrate cold: ${sub_cold[-1]}s" >&2
   rm -rf "$W/sub/builds" "$W/sub/logs"
   t=$(now); sub_build; sub_warm+=("$(elapsed "$t")")
+  echo "substrate warm: ${sub_warm[-1]}s" >&2
   echo "bench edit $i" >"$sub_tree/root_overlays/livecd/etc/issue"
   t=$(now); sub_build; sub_edit+=("$(elapsed "$t")")
+  echo "substrate edit: ${sub_edit[-1]}s" >&2
 done
 iso=$(ls "$W"/sub/builds/amd64/roflmaos/$DATE/*.iso)
 sub_size=$(stat -c %s "$iso")
+echo "substrate ISO: $sub_size bytes" >&2
 
 # --- the floor: mksquashfs + xorriso alone on the same root ----------------------------------
-mkdir -p "$W/floor/iso/LiveOS"
+mkdir -p "$W/floor"
 osirrox -indev "$iso" -extract / "$W/floor/iso" >/dev/null 2>&1
+chmod -R u+w "$W/floor/iso"
 unsquashfs -q -d "$W/floor/root" "$W/floor/iso/LiveOS/squashfs.img" >/dev/null
 rm -f "$W/floor/iso/LiveOS/squashfs.img"
-xorriso -indev "$iso" -report_el_torito as_mkisofs 2>/dev/null >/dev/null || true
 floor=()
 for i in $(seq "$RUNS"); do
   t=$(now)
   mksquashfs "$W/floor/root" "$W/floor/iso/LiveOS/squashfs.img" -comp zstd -noappend -quiet >/dev/null
   xorriso -as mkisofs -o "$W/floor/out.iso" -iso-level 3 -r -J -V roflmaOS "$W/floor/iso" >/dev/null 2>&1
   floor+=("$(elapsed "$t")")
+  echo "floor: ${floor[-1]}s" >&2
   rm -f "$W/floor/iso/LiveOS/squashfs.img"
 done
 
@@ -65,10 +71,11 @@ done
 lb_cold=(); lb_warm=(); lb_edit=(); lb_size=0
 if [ "$SKIP_LB" -eq 0 ]; then
   lb_setup() {
-    rm -rf "$W/lb"; mkdir -p "$W/lb"; cd "$W/lb"
+    rm -rf "$W/lb"; mkdir -p "$W/lb"; cd "$W/lb" || exit 1
     lb config --distribution bookworm --archive-areas main --binary-image iso-hybrid \
       --bootloaders grub-efi --debian-installer none --memtest none --win32-loader false \
       --apt-recommends false --firmware-binary false --firmware-chroot false \
+      --security false --updates false \
       --chroot-squashfs-compression-type zstd --zsync false --checksums none \
       --cache-packages true --bootappend-live "boot=live components console=ttyS0" >/dev/null
     printf 'systemd-sysv\nudev\nkmod\niproute2\nless\nnano\n' >config/package-lists/substrate.list.chroot
@@ -78,15 +85,17 @@ if [ "$SKIP_LB" -eq 0 ]; then
   }
   for i in $(seq "$RUNS"); do
     lb_setup
-    t=$(now); (cd "$W/lb" && lb build >"$W/lb.log" 2>&1); lb_cold+=("$(elapsed "$t")")
+    t=$(now); (cd "$W/lb" && lb build >>"${LB_LOG:-/tmp/substrate-bench-lb.log}" 2>&1); lb_cold+=("$(elapsed "$t")")
     lb_size=$(stat -c %s "$W"/lb/*.iso)
-    cp -a "$W/lb/cache" "$W/lb-cache"
-    (cd "$W/lb" && lb clean --all >/dev/null 2>&1 || true)
-    lb_setup; cp -a "$W/lb-cache" "$W/lb/cache"; rm -rf "$W/lb-cache"
-    t=$(now); (cd "$W/lb" && lb build >"$W/lb.log" 2>&1); lb_warm+=("$(elapsed "$t")")
+    echo "live-build cold: ${lb_cold[-1]}s" >&2
+    # warm: `lb clean` drops the chroot and the image but keeps the package cache and config
+    (cd "$W/lb" && lb clean >/dev/null 2>&1 && lb config >/dev/null 2>&1)
+    t=$(now); (cd "$W/lb" && lb build >>"${LB_LOG:-/tmp/substrate-bench-lb.log}" 2>&1); lb_warm+=("$(elapsed "$t")")
+    echo "live-build warm: ${lb_warm[-1]}s" >&2
     echo "bench edit $i" >"$W/lb/config/includes.chroot/etc/issue"
-    (cd "$W/lb" && lb clean >/dev/null 2>&1 || true)
-    t=$(now); (cd "$W/lb" && lb build >"$W/lb.log" 2>&1); lb_edit+=("$(elapsed "$t")")
+    (cd "$W/lb" && lb clean >/dev/null 2>&1 && lb config >/dev/null 2>&1)
+    t=$(now); (cd "$W/lb" && lb build >>"${LB_LOG:-/tmp/substrate-bench-lb.log}" 2>&1); lb_edit+=("$(elapsed "$t")")
+    echo "live-build edit: ${lb_edit[-1]}s" >&2
   done
 fi
 

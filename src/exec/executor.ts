@@ -67,10 +67,10 @@ function targetInput(
     from = input.value;
   }
   if (!existsSync(path)) return err(`input ${from} has no output at ${path}`);
-  if (statSync(path).isDirectory()) return ok({ kind: "payload", path, from });
-  if (path.endsWith(".squashfs") || path.endsWith(".sfs"))
-    return ok({ kind: "squashfs", path, from });
-  return ok({ kind: "tarball", path, from });
+  const base = { path, from };
+  if (statSync(path).isDirectory()) return ok({ kind: "payload", ...base });
+  if (path.endsWith(".squashfs") || path.endsWith(".sfs")) return ok({ kind: "squashfs", ...base });
+  return ok({ kind: "tarball", ...base });
 }
 
 function describeStageFailure(f: StageFailure): {
@@ -151,7 +151,9 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
       signal: opts.signal,
       emit,
       cacheDir: opts.cacheDir,
-      jobs: opts.jobs > 1 ? Math.max(1, Math.floor(cpuCount() / opts.jobs)) : cpuCount(),
+      // Every tool may use every core: stages running side by side share them, and a stage
+      // running alone (the edit loop) is not held to a fraction of the machine.
+      jobs: cpuCount(),
       values: stage.spec.values,
       sourceDateEpoch: opts.sourceDateEpoch,
     };

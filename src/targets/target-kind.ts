@@ -8,14 +8,21 @@ import type { Driver, HostTool, StageContext } from "../drivers/driver.js";
 import type { StageSpec, TargetKindName } from "../spec/types.js";
 import type { Result } from "../util/result.js";
 
+/** What every input carries: where it is and what produced it. */
+interface InputBase {
+  readonly path: string;
+  /** The producing stage's id, or the spec value naming a seed. */
+  readonly from: string;
+}
+
 /** An input a stage consumes, already verified and present on disk. */
 export type StageInput =
   /** A stage tarball (a parent's output or a seed). */
-  | { readonly kind: "tarball"; readonly path: string; readonly from: string }
+  | (InputBase & { readonly kind: "tarball" })
   /** A squashfs root image (livecd-stage1's output). */
-  | { readonly kind: "squashfs"; readonly path: string; readonly from: string }
+  | (InputBase & { readonly kind: "squashfs" })
   /** A livecd-stage2 payload folder. */
-  | { readonly kind: "payload"; readonly path: string; readonly from: string };
+  | (InputBase & { readonly kind: "payload" });
 
 /** Why a stage failed. */
 export type StageFailure =

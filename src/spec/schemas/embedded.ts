@@ -13,6 +13,10 @@ export const embedded: TargetSchema = {
     "boot/kernel": many("kernel labels to build"),
     ...prefixed("embedded", {
       empty: many("folders emptied at the end"),
+      fsscript: one("a script run in the build root with clst_root_path=/tmp/mergeroot (fork)", {
+        path: "file",
+        origin: "fork",
+      }),
       "fs-finish": many("accepted by catalyst, unused"),
       "fs-ops": many("accepted by catalyst, unused"),
       "fs-prepare": many("accepted by catalyst, unused"),

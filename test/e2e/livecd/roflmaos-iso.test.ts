@@ -107,6 +107,7 @@ void test(
           "overlay-root",
           "os-release",
           "module-load",
+          "medium-checksums",
         ]) {
           assert.ok(names.includes(name), `the ${name} check ran (${names.join(", ")})`);
         }
