@@ -12,7 +12,7 @@ packages=(
   # boot testing
   qemu-system-x86 ovmf
   # tests: a tiny static userland for sandbox tests, OpenPGP for seed verification
-  busybox-static gnupg attr procps
+  busybox-static gnupg gpgv attr procps qemu-user-static
   # a host kernel for the boot-failure tests (direct kernel boot that must panic)
   linux-image-cloud-amd64
   # benchmark peer (bench/ only; small)
