@@ -7,10 +7,10 @@
  * and compressor settings whose output does not depend on the number of threads.
  * Extended attributes, ACLs, device nodes, owners and set-id bits are kept.
  */
-import { accessSync, constants, renameSync, rmSync, statSync } from "node:fs";
+import { renameSync, rmSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { delimiter, join } from "node:path";
-import { describeFailure, run } from "../sandbox/process.js";
+import { delimiter } from "node:path";
+import { describeFailure, findExecutable, run } from "../sandbox/process.js";
 import { type Result, ok, err } from "../util/result.js";
 
 /** Compression modes substrate can write as a tarball. */
@@ -109,15 +109,7 @@ export function modeForFile(path: string): TarballMode | undefined {
 
 /** True when `command` is an executable on PATH. */
 export function onPath(command: string, path = process.env["PATH"] ?? "/usr/bin:/bin"): boolean {
-  const dirs = [...path.split(delimiter), "/usr/sbin", "/sbin"];
-  return dirs.some((d) => {
-    try {
-      accessSync(join(d, command), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return findExecutable(command, `${path}${delimiter}/usr/sbin${delimiter}/sbin`) !== undefined;
 }
 
 /**

@@ -3,14 +3,13 @@
  * missing, and the apt command that installs them (`--install` runs it on Debian).
  */
 import type { Command } from "commander";
-import { accessSync, constants } from "node:fs";
-import { delimiter, join } from "node:path";
+import { delimiter } from "node:path";
 import type { HostTool } from "../../drivers/driver.js";
 import { driverFor } from "../../drivers/registry.js";
 import { createReporter } from "../../report/reporter.js";
 import { loadTree } from "../../spec/tree.js";
 import { hasErrors } from "../../report/diagnostic.js";
-import { run } from "../../sandbox/process.js";
+import { findExecutable, run } from "../../sandbox/process.js";
 import { TARGETS } from "../../targets/registry.js";
 
 /** What `substrate test`/`boot` need on the host. */
@@ -20,21 +19,10 @@ const BOOT_TOOLS: readonly HostTool[] = [
   { command: "mtype", debianPackage: "mtools", why: "reads the ESP image" },
 ];
 
-/** True when `command` is an executable on PATH (or an absolute path that exists). */
+/** True when `command` is an executable on PATH (or in /usr/sbin and /sbin, as root has them). */
 export function onPath(command: string): boolean {
-  const dirs = command.includes("/")
-    ? [""]
-    : (process.env["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin")
-        .split(delimiter)
-        .concat(["/usr/sbin", "/sbin"]);
-  return dirs.some((d) => {
-    try {
-      accessSync(d === "" ? command : join(d, command), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  const path = `${process.env["PATH"] ?? "/usr/bin:/bin"}${delimiter}/usr/sbin${delimiter}/sbin`;
+  return findExecutable(command, path) !== undefined;
 }
 
 /** Registers `substrate doctor`. */
