@@ -10,19 +10,12 @@ import { err, ok } from "../util/result.js";
 import { squashfsFailure } from "./image-failures.js";
 import { liveSetup } from "./live-setup.js";
 import {
-  clean,
   driverStage,
-  depclean,
-  emptyPaths,
-  fromDriver,
-  fsscript,
+  finishRoot,
+  installPackages,
   packageManifest,
-  removePaths,
-  rootOverlay,
   sequence,
-  unmerge,
   unpackSource,
-  usersAndGroups,
   type StepResult,
 } from "./steps.js";
 import type { TargetContext, TargetKind } from "./target-kind.js";
@@ -67,22 +60,9 @@ export const livecdStage1: TargetKind = {
     const r = await sequence([
       () => unpackSource(ctx, root),
       () => driverStage(ctx, root),
-      async () =>
-        packages.length === 0
-          ? ok(undefined)
-          : ctx.step("packages", packages.join(" "), async () => {
-              const i = await ctx.driver.install(ctx, root, packages);
-              return i.ok ? i : err(fromDriver("packages", i.error));
-            }),
+      () => installPackages(ctx, root, packages),
       () => liveSetup(ctx, root),
-      () => rootOverlay(ctx, root),
-      () => fsscript(ctx, root),
-      () => unmerge(ctx, root),
-      () => depclean(ctx, root),
-      () => removePaths(ctx, root),
-      () => usersAndGroups(ctx, root),
-      () => emptyPaths(ctx, root),
-      () => clean(ctx, root, "livecd-stage1"),
+      ...finishRoot(ctx, root),
       () => packageManifest(ctx, root, manifestName(ctx.outputName)),
       () => squashRoot(ctx, root, ctx.outputName),
     ]);

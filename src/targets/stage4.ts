@@ -3,22 +3,15 @@
  * in catalyst's order (catalyst.md §3 stage4).
  */
 import { join } from "node:path";
-import { err, ok } from "../util/result.js";
+import { ok } from "../util/result.js";
 import { installKernels } from "./kernels.js";
 import {
   capture,
   driverStage,
-  clean,
-  depclean,
-  emptyPaths,
-  fromDriver,
-  fsscript,
-  removePaths,
-  rootOverlay,
+  finishRoot,
+  installPackages,
   sequence,
-  unmerge,
   unpackSource,
-  usersAndGroups,
 } from "./steps.js";
 import type { TargetKind } from "./target-kind.js";
 import { listOf } from "./values.js";
@@ -34,23 +27,12 @@ export const stage4: TargetKind = {
     const r = await sequence([
       () => unpackSource(ctx, root),
       () => driverStage(ctx, root),
-      () =>
-        ctx.step("packages", packages.join(" "), async () => {
-          const i = await ctx.driver.install(ctx, root, packages);
-          return i.ok ? i : err(fromDriver("packages", i.error));
-        }),
+      () => installPackages(ctx, root, packages),
       async () => {
         const k = await installKernels(ctx, root);
         return k.ok ? ok(undefined) : k;
       },
-      () => rootOverlay(ctx, root),
-      () => fsscript(ctx, root),
-      () => unmerge(ctx, root),
-      () => depclean(ctx, root),
-      () => removePaths(ctx, root),
-      () => usersAndGroups(ctx, root),
-      () => emptyPaths(ctx, root),
-      () => clean(ctx, root, "stage4"),
+      ...finishRoot(ctx, root),
       () => capture(ctx, root),
     ]);
     return r.ok ? ok([ctx.outputName]) : r;

@@ -357,6 +357,36 @@ export async function packageManifest(
   });
 }
 
+/** Installs `packages` with the driver (nothing to do for an empty list). */
+export async function installPackages(
+  ctx: TargetContext,
+  root: string,
+  packages: readonly string[],
+): Promise<StepResult> {
+  if (packages.length === 0) return OK;
+  return ctx.step("packages", packages.join(" "), async () => {
+    const i = await ctx.driver.install(ctx, root, packages);
+    return i.ok ? OK : err(fromDriver("packages", i.error));
+  });
+}
+
+/**
+ * The finishing steps stage4 and livecd-stage1 share, in catalyst's order: overlay, fsscript,
+ * unmerge, depclean, rm, users and groups, empty, clean.
+ */
+export function finishRoot(ctx: TargetContext, root: string): (() => Promise<StepResult>)[] {
+  return [
+    () => rootOverlay(ctx, root),
+    () => fsscript(ctx, root),
+    () => unmerge(ctx, root),
+    () => depclean(ctx, root),
+    () => removePaths(ctx, root),
+    () => usersAndGroups(ctx, root),
+    () => emptyPaths(ctx, root),
+    () => clean(ctx, root, ctx.spec.kind),
+  ];
+}
+
 /** Runs steps in order, stopping at the first failure. */
 export async function sequence(steps: readonly (() => Promise<StepResult>)[]): Promise<StepResult> {
   for (const s of steps) {
