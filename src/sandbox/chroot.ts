@@ -30,7 +30,7 @@ import {
   describeFailure,
   run,
 } from "./process.js";
-import { canonicalRoot, mkdirInRoot, resolveInRoot } from "./root-path.js";
+import { canonicalRoot, mkdirInRoot, namespacedPath, resolveInRoot } from "./root-path.js";
 import { type Swap, recoverSwap, restoreSwap, swapIn } from "./swap.js";
 
 /** A bind mount into the sandbox. */
@@ -186,12 +186,20 @@ export function shellQuote(s: string): string {
 export function namespaceLauncher(opts: {
   readonly network: boolean;
   readonly mountProc: boolean;
+  /**
+   * Start from this process's mount namespace instead of the host's (a root that exists only
+   * there, e.g. an overlayfs held by overlay-root.ts); the new namespace is still private.
+   */
+  readonly enterMountsOf?: number | undefined;
 }): string[] {
   return [
     "setpriv",
     "--pdeathsig",
     "KILL",
     "--",
+    ...(opts.enterMountsOf === undefined
+      ? []
+      : ["nsenter", `--mount=/proc/${opts.enterMountsOf}/ns/mnt`, "--"]),
     "unshare",
     "--mount",
     "--pid",
@@ -514,24 +522,28 @@ export async function runInChroot(opts: ChrootOptions): Promise<Result<RunOutput
   activeRuns.set(root, active + 1);
 
   try {
+    // A root seen through another mount namespace is mounted on as that namespace sees it.
+    const ns = namespacedPath(root);
+    const inNs = (p: string): string =>
+      ns === undefined ? p : join(ns.inside, p.slice(root.length));
     const script = chrootSetupScript({
-      root,
+      root: inNs(root),
       mountPoints: {
-        proc: proc.value,
-        sys: sys.value,
-        dev: dev.value,
-        run: runDir.value,
-        tmp: tmp.value,
+        proc: inNs(proc.value),
+        sys: inNs(sys.value),
+        dev: inNs(dev.value),
+        run: inNs(runDir.value),
+        tmp: inNs(tmp.value),
       },
       dev: devMode,
       tmp: tmpMode,
       hostname: opts.hostname ?? "substrate",
-      binds,
+      binds: binds.map((b) => ({ ...b, target: inNs(b.target) })),
       env,
       command,
     });
     const argv = [
-      ...namespaceLauncher({ network, mountProc: false }),
+      ...namespaceLauncher({ network, mountProc: false, enterMountsOf: ns?.pid }),
       "/bin/sh",
       "-c",
       script,

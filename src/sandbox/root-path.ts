@@ -29,7 +29,7 @@ import {
   writeFileSync,
   type Stats,
 } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, normalize } from "node:path";
 import { type Result, ok, err } from "../util/result.js";
 
 /** Why a path inside a root could not be used. */
@@ -63,11 +63,33 @@ function splitComponents(path: string): string[] {
   return path.split("/").filter((c) => c !== "" && c !== ".");
 }
 
+/** A path inside another process's mount namespace: `/proc/<pid>/root<inside>`. */
+export interface NamespacedPath {
+  /** The process whose mount namespace the path is resolved in. */
+  readonly pid: number;
+  /** The path as that namespace sees it (absolute). */
+  readonly inside: string;
+}
+
+/**
+ * Splits `/proc/<pid>/root/<path>` into the process and the path its mount namespace sees;
+ * undefined for an ordinary path. Such paths reach mounts that exist only in that namespace
+ * (a build root's overlayfs), so file operations through them see what the namespace sees.
+ */
+export function namespacedPath(path: string): NamespacedPath | undefined {
+  const m = /^\/proc\/([1-9][0-9]*)\/root(\/.*)?$/.exec(normalize(path));
+  if (m === null) return undefined;
+  return { pid: Number(m[1]), inside: m[2] === undefined ? "/" : m[2].replace(/(.)\/+$/, "$1") };
+}
+
 /**
  * Canonical host path of a root: its real path when it exists (so symlinks on the way to the root
  * itself, chosen by substrate, are resolved once), else the path with trailing slashes dropped.
  */
 export function canonicalRoot(root: string): string {
+  // A root seen through another mount namespace (`/proc/<pid>/root/...`, see overlay-root.ts):
+  // realpath would read the magic link as `/` and leave that namespace, so keep the path.
+  if (namespacedPath(root) !== undefined) return normalize(root).replace(/(.)\/+$/, "$1");
   try {
     return realpathSync(root);
   } catch {

@@ -22,11 +22,13 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  canonicalRoot,
   copyOverlayInto,
   emptyInRoot,
   globComponentToRegExp,
   globInRoot,
   mkdirInRoot,
+  namespacedPath,
   readFileInRoot,
   removeInRoot,
   resolveInRoot,
@@ -274,5 +276,26 @@ void describe("writeFileInRoot / readFileInRoot / mkdirInRoot", () => {
     const bad = mkdirInRoot(root, "/file/sub");
     assert.ok(!bad.ok && bad.error.reason === "not-a-directory");
     canaryIntact();
+  });
+});
+
+void describe("namespacedPath", () => {
+  void it("splits /proc/<pid>/root paths and leaves other paths alone", () => {
+    assert.deepEqual(namespacedPath("/proc/42/root/var/work/root"), {
+      pid: 42,
+      inside: "/var/work/root",
+    });
+    assert.deepEqual(namespacedPath("/proc/42/root/var/work/root/"), {
+      pid: 42,
+      inside: "/var/work/root",
+    });
+    assert.deepEqual(namespacedPath("/proc/7/root"), { pid: 7, inside: "/" });
+    assert.equal(namespacedPath("/proc/self/root/x"), undefined);
+    assert.equal(namespacedPath("/var/proc/42/root/x"), undefined);
+    assert.equal(namespacedPath("/proc/42/rootfs/x"), undefined);
+  });
+
+  void it("canonicalRoot keeps a namespaced root (realpath would leave the namespace)", () => {
+    assert.equal(canonicalRoot(`/proc/${process.pid}/root/tmp/`), `/proc/${process.pid}/root/tmp`);
   });
 });
