@@ -13,6 +13,7 @@ import type { Plan, PlannedStage, StageInput as PlanInput } from "../plan/plan.j
 import type { Event, Reporter, StageId } from "../report/events.js";
 import { acquireLock } from "../store/lock.js";
 import { publishStage, removeStamp } from "../store/publish.js";
+import { keepRoot, openKeptRoot, settleKeptRoots } from "../store/root-cache.js";
 import { TARGETS } from "../targets/registry.js";
 import type { StageFailure, StageInput, TargetContext } from "../targets/target-kind.js";
 import { type Result, err, ok } from "../util/result.js";
@@ -157,6 +158,7 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
       values: stage.spec.values,
       sourceDateEpoch: opts.sourceDateEpoch,
     };
+    let rootToKeep: string | undefined;
     const ctx: TargetContext = {
       ...base,
       spec: stage.spec,
@@ -168,6 +170,12 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
       },
       stagingDir,
       outputName: out.output.slice(out.dateDir.length + 1),
+      keepRoot(root) {
+        rootToKeep = root;
+      },
+      keptRootOf(input) {
+        return openKeptRoot({ cacheDir: opts.cacheDir, stageId: input.from, input: input.path });
+      },
       async step(name, detail, fn) {
         const t = Date.now();
         emit({ type: "step-started", stage: stage.id, step: name, ...(detail ? { detail } : {}) });
@@ -204,6 +212,14 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
       signal: opts.signal,
     });
     if (!published.ok) return fail("publish-failed", published.error.message);
+    if (rootToKeep !== undefined && opts.keepWork !== true) {
+      keepRoot({
+        cacheDir: opts.cacheDir,
+        stageId: stage.id,
+        root: rootToKeep,
+        output: out.output,
+      });
+    }
     if (opts.afterStage) {
       const a = await opts.afterStage(stage);
       if (!a.ok) {
@@ -286,6 +302,7 @@ export async function execute(opts: ExecuteOptions): Promise<ExecuteSummary> {
       });
     }
   }
+  await settleKeptRoots();
   const okRun = failed.length === 0 && blocked.length === 0 && !opts.signal.aborted;
   opts.reporter.emit({
     type: "run-finished",
@@ -295,6 +312,7 @@ export async function execute(opts: ExecuteOptions): Promise<ExecuteSummary> {
     fresh: fresh.length,
     failed: failed.length,
     skipped: skipped.length,
+    maxRssKiB: process.resourceUsage().maxRSS,
   });
   return { ok: okRun, built, fresh, failed, skipped };
 }

@@ -132,3 +132,63 @@ function toolFailed(failure: RunFailure): SquashfsFailure {
     tail: "tail" in failure ? failure.tail : [],
   };
 }
+
+/** mksquashfs options that change how the image is encoded, never what it holds. */
+const ENCODING_FLAGS = new Set([
+  "-noI",
+  "-noId",
+  "-noD",
+  "-noF",
+  "-noX",
+  "-noInodeCompression",
+  "-noIdTableCompression",
+  "-noDataCompression",
+  "-noFragmentCompression",
+  "-noXattrCompression",
+  "-no-fragments",
+  "-always-use-fragments",
+  "-no-duplicates",
+  "-exports",
+  "-no-exports",
+  "-no-sparse",
+  "-tailends",
+  "-no-tailends",
+  "-nopad",
+  "-quiet",
+  "-no-progress",
+  "-progress",
+  "-Xhc",
+  "-Xsmall",
+]);
+const ENCODING_WITH_VALUE = new Set([
+  "-comp",
+  "-b",
+  "-Xcompression-level",
+  "-Xbcj",
+  "-Xdict-size",
+  "-Xalgorithm",
+  "-Xstrategy",
+  "-Xwindow-size",
+  "-processors",
+  "-mem",
+  "-throttle",
+  "-limit",
+  "-read-queue",
+  "-write-queue",
+  "-fragment-queue",
+]);
+
+/**
+ * True when these `livecd/fsops` tokens only choose the encoding (compressor, block size,
+ * threads...), so unpacking the image gives back exactly the folder it was made from. Options
+ * that filter or rewrite content (`-e`, `-ef`, `-all-root`, `-no-xattrs`, pseudo files...)
+ * make it false.
+ */
+export function squashfsKeepsContent(tokens: readonly string[]): boolean {
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] ?? "";
+    if (ENCODING_WITH_VALUE.has(t)) i += 1;
+    else if (!ENCODING_FLAGS.has(t)) return false;
+  }
+  return true;
+}

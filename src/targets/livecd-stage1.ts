@@ -5,7 +5,7 @@
  * payload's modules are joined at boot (see payload.ts), so a kernel change never rebuilds this.
  */
 import { join } from "node:path";
-import { makeSquashfs } from "../image/squashfs.js";
+import { makeSquashfs, squashfsKeepsContent } from "../image/squashfs.js";
 import { err, ok } from "../util/result.js";
 import { squashfsFailure } from "./image-failures.js";
 import { liveSetup } from "./live-setup.js";
@@ -66,6 +66,9 @@ export const livecdStage1: TargetKind = {
       () => packageManifest(ctx, root, manifestName(ctx.outputName)),
       () => squashRoot(ctx, root, ctx.outputName),
     ]);
-    return r.ok ? ok([ctx.outputName, manifestName(ctx.outputName)]) : r;
+    if (!r.ok) return r;
+    // The image holds exactly this folder: livecd-stage3 can use it instead of unsquashing.
+    if (squashfsKeepsContent(listOf(ctx.values["livecd/fsops"]))) ctx.keepRoot(root);
+    return ok([ctx.outputName, manifestName(ctx.outputName)]);
   },
 };

@@ -25,7 +25,9 @@ import {
 import { makeEspImage, type EspFile } from "../image/esp.js";
 import { makeIso } from "../image/iso.js";
 import { unsquashTo } from "../image/unsquash.js";
+import { openOverlayRoot, type OverlayRoot } from "../sandbox/overlay-root.js";
 import { describeFailure } from "../sandbox/process.js";
+import type { KeptRoot } from "../store/root-cache.js";
 import { espFailure, isoFailure } from "./image-failures.js";
 import { err, ok, type Result } from "../util/result.js";
 import { liveSetup } from "./live-setup.js";
@@ -93,37 +95,71 @@ async function liveRoot(ctx: TargetContext, isoTree: string): Promise<StepResult
       message: `source_subpath names ${source.from}, a payload; it must name a root`,
     });
   }
-  const root = join(ctx.workDir, "root");
   const squashName = "LiveOS-squashfs.img";
-  const r = await sequence([
-    async () => {
-      if (source.kind === "tarball") return unpackSource(ctx, root);
-      return ctx.step("unsquash", source.from, async () => {
-        const u = await unsquashTo({
-          image: source.path,
-          dest: root,
-          logFile: ctx.logFile,
-          signal: ctx.signal,
-          processors: ctx.jobs,
-        });
-        return u.ok
-          ? ok(undefined)
-          : err<StageFailure>({
-              reason: "step-failed",
-              step: "unsquash",
-              message: describeFailure(u.error),
-              tail: "tail" in u.error ? u.error.tail : [],
-            });
+  // A squashfs whose unpacked root is kept (livecd-stage1 keeps it): mount that root read-only
+  // under an overlay instead of unsquashing it. Same bytes either way (tested), less work.
+  const kept = source.kind === "squashfs" ? ctx.keptRootOf(source) : undefined;
+  let overlay: OverlayRoot | undefined;
+  let root = join(ctx.workDir, "root");
+  const unsquash = (): Promise<StepResult> =>
+    ctx.step("unsquash", source.from, async () => {
+      const u = await unsquashTo({
+        image: source.path,
+        dest: root,
+        logFile: ctx.logFile,
+        signal: ctx.signal,
+        processors: ctx.jobs,
       });
-    },
-    async () => (source.kind === "tarball" ? liveSetup(ctx, root) : ok(undefined)),
-    () => rootOverlay(ctx, root),
-    () => fsscript(ctx, root),
-    () => removePaths(ctx, root),
-    () => emptyPaths(ctx, root),
-    () => squashRoot(ctx, root, squashName),
-  ]);
-  if (!r.ok) return r;
+      return u.ok
+        ? ok(undefined)
+        : err<StageFailure>({
+            reason: "step-failed",
+            step: "unsquash",
+            message: describeFailure(u.error),
+            tail: "tail" in u.error ? u.error.tail : [],
+          });
+    });
+  const overlayOnKept = async (k: KeptRoot): Promise<StepResult> => {
+    const o = await ctx.step("root", `${source.from} (kept root, overlay)`, async () => {
+      const opened = await openOverlayRoot({
+        lower: k.root,
+        upper: join(ctx.workDir, "upper"),
+        work: join(ctx.workDir, "overlay-work"),
+        mountPoint: root,
+      });
+      return ok(opened);
+    });
+    if (!o.ok) return o;
+    if (!o.value.ok) {
+      ctx.emit({
+        type: "stage-progress",
+        stage: ctx.stage,
+        message: `${o.value.error.message}; unsquashing instead`,
+      });
+      return unsquash();
+    }
+    overlay = o.value.value;
+    root = overlay.path;
+    return ok(undefined);
+  };
+  try {
+    const r = await sequence([
+      () => {
+        if (source.kind === "tarball") return unpackSource(ctx, root);
+        return kept === undefined ? unsquash() : overlayOnKept(kept);
+      },
+      async () => (source.kind === "tarball" ? liveSetup(ctx, root) : ok(undefined)),
+      () => rootOverlay(ctx, root),
+      () => fsscript(ctx, root),
+      () => removePaths(ctx, root),
+      () => emptyPaths(ctx, root),
+      () => squashRoot(ctx, root, squashName),
+    ]);
+    if (!r.ok) return r;
+  } finally {
+    await overlay?.close();
+    kept?.release();
+  }
   place(join(ctx.stagingDir, squashName), target);
   return ok(undefined);
 }

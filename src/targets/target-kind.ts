@@ -5,6 +5,7 @@
  * spawn directly: drivers, `image/` and `sandbox/` do the work.
  */
 import type { Driver, HostTool, StageContext } from "../drivers/driver.js";
+import type { KeptRoot } from "../store/root-cache.js";
 import type { StageSpec, TargetKindName } from "../spec/types.js";
 import type { Result } from "../util/result.js";
 
@@ -49,6 +50,14 @@ export interface TargetContext extends StageContext {
   readonly stagingDir: string;
   /** The final basename of the main output (e.g. `stage3-amd64-roflmaos-20261126.tar.zst`). */
   readonly outputName: string;
+  /**
+   * Offers the stage's finished root (a folder in `workDir`, exactly what the main output was
+   * made from) to later stages: once the output is published the executor moves it into the
+   * cache of kept roots (store/root-cache.ts) instead of deleting it.
+   */
+  keepRoot(root: string): void;
+  /** The kept root of an input when the cache holds one for exactly that file. */
+  keptRootOf(input: StageInput): KeptRoot | undefined;
   /** Runs one named step: emits step events, times it, and tags failures with the step name. */
   step<T>(
     name: string,

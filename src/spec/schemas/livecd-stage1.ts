@@ -34,5 +34,8 @@ export const livecdStage1: TargetSchema = {
     hostname: one("the live system's hostname (default `livecd`, as catalyst)", {
       origin: "substrate",
     }),
+    fsops: many("options for the root's mksquashfs (`-comp zstd -Xcompression-level 3`)", {
+      origin: "substrate",
+    }),
   }),
 };

@@ -41,7 +41,7 @@ void test(
     const tree = join(work, "tree");
     cpSync(join(REPO_ROOT, "examples/roflmaos"), tree, { recursive: true });
     const mountsBefore = mountinfo();
-    const build = (extra: readonly string[] = []): ReturnType<typeof runCli> =>
+    const build = (extra: readonly string[] = [], cache = CACHE): ReturnType<typeof runCli> =>
       runCli(
         [
           "build",
@@ -50,7 +50,7 @@ void test(
           "--date",
           DATE,
           "--cache",
-          CACHE,
+          cache,
           "--only",
           "roflmaos:livecd-stage3",
           ...extra,
@@ -248,6 +248,31 @@ void test(
           "etc/issue",
         ]).toString();
         assert.equal(issue, "roflmaOS edited by the test\n");
+        // livecd-stage1's kept root was used under an overlay: nothing was unsquashed.
+        const s3 = (e: Record<string, unknown>): boolean =>
+          e["stage"] === "amd64/roflmaos:livecd-stage3";
+        const steps = ofType(r.events, "step-started").filter(s3);
+        assert.ok(
+          steps.some((e) => e["step"] === "root" && /kept root/.test(String(e["detail"]))),
+          JSON.stringify(steps),
+        );
+        assert.ok(!steps.some((e) => e["step"] === "unsquash"), "nothing was unsquashed");
+      },
+    );
+
+    await t.test(
+      "the ISO from the kept root has the same bytes as one from the unsquashed image",
+      async () => {
+        const viaOverlay = readFileSync(iso);
+        // A fresh cache has no kept root: livecd-stage3 unsquashes livecd-stage1's image.
+        for (const f of readdirSync(join(flavour, DATE)))
+          if (f.startsWith(`roflmaOS-${DATE}.iso`)) rmSync(join(flavour, DATE, f));
+        const r = await build([], join(work, "fresh-cache"));
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(stagesOf(r.events, "stage-succeeded"), ["amd64/roflmaos:livecd-stage3"]);
+        const steps = ofType(r.events, "step-started").map((e) => e["step"]);
+        assert.ok(steps.includes("unsquash"), steps.join(","));
+        assert.ok(readFileSync(iso).equals(viaOverlay), "same bytes both ways");
       },
     );
 
