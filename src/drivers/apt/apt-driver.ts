@@ -55,7 +55,8 @@ import {
   type AptGetSettings,
   autoremoveArgv,
   checkPackageNames,
-  installArgv,
+  downloadArgv,
+  installFromCacheArgv,
   parseSimulatedInstall,
   purgeArgv,
   updateArgv,
@@ -284,8 +285,8 @@ export class AptDriver implements Driver {
         ? runInChroot({ ...base, argv: command.argv })
         : runInChroot({ ...base, script: command.script });
     // apt locks the archive folder it downloads into: stages running in parallel share it, so
-    // every run that binds it takes substrate's cache lock first (and waits its turn).
-    const usesCache = base.binds.some((b) => b.source === this.archives(ctx));
+    // every run that binds it writable takes substrate's cache lock first (and waits its turn).
+    const usesCache = base.binds.some((b) => b.source === this.archives(ctx) && !b.readonly);
     const r = usesCache ? await this.withCache(ctx, go) : await go();
     if (!r.ok) return err(fromSandbox(step, r.error));
     return ok(r.value.stdout);
@@ -312,9 +313,9 @@ export class AptDriver implements Driver {
   }
 
   /** The binds every apt run gets: the shared cache and the no-services policy. */
-  private aptBinds(ctx: StageContext): BindMount[] {
+  private aptBinds(ctx: StageContext, opts: { readonly?: boolean } = {}): BindMount[] {
     return [
-      { source: this.archives(ctx), target: ROOT_ARCHIVES },
+      { source: this.archives(ctx), target: ROOT_ARCHIVES, readonly: opts.readonly === true },
       { source: this.policyRcD(ctx), target: "/usr/sbin/policy-rc.d", readonly: true },
     ];
   }
@@ -410,12 +411,27 @@ export class AptDriver implements Driver {
     const lists = await this.ensureLists(ctx, root, o.value);
     if (!lists.ok) return lists;
     this.emit(ctx, `apt: installing ${packages.join(" ")}`);
+    // Two runs: the download holds the shared cache's lock (short when the cache is warm), the
+    // install reads the cache read-only without it, so stages running side by side unpack and
+    // configure their packages at the same time instead of taking turns.
+    const fetched = await this.inRoot(
+      ctx,
+      root,
+      "apt-get install --download-only",
+      { argv: downloadArgv(o.value, packages) },
+      { network: true, binds: this.aptBinds(ctx), env },
+    );
+    if (!fetched.ok) return fetched;
     const r = await this.inRoot(
       ctx,
       root,
       "apt-get install",
-      { argv: installArgv(o.value, packages) },
-      { network: true, binds: this.aptBinds(ctx), env, onLine: aptProgress(ctx, "apt: set up") },
+      { argv: installFromCacheArgv(o.value, packages) },
+      {
+        binds: this.aptBinds(ctx, { readonly: true }),
+        env,
+        onLine: aptProgress(ctx, "apt: set up"),
+      },
     );
     return r.ok ? ok(undefined) : r;
   }

@@ -46,6 +46,33 @@ export function installArgv(s: AptGetSettings, packages: readonly string[]): str
   return ["apt-get", ...aptGetOptions(s), "-y", "install", ...packages];
 }
 
+/**
+ * `apt-get install --download-only -y <packages>`: fills the shared package cache with what the
+ * install needs (taken under substrate's cache lock, see apt-driver.ts).
+ */
+export function downloadArgv(s: AptGetSettings, packages: readonly string[]): string[] {
+  return ["apt-get", ...aptGetOptions(s), "-y", "--download-only", "install", ...packages];
+}
+
+/**
+ * `apt-get install -y <packages>` from a read-only package cache that already holds every
+ * package: apt takes no lock on it (`Debug::NoLocking`; the root is private to the stage, so
+ * its own dpkg database needs none either) and downloads nothing.
+ */
+export function installFromCacheArgv(s: AptGetSettings, packages: readonly string[]): string[] {
+  return [
+    "apt-get",
+    ...aptGetOptions(s),
+    "-o",
+    "Debug::NoLocking=true",
+    "-o",
+    "APT::Get::Download=false",
+    "-y",
+    "install",
+    ...packages,
+  ];
+}
+
 /** `apt-get purge -y <packages>` (catalyst's unmerge: configuration files go too). */
 export function purgeArgv(s: AptGetSettings, packages: readonly string[]): string[] {
   return ["apt-get", ...aptGetOptions(s), "-y", "purge", ...packages];

@@ -5,7 +5,9 @@ import {
   autoremoveArgv,
   checkPackageNames,
   debFileName,
+  downloadArgv,
   installArgv,
+  installFromCacheArgv,
   parseSimulatedInstall,
   purgeArgv,
 } from "../../../src/drivers/apt/apt-get.js";
@@ -65,6 +67,17 @@ void test("apt-get: non-interactive, unsafe I/O on the command line only, Recomm
   assert.ok(argv.includes("APT::Install-Recommends=false"));
   assert.ok(argv.includes("APT::Keep-Downloaded-Packages=true"));
   assert.ok(installArgv({ recommends: true }, ["less"]).includes("APT::Install-Recommends=true"));
+  // The split install: download under the cache lock, then install from the cache, no download.
+  assert.deepEqual(downloadArgv({ recommends: false }, ["less"]).slice(-4), [
+    "-y",
+    "--download-only",
+    "install",
+    "less",
+  ]);
+  const fromCache = installFromCacheArgv({ recommends: false }, ["less"]);
+  assert.ok(fromCache.includes("APT::Get::Download=false"));
+  assert.ok(fromCache.includes("Debug::NoLocking=true"));
+  assert.deepEqual(fromCache.slice(-3), ["-y", "install", "less"]);
   assert.deepEqual(purgeArgv({ recommends: false }, ["a", "b"]).slice(-4), [
     "-y",
     "purge",
