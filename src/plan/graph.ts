@@ -62,11 +62,6 @@ function single(value: unknown): string | undefined {
   return undefined;
 }
 
-function volid(spec: StageSpec): string | undefined {
-  const v = spec.values["livecd/volid"];
-  return v === undefined || v === null ? undefined : typeof v === "string" ? v : v.join(" ");
-}
-
 /** The span of a key's value (first token), else of the key, else the file's first line. */
 export function keySpan(spec: StageSpec, key: string): SourceSpan {
   const entry = spec.parsed.entries.get(key);
@@ -237,30 +232,6 @@ export function resolveGraph(tree: SpecTree, view: StoreView = diskView): StageG
         span: payload.span ?? keySpan(spec, payload.key),
         hint: "the payload comes from the livecd-stage2 output that holds the kernel and boot files",
       });
-    }
-    if (payload?.type === "stage") {
-      const producer = nodes.get(payload.stage)?.spec;
-      // Same arch/flavour pairs are checked by the spec layer; a payload borrowed from another
-      // flavour is only known here.
-      if (
-        producer !== undefined &&
-        (producer.arch !== spec.arch || producer.flavour !== spec.flavour)
-      ) {
-        const mine = volid(spec);
-        const theirs = volid(producer);
-        if (mine !== undefined && theirs !== undefined && mine !== theirs) {
-          diagnostics.push({
-            severity: "warning",
-            code: "volid-mismatch",
-            message: `${id} uses volume id "${mine}" but its payload's ${producer.id} uses "${theirs}"`,
-            span: keySpan(spec, "livecd/volid"),
-            related: [
-              { message: "the livecd-stage2 volume id", span: keySpan(producer, "livecd/volid") },
-            ],
-            hint: "the payload's boot entries find the ISO by this label; use the same value",
-          });
-        }
-      }
     }
     inputs.set(id, resolved);
   }

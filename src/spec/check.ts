@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Diagnostic, SourceSpan } from "../report/diagnostic.js";
-import type { SpecTree, StageSpec } from "./types.js";
+import type { SpecTree } from "./types.js";
 import { parseSpec } from "./parser.js";
 import { substituteTokens } from "./tokens.js";
 import { validateSpec } from "./schema.js";
@@ -67,38 +67,23 @@ export function checkFiles(files: readonly string[], opts: CheckFilesOptions = {
 }
 
 /**
- * Every diagnostic of a loaded tree plus cross-stage checks: a livecd-stage2 and livecd-stage3 of
- * the same arch and flavour must agree on `livecd/volid` (the payload's boot entries name it in
- * `root=live:CDLABEL=`).
+ * Every diagnostic of a loaded tree plus cross-stage checks: `livecd/volid` on a livecd-stage2
+ * does nothing in substrate (the payload names no volume id; each livecd-stage3 writes the boot
+ * entries with its own), so a catalyst spec that sets it there is told where it belongs.
  */
 export function checkTree(tree: SpecTree): Diagnostic[] {
   const out: Diagnostic[] = [...tree.diagnostics];
-  const stage2s = new Map<string, StageSpec[]>();
   for (const s2 of tree.stages) {
     if (s2.kind !== "livecd-stage2") continue;
-    const k = `${s2.arch}/${s2.flavour}`;
-    stage2s.set(k, [...(stage2s.get(k) ?? []), s2]);
-  }
-  for (const s3 of tree.stages) {
-    if (s3.kind !== "livecd-stage3") continue;
-    const v3 = s3.values["livecd/volid"];
-    for (const s2 of stage2s.get(`${s3.arch}/${s3.flavour}`) ?? []) {
-      const v2 = s2.values["livecd/volid"];
-      if (v2 === undefined || v3 === undefined) continue;
-      const j2 = v2 === null ? "none" : typeof v2 === "string" ? v2 : v2.join(" ");
-      const j3 = v3 === null ? "none" : typeof v3 === "string" ? v3 : v3.join(" ");
-      if (j2 === j3) continue;
-      const span3 = s3.parsed.entries.get("livecd/volid")?.keySpan;
-      const span2 = s2.parsed.entries.get("livecd/volid")?.keySpan;
-      out.push({
-        severity: "warning",
-        code: "volid-mismatch",
-        message: `${s3.id} uses volume id "${j3}" but its payload's ${s2.id} uses "${j2}"`,
-        ...(span3 ? { span: span3 } : {}),
-        ...(span2 ? { related: [{ message: "the livecd-stage2 volume id", span: span2 }] } : {}),
-        hint: "boot entries written in livecd-stage2 find the ISO by this label; use the same value",
-      });
-    }
+    const span = s2.parsed.entries.get("livecd/volid")?.keySpan;
+    if (span === undefined) continue;
+    out.push({
+      severity: "warning",
+      code: "volid-unused",
+      message: `${s2.id}: livecd/volid has no effect on a livecd-stage2: the payload names no volume id`,
+      span,
+      hint: "set livecd/volid on the livecd-stage3 specs that use this payload, and remove it here",
+    });
   }
   return orderDiagnostics(out);
 }

@@ -235,16 +235,19 @@ void describe("loadTree", () => {
 });
 
 void describe("checkTree", () => {
-  void it("warns when livecd-stage2 and livecd-stage3 disagree on the volume id", () => {
-    const specs = { ...SPECS };
-    specs["specs/amd64/roflmaos/livecd-stage3.spec"] = specs[
-      "specs/amd64/roflmaos/livecd-stage3.spec"
-    ]!.replace("livecd/volid: @VENDOR@_@latest@", "livecd/volid: other");
-    const root = makeTree({ "substrate.toml": CONFIG, ...specs });
+  void it("warns that livecd/volid on a livecd-stage2 does nothing, and where it belongs", () => {
+    const root = makeTree({ "substrate.toml": CONFIG, ...SPECS });
     const ds = checkTree(loadTree(root, { date: "20261126", cwd: root }));
     assert.deepEqual(
-      ds.map((d) => [d.code, d.related?.[0]?.span.file]),
-      [["volid-mismatch", "specs/amd64/roflmaos/livecd-stage2.spec"]],
+      ds.map((d) => [d.code, d.span?.file]),
+      [["volid-unused", "specs/amd64/roflmaos/livecd-stage2.spec"]],
     );
+    assert.match(ds[0]!.hint ?? "", /livecd-stage3/);
+    const without = { ...SPECS };
+    without["specs/amd64/roflmaos/livecd-stage2.spec"] = without[
+      "specs/amd64/roflmaos/livecd-stage2.spec"
+    ]!.replace("livecd/volid: @VENDOR@_@latest@\n", "");
+    const clean = makeTree({ "substrate.toml": CONFIG, ...without });
+    assert.deepEqual(checkTree(loadTree(clean, { date: "20261126", cwd: clean })), []);
   });
 });
