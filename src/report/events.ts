@@ -79,6 +79,8 @@ export type Event =
       readonly fresh: number;
       readonly failed: number;
       readonly skipped: number;
+      /** substrate's own peak resident memory in KiB (the tools it ran not counted). */
+      readonly maxRssKiB?: number;
     }
   | {
       readonly type: "boot-phase";
