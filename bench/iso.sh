@@ -5,6 +5,11 @@
 #   cold  - empty package caches and no outputs
 #   warm  - package caches filled, outputs removed
 #   edit  - one root_overlay file changed after a complete build
+#   no-op - substrate only: a build with nothing changed
+#   boot  - seconds from QEMU's start to the login prompt, both ISOs under the same QEMU + OVMF
+#           settings (bench/boot-time.mjs; live-build's GRUB menu gets the same 3 s timeout as
+#           substrate's systemd-boot menu)
+# and substrate's own peak memory (run-finished's maxRssKiB).
 # Usage (root, Debian 12): bench/iso.sh [--runs N] [--skip-live-build]
 # Needs: the project built (npm run build), network to Debian's archive. Takes a long time.
 set -euo pipefail
@@ -24,18 +29,21 @@ command -v lb >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive
 
 W=$(mktemp -d /var/tmp/substrate-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-export SOURCE_DATE_EPOCH=1700000000
-DATE=20260101
-now() { date +%s.%N; }
-elapsed() { echo "$(now) - $1" | bc; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+. "$REPO/bench/lib.sh"
 
 # --- substrate ---------------------------------------------------------------------------------
 sub_tree=$W/sub/tree
 mkdir -p "$W/sub"
 cp -a "$REPO/examples/roflmaos" "$sub_tree"
-sub_build() { (cd "$W/sub" && node "$REPO/bin/substrate.js" build tree --date $DATE --only roflmaos:livecd-stage3 --cache "$W/sub/cache" --json >"$W/sub/last.ndjson"); }
-sub_cold=(); sub_warm=(); sub_edit=()
+rss_max=0
+sub_build() {
+  (cd "$W/sub" && node "$REPO/bin/substrate.js" build tree --date $DATE --only roflmaos:livecd-stage3 --cache "$W/sub/cache" --json >"$W/sub/last.ndjson")
+  local rss
+  rss=$(peak_rss_kib "$W/sub/last.ndjson")
+  [ "$rss" -gt "$rss_max" ] && rss_max=$rss
+  return 0
+}
+sub_cold=(); sub_warm=(); sub_edit=(); sub_noop=()
 for i in $(seq "$RUNS"); do
   rm -rf "$W/sub/builds" "$W/sub/logs" "$W/sub/cache"
   t=$(now); sub_build; sub_cold+=("$(elapsed "$t")")
@@ -46,6 +54,8 @@ for i in $(seq "$RUNS"); do
   echo "bench edit $i" >"$sub_tree/root_overlays/livecd/etc/issue"
   t=$(now); sub_build; sub_edit+=("$(elapsed "$t")")
   echo "substrate edit: ${sub_edit[-1]}s" >&2
+  t=$(now); sub_build; sub_noop+=("$(elapsed "$t")")
+  echo "substrate no-op: ${sub_noop[-1]}s" >&2
 done
 iso=$(ls "$W"/sub/builds/amd64/roflmaos/$DATE/*.iso)
 sub_size=$(stat -c %s "$iso")
@@ -79,8 +89,11 @@ if [ "$SKIP_LB" -eq 0 ]; then
       --chroot-squashfs-compression-type zstd --zsync false --checksums none \
       --cache-packages true --bootappend-live "boot=live components console=ttyS0" >/dev/null
     printf 'systemd-sysv\nudev\nkmod\niproute2\nless\nnano\n' >config/package-lists/substrate.list.chroot
-    mkdir -p config/includes.chroot/etc
+    mkdir -p config/includes.chroot/etc config/bootloaders
     echo roflmaOS >config/includes.chroot/etc/hostname
+    # GRUB's menu would wait for a key: give it substrate's 3 s timeout.
+    cp -a /usr/share/live/build/bootloaders/grub-pc config/bootloaders/
+    echo 'set timeout=3' >>config/bootloaders/grub-pc/config.cfg
     cd "$REPO"
   }
   for i in $(seq "$RUNS"); do
@@ -99,6 +112,19 @@ if [ "$SKIP_LB" -eq 0 ]; then
   done
 fi
 
+# --- boot: the same QEMU + OVMF settings for both ISOs ----------------------------------------
+sub_boot=(); lb_boot=()
+for i in $(seq "$RUNS"); do
+  sub_boot+=("$(node "$REPO/bench/boot-time.mjs" "$iso" --timeout 400 || echo 0)")
+  echo "substrate boot to login: ${sub_boot[-1]}s" >&2
+  if [ "$SKIP_LB" -eq 0 ]; then
+    lb_boot+=("$(node "$REPO/bench/boot-time.mjs" "$(ls "$W"/lb/*.iso)" --timeout 400 || echo 0)")
+    echo "live-build boot to login: ${lb_boot[-1]}s" >&2
+  fi
+  # A boot that never reached a login prompt (0) will not do better the next time.
+  [ "${sub_boot[-1]}" = 0 ] || [ "${lb_boot[-1]:-1}" = 0 ] && break
+done
+
 m() { printf '%s\n' "$@" | median; }
 ratio() { [ -n "$2" ] && [ "$2" != "0" ] && echo "scale=3; $1 / $2" | bc || echo "n/a"; }
 sc=$(m "${sub_cold[@]}"); sw=$(m "${sub_warm[@]}"); se=$(m "${sub_edit[@]}"); fl=$(m "${floor[@]}")
@@ -109,8 +135,13 @@ if [ "$SKIP_LB" -eq 0 ]; then
   printf '%-10s %11.1fs %11.1fs %10s\n' warm "$sw" "$lw" "$(ratio "$sw" "$lw")"
   printf '%-10s %11.1fs %11.1fs %10s\n' edit "$se" "$le" "$(ratio "$se" "$le")"
   printf '%-10s %11dB %11dB %10s\n' size "$sub_size" "$lb_size" "$(ratio "$sub_size" "$lb_size")"
+  sb=$(m "${sub_boot[@]}"); lbb=$(m "${lb_boot[@]}")
+  printf '%-10s %11.1fs %11.1fs %10s\n' boot "$sb" "$lbb" "$(ratio "$sb" "$lbb")"
 else
   printf '%-10s %11.1fs\n%-10s %11.1fs\n%-10s %11.1fs\n' cold "$sc" warm "$sw" edit "$se"
+  printf '%-10s %11.1fs\n' boot "$(m "${sub_boot[@]}")"
 fi
+printf 'no-op build: %.2fs (target < 1 s)\n' "$(m "${sub_noop[@]}")"
+printf 'substrate peak RSS over all runs: %d MiB (target < 150 MB)\n' "$((rss_max / 1024))"
 printf 'floor (mksquashfs + xorriso on the same root): %.1fs; edit / floor = %s\n' "$fl" "$(ratio "$se" "$fl")"
 printf 'runs: %s (medians)\n' "$RUNS"

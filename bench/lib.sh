@@ -1,0 +1,10 @@
+# Shared helpers of the bench/ scripts (sourced, not run).
+export SOURCE_DATE_EPOCH=1700000000
+DATE=20260101
+now() { date +%s.%N; }
+elapsed() { echo "$(now) - $1" | bc; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# substrate's own peak memory (KiB) from a `build --json` event file's run-finished event.
+peak_rss_kib() {
+  node -e 'const l=require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").map(JSON.parse).find(e=>e.type==="run-finished"); process.stdout.write(String(l?.maxRssKiB ?? 0))' "$1"
+}
