@@ -5,7 +5,15 @@
  * `.deb` files. apt's own lock cannot serialise two chroots that share the folder (it fails
  * instead of waiting), so users of the cache hold `<cache>/apt/archives.lock` while apt runs.
  */
-import { chmodSync, mkdirSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+} from "node:fs";
 import { join } from "node:path";
 import { type Result, ok, err } from "../util/result.js";
 import { type Lock, type LockFailure, waitForLock } from "./lock.js";
@@ -71,4 +79,36 @@ export async function withAptCacheLock<T>(
   } finally {
     lock.value.release();
   }
+}
+
+/**
+ * Hard-links every `.deb` of `from` that `to` lacks into `to` (a copy when they are on different
+ * file systems); files already in `to` are left alone. A `.deb` name holds package, version and
+ * architecture, and apt checks every download against the archive's hashes, so two files of the
+ * same name are the same package. Returns how many were added. Call it holding the cache lock
+ * when `to` is the shared cache.
+ */
+export function shareDebs(from: string, to: string): number {
+  let added = 0;
+  let names: string[];
+  try {
+    names = readdirSync(from).filter((n) => n.endsWith(".deb"));
+  } catch {
+    return 0;
+  }
+  mkdirSync(to, { recursive: true });
+  for (const name of names) {
+    const dest = join(to, name);
+    if (existsSync(dest)) continue;
+    try {
+      linkSync(join(from, name), dest);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EXDEV") continue;
+      const temp = `${dest}.substrate-${process.pid}`;
+      copyFileSync(join(from, name), temp);
+      renameSync(temp, dest);
+    }
+    added += 1;
+  }
+  return added;
 }

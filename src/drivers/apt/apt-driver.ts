@@ -13,6 +13,7 @@ import {
   readFileSync,
   readlinkSync,
   renameSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -27,7 +28,7 @@ import {
   runInNamespace,
 } from "../../sandbox/chroot.js";
 import { run } from "../../sandbox/process.js";
-import { withAptCacheLock } from "../../store/cache.js";
+import { shareDebs, withAptCacheLock } from "../../store/cache.js";
 import {
   globInRoot,
   inRootPath,
@@ -367,24 +368,42 @@ export class AptDriver implements Driver {
         : [];
     const argv = mmdebstrapArgv({ options: o.value, root, packages, hookDirs });
     this.emit(ctx, `mmdebstrap: ${o.value.suite} (${o.value.variant}) from ${o.value.mirror}`);
-    const r = await this.withCache(ctx, () =>
-      runInNamespace({
-        argv,
-        network: true,
-        env: {
-          [ARCHIVES_ENV]: this.archives(ctx),
-          ...(o.value.keyring === undefined ? {} : { [KEYRING_ENV]: o.value.keyring }),
-          SOURCE_DATE_EPOCH: String(ctx.sourceDateEpoch),
-        },
-        logFile: ctx.logFile,
-        signal: ctx.signal,
-        onLine: (line) => {
-          if (line.startsWith("I: ") && !line.startsWith("I: running --"))
-            this.emit(ctx, `mmdebstrap: ${line.slice(3)}`);
-        },
-      }),
-    );
+    // mmdebstrap downloads and installs in one run, so it gets a private archive folder holding
+    // links to the shared cache's packages, and what it downloads is linked back afterwards:
+    // the cache lock is held only for those two quick passes, not the whole bootstrap.
+    const shared = this.archives(ctx);
+    const own = `${root}.apt-archives`;
+    rmSync(own, { recursive: true, force: true });
+    mkdirSync(join(own, "partial"), { recursive: true });
+    const seeded = await this.withCache(ctx, () => {
+      shareDebs(shared, own);
+      return Promise.resolve(ok(undefined));
+    });
+    if (!seeded.ok) return err(fromSandbox("mmdebstrap", seeded.error));
+    const r = await runInNamespace({
+      argv,
+      network: true,
+      env: {
+        [ARCHIVES_ENV]: own,
+        ...(o.value.keyring === undefined ? {} : { [KEYRING_ENV]: o.value.keyring }),
+        SOURCE_DATE_EPOCH: String(ctx.sourceDateEpoch),
+      },
+      logFile: ctx.logFile,
+      signal: ctx.signal,
+      onLine: (line) => {
+        if (line.startsWith("I: ") && !line.startsWith("I: running --"))
+          this.emit(ctx, `mmdebstrap: ${line.slice(3)}`);
+      },
+    });
+    const back = r.ok
+      ? await this.withCache(ctx, () => {
+          shareDebs(own, shared);
+          return Promise.resolve(ok(undefined));
+        })
+      : r;
+    rmSync(own, { recursive: true, force: true });
     if (!r.ok) return err(fromSandbox("mmdebstrap", r.error));
+    if (!back.ok) return err(fromSandbox("mmdebstrap", back.error));
     return ok(undefined);
   }
 
