@@ -3,13 +3,26 @@
 // the seconds from QEMU's start to the first login prompt on the serial console. Used by
 // bench/iso.sh to boot substrate's and live-build's ISOs the same way.
 //
-//   node bench/boot-time.mjs <iso> [--accel tcg|kvm] [--timeout 600]
+//   node bench/boot-time.mjs <iso> [--accel tcg|kvm] [--timeout 600] [--console FILE] [--vga]
 //
-// Settings (the same for every ISO): q35, 2 vCPUs, 2 GiB, OVMF 4M with a fresh VARS copy, the
-// ISO as a CD-ROM, serial console on stdio, no network, no display. TCG by default: KVM is
-// not reliable on the machines this project runs on, and both ISOs must meet the same CPU.
+// --console writes the serial console to FILE, each line prefixed with the seconds since start.
+//
+// Settings (the same for every ISO, and those of substrate's own boot tests, src/boot/
+// qemu-args.ts): q35, `-cpu max`, 2 vCPUs, 2 GiB, `-nodefaults` (no VGA: the console is the
+// serial port), OVMF 4M with a fresh VARS copy, the ISO on an IDE CD-ROM, virtio-rng, no
+// network. TCG by default: KVM is not reliable on the machines this project runs on, and both
+// ISOs must meet the same CPU. `--vga` adds QEMU's standard VGA: under TCG on this project's
+// machine the guest's bochs-drm framebuffer set-up then sometimes stalls for 20-50 s (an RCU
+// stall in clear_page), which makes single boot times noisy (docs/performance.md).
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -23,6 +36,8 @@ const opt = (name, dflt) => {
 };
 const accel = opt("--accel", "tcg");
 const timeoutSec = Number(opt("--timeout", "600"));
+const consoleFile = opt("--console", undefined);
+const vga = args.includes("--vga");
 if (iso === undefined || !existsSync(iso)) {
   process.stderr.write("usage: node bench/boot-time.mjs <iso> [--accel tcg|kvm] [--timeout 600]\n");
   process.exit(2);
@@ -39,30 +54,14 @@ const started = process.hrtime.bigint();
 const qemu = spawn(
   "qemu-system-x86_64",
   [
-    "-machine",
-    "q35",
-    "-accel",
-    accel,
-    "-cpu",
-    accel === "kvm" ? "host" : "max",
-    "-smp",
-    "2",
-    "-m",
-    "2048",
-    "-drive",
-    `if=pflash,format=raw,unit=0,readonly=on,file=${code}`,
-    "-drive",
-    `if=pflash,format=raw,unit=1,file=${join(dir, "vars.fd")}`,
-    "-cdrom",
-    iso,
-    "-serial",
-    "stdio",
-    "-display",
-    "none",
-    "-monitor",
-    "none",
-    "-nic",
-    "none",
+    ...["-machine", "q35", "-accel", accel, "-cpu", accel === "kvm" ? "host" : "max"],
+    ...["-smp", "2", "-m", "2048", "-nodefaults", "-no-user-config"],
+    ...["-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${code}`],
+    ...["-drive", `if=pflash,format=raw,unit=1,file=${join(dir, "vars.fd")}`],
+    ...["-drive", `if=none,id=live,media=cdrom,readonly=on,format=raw,file=${iso}`],
+    ...["-device", "ide-cd,drive=live,bootindex=1", "-device", "virtio-rng-pci"],
+    ...["-serial", "stdio", "-display", "none", "-monitor", "none", "-nic", "none"],
+    ...(vga ? ["-vga", "std"] : []),
     "-no-reboot",
   ],
   { stdio: ["ignore", "pipe", "inherit"] },
@@ -81,8 +80,16 @@ const finish = (status, message) => {
 const timer = setTimeout(() => {
   finish(1, `no login prompt within ${timeoutSec} s; console tail:\n${console_.slice(-2000)}`);
 }, timeoutSec * 1000);
+if (consoleFile !== undefined) writeFileSync(consoleFile, "");
+let partial = "";
 qemu.stdout.on("data", (d) => {
   console_ += d.toString("latin1");
+  if (consoleFile !== undefined) {
+    const at = (Number(process.hrtime.bigint() - started) / 1e9).toFixed(1);
+    const lines = (partial + d.toString("latin1")).split("\n");
+    partial = lines.pop() ?? "";
+    for (const l of lines) appendFileSync(consoleFile, `[${at}] ${l}\n`);
+  }
   if (console_.length > 1_000_000) console_ = console_.slice(-100_000);
   if (/login: *$/m.test(console_)) {
     clearTimeout(timer);

@@ -37,7 +37,7 @@ mkdir -p "$W/sub"
 cp -a "$REPO/examples/roflmaos" "$sub_tree"
 rss_max=0
 sub_build() {
-  (cd "$W/sub" && node "$REPO/bin/substrate.js" build tree --date $DATE --only roflmaos:livecd-stage3 --cache "$W/sub/cache" --json >"$W/sub/last.ndjson")
+  (cd "$W/sub" && node "$REPO/bin/substrate.js" build tree --date $DATE --only roflmaos:livecd-stage3 --cache "$W/sub/cache" --json >"$W/sub/last.ndjson") || build_failed "$W/sub/last.ndjson"
   local rss
   rss=$(peak_rss_kib "$W/sub/last.ndjson")
   [ "$rss" -gt "$rss_max" ] && rss_max=$rss

@@ -8,3 +8,9 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 peak_rss_kib() {
   node -e 'const l=require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").map(JSON.parse).find(e=>e.type==="run-finished"); process.stdout.write(String(l?.maxRssKiB ?? 0))' "$1"
 }
+# Says why a `build --json` run failed (its stage-failed events and diagnostics), then exits.
+build_failed() {
+  echo "substrate build failed:" >&2
+  grep -E '"type":"(stage-failed|diagnostic)"' "$1" | cut -c1-600 >&2 || true
+  exit 1
+}

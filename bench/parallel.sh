@@ -24,13 +24,14 @@ trap 'rm -rf "$W"' EXIT
 
 tree=$W/tree
 cp -a "$REPO/examples/roflmaos" "$tree"
-rm -rf "$tree/specs/amd64/minimal"
 cp -a "$tree/specs/amd64/roflmaos" "$tree/specs/amd64/beta"
-sed -i 's#amd64/roflmaos/#amd64/beta/#g' "$tree"/specs/amd64/beta/*.spec
+sed -i 's#amd64/roflmaos/\([a-z0-9-]*\)-amd64-roflmaos-#amd64/beta/\1-amd64-beta-#g' "$tree"/specs/amd64/beta/*.spec
+# List beta's stages in the tree's build list, after roflmaos's.
+sed -i 's#^  "minimal:embedded",#  "beta:stage3",\n  "beta:stage4",\n  "beta:livecd-stage1",\n  "beta:livecd-stage2",\n  "beta:livecd-stage3",\n&#' "$tree/substrate.toml"
 
 rss_max=0
 build() {
-  (cd "$W" && node "$REPO/bin/substrate.js" build tree --date $DATE --cache "$W/cache" --json "$@" >"$W/last.ndjson")
+  (cd "$W" && node "$REPO/bin/substrate.js" build tree --date $DATE --cache "$W/cache" --json "$@" >"$W/last.ndjson") || build_failed "$W/last.ndjson"
   local rss
   rss=$(peak_rss_kib "$W/last.ndjson")
   [ "$rss" -gt "$rss_max" ] && rss_max=$rss
@@ -49,7 +50,7 @@ for i in $(seq "$RUNS"); do
   echo "one after the other: ${serial[-1]}s" >&2
   rm -rf "$W/builds" "$W/logs"
   t=$(now)
-  build --only roflmaos:livecd-stage3 beta:livecd-stage3 --jobs 2
+  build --only roflmaos:livecd-stage3 --only beta:livecd-stage3 --jobs 2
   parallel+=("$(elapsed "$t")")
   echo "together: ${parallel[-1]}s" >&2
 done

@@ -74,7 +74,10 @@ async function b2sum(path: string): Promise<string> {
   return h.digest("hex");
 }
 
-/** Keys that change the root, so a squashfs input must be unpacked and squashed again. */
+/**
+ * Keys that change the root: a squashfs input is then changed (on its kept root, else
+ * unsquashed) and squashed again.
+ */
 const ROOT_KEYS = ["livecd/root_overlay", "livecd/fsscript", "livecd/rm", "livecd/empty"];
 
 async function liveRoot(ctx: TargetContext, isoTree: string): Promise<StepResult> {
