@@ -47,7 +47,6 @@ const specFor = (arch, flavour, stage) => {
         "boot/kernel: linux",
         "boot/kernel/linux/package: linux-image-amd64",
         "boot/kernel/linux/config: @REPO_DIR@/kconfig/live.config",
-        `livecd/volid: roflmaOS_${flavour}_@latest@`,
         "livecd/bootargs: console=ttyS0,115200",
         "",
       ].join("\n");
