@@ -395,12 +395,11 @@ export class AptDriver implements Driver {
           this.emit(ctx, `mmdebstrap: ${line.slice(3)}`);
       },
     });
-    const back = r.ok
-      ? await this.withCache(ctx, () => {
-          shareDebs(own, shared);
-          return Promise.resolve(ok(undefined));
-        })
-      : r;
+    // Even after a failure: what was downloaded (and verified by apt) is not lost.
+    const back = await this.withCache(ctx, () => {
+      shareDebs(own, shared);
+      return Promise.resolve(ok(undefined));
+    });
     rmSync(own, { recursive: true, force: true });
     if (!r.ok) return err(fromSandbox("mmdebstrap", r.error));
     if (!back.ok) return err(fromSandbox("mmdebstrap", back.error));
