@@ -53,7 +53,8 @@ export function processStartTime(pid: number): number | null {
   }
 }
 
-function pidAlive(pid: number): boolean {
+/** True when a process with this pid exists (EPERM: it exists, owned by someone else). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -26,7 +26,7 @@ import {
 } from "node:fs";
 import { rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { acquireLock, type Lock } from "./lock.js";
+import { acquireLock, pidAlive } from "./lock.js";
 
 /** How many kept roots a cache holds (least recently used go first). */
 export const MAX_KEPT_ROOTS = 4;
@@ -185,13 +185,11 @@ export function openKeptRoot(opts: {
   const identity = outputIdentity(opts.input);
   if (identity === undefined) return undefined;
   const entry = join(rootCacheDir(opts.cacheDir), entryName(opts.stageId, identity.path));
-  const recorded = readIdentity(entry);
-  if (recorded === undefined || !sameIdentity(recorded, identity)) return undefined;
+  // Under the entry's lock, so a producer cannot replace it between this check and the use.
   const lock = acquireLock(`${entry}.lock`);
   if (!lock.ok) return undefined;
-  // Checked again under the lock: the entry may have been replaced meanwhile.
-  const again = readIdentity(entry);
-  if (again === undefined || !sameIdentity(again, identity)) {
+  const recorded = readIdentity(entry);
+  if (recorded === undefined || !sameIdentity(recorded, identity)) {
     lock.value.release();
     return undefined;
   }
@@ -201,14 +199,11 @@ export function openKeptRoot(opts: {
   } catch {
     // recency is a hint only
   }
-  return keptRootHandle(join(entry, "root"), lock.value);
-}
-
-function keptRootHandle(root: string, lock: Lock): KeptRoot {
+  const held = lock.value;
   return {
-    root,
+    root: join(entry, "root"),
     release: () => {
-      lock.release();
+      held.release();
     },
   };
 }
@@ -216,18 +211,19 @@ function keptRootHandle(root: string, lock: Lock): KeptRoot {
 /** Removes all but the {@link MAX_KEPT_ROOTS} most recently used entries (never `keep`). */
 export function pruneKeptRoots(cacheDir: string, keep: string): void {
   const dir = rootCacheDir(cacheDir);
-  let names: string[];
+  let all: string[];
   try {
-    names = readdirSync(dir).filter((n) => !n.startsWith(".") && !n.endsWith(".lock"));
+    all = readdirSync(dir);
   } catch {
     return;
   }
   // Leftovers of a process that died half-way (see scratchName).
-  for (const n of readdirSafe(dir)) {
+  for (const n of all) {
     const m = /^\.(?:new|old)-.*-([0-9]+)-[0-9]+$/.exec(n);
-    if (m !== null && !processAlive(Number(m[1])))
+    if (m !== null && !pidAlive(Number(m[1])))
       rmSync(join(dir, n), { recursive: true, force: true });
   }
+  const names = all.filter((n) => !n.startsWith(".") && !n.endsWith(".lock"));
   const used = (n: string): number => {
     try {
       return statSync(join(dir, n, "identity.json")).mtimeMs;
@@ -251,24 +247,6 @@ export function pruneKeptRoots(cacheDir: string, keep: string): void {
     } finally {
       lock.value.release();
     }
-  }
-}
-
-function readdirSafe(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
