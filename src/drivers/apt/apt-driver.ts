@@ -313,6 +313,15 @@ export class AptDriver implements Driver {
     };
   }
 
+  /** {@link shareDebs} from `from` into `to` under the shared cache's lock (for mmdebstrap). */
+  private async linkDebs(ctx: StageContext, from: string, to: string): Promise<DriverResult> {
+    const r = await this.withCache(ctx, () => {
+      shareDebs(from, to);
+      return Promise.resolve(ok(undefined));
+    });
+    return r.ok ? ok(undefined) : err(fromSandbox("mmdebstrap", r.error));
+  }
+
   /** The binds every apt run gets: the shared cache and the no-services policy. */
   private aptBinds(ctx: StageContext, opts: { readonly?: boolean } = {}): BindMount[] {
     return [
@@ -375,11 +384,8 @@ export class AptDriver implements Driver {
     const own = `${root}.apt-archives`;
     rmSync(own, { recursive: true, force: true });
     mkdirSync(join(own, "partial"), { recursive: true });
-    const seeded = await this.withCache(ctx, () => {
-      shareDebs(shared, own);
-      return Promise.resolve(ok(undefined));
-    });
-    if (!seeded.ok) return err(fromSandbox("mmdebstrap", seeded.error));
+    const seeded = await this.linkDebs(ctx, shared, own);
+    if (!seeded.ok) return seeded;
     const r = await runInNamespace({
       argv,
       network: true,
@@ -396,13 +402,10 @@ export class AptDriver implements Driver {
       },
     });
     // Even after a failure: what was downloaded (and verified by apt) is not lost.
-    const back = await this.withCache(ctx, () => {
-      shareDebs(own, shared);
-      return Promise.resolve(ok(undefined));
-    });
+    const back = await this.linkDebs(ctx, own, shared);
     rmSync(own, { recursive: true, force: true });
     if (!r.ok) return err(fromSandbox("mmdebstrap", r.error));
-    if (!back.ok) return err(fromSandbox("mmdebstrap", back.error));
+    if (!back.ok) return back;
     return ok(undefined);
   }
 

@@ -41,11 +41,6 @@ export function updateArgv(s: AptGetSettings): string[] {
   return ["apt-get", ...aptGetOptions(s), "update"];
 }
 
-/** `apt-get install -y <packages>`. */
-export function installArgv(s: AptGetSettings, packages: readonly string[]): string[] {
-  return ["apt-get", ...aptGetOptions(s), "-y", "install", ...packages];
-}
-
 /**
  * `apt-get install --download-only -y <packages>`: fills the shared package cache with what the
  * install needs (taken under substrate's cache lock, see apt-driver.ts).

@@ -6,7 +6,6 @@ import {
   checkPackageNames,
   debFileName,
   downloadArgv,
-  installArgv,
   installFromCacheArgv,
   parseSimulatedInstall,
   purgeArgv,
@@ -60,13 +59,15 @@ void test("mmdebstrap: no --include without packages, no --keyring without a key
 });
 
 void test("apt-get: non-interactive, unsafe I/O on the command line only, Recommends as asked", () => {
-  const argv = installArgv({ recommends: false }, ["less"]);
+  const argv = installFromCacheArgv({ recommends: false }, ["less"]);
   assert.deepEqual(argv.slice(0, 1), ["apt-get"]);
   assert.deepEqual(argv.slice(-3), ["-y", "install", "less"]);
   assert.ok(argv.includes("Dpkg::Options::=--force-unsafe-io"));
   assert.ok(argv.includes("APT::Install-Recommends=false"));
   assert.ok(argv.includes("APT::Keep-Downloaded-Packages=true"));
-  assert.ok(installArgv({ recommends: true }, ["less"]).includes("APT::Install-Recommends=true"));
+  assert.ok(
+    installFromCacheArgv({ recommends: true }, ["less"]).includes("APT::Install-Recommends=true"),
+  );
   // The split install: download under the cache lock, then install from the cache, no download.
   assert.deepEqual(downloadArgv({ recommends: false }, ["less"]).slice(-4), [
     "-y",
