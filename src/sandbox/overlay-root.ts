@@ -13,6 +13,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { type Result, ok, err } from "../util/result.js";
+import { killOnExit } from "./process.js";
 
 /** Where the root's parts live (all host paths; `upper`, `work` and `mountPoint` are created). */
 export interface OverlayRootOptions {
@@ -98,17 +99,15 @@ export function openOverlayRoot(
       mountOptions,
       real.mountPoint,
     ],
-    { stdio: ["pipe", "pipe", "pipe"] },
+    { stdio: ["pipe", "pipe", "pipe"], detached: true },
   );
+  const forget = child.pid === undefined ? () => undefined : killOnExit(child.pid);
   const exited = new Promise<void>((resolve) => {
     child.once("close", () => {
+      forget();
       resolve();
     });
   });
-  const killOnExit = (): void => {
-    child.kill("SIGKILL");
-  };
-  process.once("exit", killOnExit);
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => {
     stderr += d.toString();
@@ -129,7 +128,6 @@ export function openOverlayRoot(
             if (!closed) {
               closed = true;
               child.stdin.end();
-              process.removeListener("exit", killOnExit);
             }
             await exited;
           },
@@ -139,13 +137,11 @@ export function openOverlayRoot(
     child.once("error", (e) => {
       if (settled) return;
       settled = true;
-      process.removeListener("exit", killOnExit);
       resolve(err({ reason: "overlay-failed", message: `cannot start the holder: ${e.message}` }));
     });
     void exited.then(() => {
       if (settled) return;
       settled = true;
-      process.removeListener("exit", killOnExit);
       resolve(
         err({
           reason: "overlay-failed",

@@ -78,6 +78,18 @@ function installExitHook(): void {
   });
 }
 
+/**
+ * Kills the process group `pid` (a child started with `detached: true`) when substrate exits,
+ * like every child of {@link run}. Returns the function that forgets it once it has ended.
+ */
+export function killOnExit(pid: number): () => void {
+  installExitHook();
+  live.add(pid);
+  return () => {
+    live.delete(pid);
+  };
+}
+
 /** The default environment for tools: nothing of the caller's except what tools need. */
 export function cleanEnv(): Record<string, string> {
   const env: Record<string, string> = {

@@ -63,6 +63,12 @@ function splitComponents(path: string): string[] {
   return path.split("/").filter((c) => c !== "" && c !== ".");
 }
 
+/** `path` without trailing slashes (`/` stays `/`). */
+function trimSlashes(path: string): string {
+  const trimmed = path.replace(/\/+$/, "");
+  return trimmed === "" ? "/" : trimmed;
+}
+
 /** A path inside another process's mount namespace: `/proc/<pid>/root<inside>`. */
 export interface NamespacedPath {
   /** The process whose mount namespace the path is resolved in. */
@@ -79,7 +85,7 @@ export interface NamespacedPath {
 export function namespacedPath(path: string): NamespacedPath | undefined {
   const m = /^\/proc\/([1-9][0-9]*)\/root(\/.*)?$/.exec(normalize(path));
   if (m === null) return undefined;
-  return { pid: Number(m[1]), inside: m[2] === undefined ? "/" : m[2].replace(/(.)\/+$/, "$1") };
+  return { pid: Number(m[1]), inside: trimSlashes(m[2] ?? "/") };
 }
 
 /**
@@ -89,12 +95,11 @@ export function namespacedPath(path: string): NamespacedPath | undefined {
 export function canonicalRoot(root: string): string {
   // A root seen through another mount namespace (`/proc/<pid>/root/...`, see overlay-root.ts):
   // realpath would read the magic link as `/` and leave that namespace, so keep the path.
-  if (namespacedPath(root) !== undefined) return normalize(root).replace(/(.)\/+$/, "$1");
+  if (namespacedPath(root) !== undefined) return trimSlashes(normalize(root));
   try {
     return realpathSync(root);
   } catch {
-    const trimmed = root.replace(/\/+$/, "");
-    return trimmed === "" ? "/" : trimmed;
+    return trimSlashes(root);
   }
 }
 
