@@ -35,13 +35,9 @@ trap 'rm -rf "$W"' EXIT
 sub_tree=$W/sub/tree
 mkdir -p "$W/sub"
 cp -a "$REPO/examples/roflmaos" "$sub_tree"
-rss_max=0
 sub_build() {
   (cd "$W/sub" && node "$REPO/bin/substrate.js" build tree --date $DATE --only roflmaos:livecd-stage3 --cache "$W/sub/cache" --json >"$W/sub/last.ndjson") || build_failed "$W/sub/last.ndjson"
-  local rss
-  rss=$(peak_rss_kib "$W/sub/last.ndjson")
-  [ "$rss" -gt "$rss_max" ] && rss_max=$rss
-  return 0
+  track_rss "$W/sub/last.ndjson"
 }
 sub_cold=(); sub_warm=(); sub_edit=(); sub_noop=()
 for i in $(seq "$RUNS"); do

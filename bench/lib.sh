@@ -4,9 +4,14 @@ DATE=20260101
 now() { date +%s.%N; }
 elapsed() { echo "$(now) - $1" | bc; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-# substrate's own peak memory (KiB) from a `build --json` event file's run-finished event.
-peak_rss_kib() {
-  node -e 'const l=require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").map(JSON.parse).find(e=>e.type==="run-finished"); process.stdout.write(String(l?.maxRssKiB ?? 0))' "$1"
+# substrate's own peak memory (KiB) over every `build --json` event file given to track_rss
+# (from each run-finished event), in rss_max.
+rss_max=0
+track_rss() {
+  local rss
+  rss=$(node -e 'const l=require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n").map(JSON.parse).find(e=>e.type==="run-finished"); process.stdout.write(String(l?.maxRssKiB ?? 0))' "$1")
+  [ "$rss" -gt "$rss_max" ] && rss_max=$rss
+  return 0
 }
 # Says why a `build --json` run failed (its stage-failed events and diagnostics), then exits.
 build_failed() {

@@ -29,13 +29,9 @@ sed -i 's#amd64/roflmaos/\([a-z0-9-]*\)-amd64-roflmaos-#amd64/beta/\1-amd64-beta
 # List beta's stages in the tree's build list, after roflmaos's.
 sed -i 's#^  "minimal:embedded",#  "beta:stage3",\n  "beta:stage4",\n  "beta:livecd-stage1",\n  "beta:livecd-stage2",\n  "beta:livecd-stage3",\n&#' "$tree/substrate.toml"
 
-rss_max=0
 build() {
   (cd "$W" && node "$REPO/bin/substrate.js" build tree --date $DATE --cache "$W/cache" --json "$@" >"$W/last.ndjson") || build_failed "$W/last.ndjson"
-  local rss
-  rss=$(peak_rss_kib "$W/last.ndjson")
-  [ "$rss" -gt "$rss_max" ] && rss_max=$rss
-  return 0
+  track_rss "$W/last.ndjson"
 }
 
 # Fill the package cache once (not measured).

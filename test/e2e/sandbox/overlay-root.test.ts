@@ -12,7 +12,17 @@ import { join } from "node:path";
 import { runInChroot } from "../../../src/sandbox/chroot.js";
 import { openOverlayRoot } from "../../../src/sandbox/overlay-root.js";
 import { copyOverlayInto, removeInRoot } from "../../../src/sandbox/root-path.js";
-import { hostMounts, makeBusyboxRoot } from "./busybox-root.js";
+import { hostMounts, makeBusyboxRoot, pidsMatching } from "./busybox-root.js";
+
+/** Opens an overlay root over `lower` with its other folders in `work`. */
+function openIn(work: string, lower: string): ReturnType<typeof openOverlayRoot> {
+  return openOverlayRoot({
+    lower,
+    upper: join(work, "upper"),
+    work: join(work, "work"),
+    mountPoint: join(work, "root"),
+  });
+}
 
 void describe("openOverlayRoot", () => {
   void it("joins a read-only lower root with an upper folder; chroot runs see the merged root", async () => {
@@ -21,12 +31,7 @@ void describe("openOverlayRoot", () => {
     const work = mkdtempSync(join(tmpdir(), "substrate-ovl-"));
     const before = hostMounts();
     const lowerBefore = readdirSync(lower).sort();
-    const o = await openOverlayRoot({
-      lower,
-      upper: join(work, "upper"),
-      work: join(work, "work"),
-      mountPoint: join(work, "root"),
-    });
+    const o = await openIn(work, lower);
     assert.ok(o.ok, JSON.stringify(o));
     const root = o.value.path;
     assert.match(root, /^\/proc\/\d+\/root\//);
@@ -60,23 +65,14 @@ void describe("openOverlayRoot", () => {
 
   void it("reports why when the overlay cannot be made, and leaves no holder", async () => {
     const work = mkdtempSync(join(tmpdir(), "substrate-ovl-"));
-    const missing = await openOverlayRoot({
-      lower: join(work, "no-such-lower"),
-      upper: join(work, "upper"),
-      work: join(work, "work"),
-      mountPoint: join(work, "root"),
-    });
+    const missing = await openIn(work, join(work, "no-such-lower"));
     assert.ok(!missing.ok);
     assert.match(missing.error.message, /no-such-lower/);
     // The lower root is a file: the mount itself fails, and the holder exits with its reason.
     writeFileSync(join(work, "a-file"), "");
-    const bad = await openOverlayRoot({
-      lower: join(work, "a-file"),
-      upper: join(work, "upper"),
-      work: join(work, "work"),
-      mountPoint: join(work, "root"),
-    });
+    const bad = await openIn(work, join(work, "a-file"));
     assert.ok(!bad.ok);
     assert.match(bad.error.message, /cannot mount the overlay root/);
+    assert.deepEqual(pidsMatching(`substrate-overlay.*${work}`), [], "no holder is left");
   });
 });
