@@ -173,7 +173,7 @@ export function checkInterpreterHost(
   if (!isFile) {
     return fail(
       "no-interpreter",
-      `interpreter ${path} is not installed on this host`,
+      `interpreter ${path} does not exist on this host`,
       `install qemu-user-static as root (apt-get install qemu-user-static, or ${fix}), or set interpreter to an installed qemu-user binary`,
     );
   }
@@ -201,7 +201,7 @@ export function checkInterpreterHost(
   if (reg === undefined) {
     return fail(
       "not-registered",
-      `no binfmt_misc handler runs ${path} (${handler} is not registered)`,
+      `no enabled binfmt_misc handler runs ${path} (${handler} is not registered)`,
       existsSync(conf)
         ? `as root, run ${fix} (registers ${handler} from ${conf} with the F flag)`
         : `install qemu-user-static, which ships ${conf}, then run ${fix} as root`,
