@@ -101,6 +101,8 @@ export interface Driver {
   identity(): Promise<string>;
   /** Host programs a stage of this kind needs. */
   hostTools(kind: TargetKindName): readonly HostTool[];
+  /** Host programs for stages with `interpreter` set (foreign arches), when the driver runs them. */
+  foreignHostTools?(interpreters: readonly string[]): readonly HostTool[];
   /**
    * Creates a base root at `root` (an empty folder). apt: mmdebstrap from the archive;
    * portage: unpack the verified seed. `packages` are extra packages to include.

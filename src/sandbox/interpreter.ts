@@ -1,25 +1,68 @@
 /**
  * Foreign-arch builds (catalyst's `interpreter` key): qemu-user binaries are copied from the host
  * into the build root at the same path for the length of a chroot run, then removed (or the
- * root's own file restored), as catalyst does. substrate does not register binfmt_misc handlers;
- * it checks that the host has one for each interpreter and says what to do when it has not.
+ * root's own file restored), as catalyst does. The host must run the root's programs through
+ * binfmt_misc: {@link checkInterpreters} says which piece is missing (binfmt_misc not mounted or
+ * disabled, `qemu-<arch>` not registered, disabled or without the `F` flag, no interpreter) and
+ * `substrate doctor --install` sets it up (see `binfmt.ts`); nothing registers handlers silently.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, isAbsolute, join } from "node:path";
 import { type Result, ok, err } from "../util/result.js";
 import { type Swap, restoreSwap, recoverSwap, swapIn } from "./swap.js";
+
+/** binfmt_misc's folder, relative to the host root. */
+export const BINFMT_DIR = "proc/sys/fs/binfmt_misc";
+/** systemd-binfmt's vendor registrations (qemu-user-static ships `qemu-<arch>.conf`), relative to the host root. */
+export const BINFMT_CONF_DIR = "usr/lib/binfmt.d";
+
+/** Why the host cannot run a foreign root's programs through an interpreter. */
+export type InterpreterHostReason =
+  /** The interpreter is not a file on the host (qemu-user-static is not installed). */
+  | "no-interpreter"
+  /** Nothing is mounted at /proc/sys/fs/binfmt_misc. */
+  | "binfmt-not-mounted"
+  /** binfmt_misc's `status` is `disabled`: no handler runs. */
+  | "binfmt-disabled"
+  /** No handler runs the interpreter. */
+  | "not-registered"
+  /** The handler is registered but disabled. */
+  | "registration-disabled"
+  /**
+   * The handler names another path than the one copied into the root and lacks the `F`
+   * (fix-binary) flag, so the kernel would look for that path inside the root.
+   */
+  | "no-fix-binary";
+
+/** A missing piece of the host's preparation for one interpreter, with what to run. */
+export interface InterpreterHostFailure {
+  readonly reason: InterpreterHostReason;
+  /** The interpreter (host path). */
+  readonly path: string;
+  /** The binfmt_misc handler's name, e.g. `qemu-arm` (the registered one, when there is one). */
+  readonly handler: string;
+  readonly message: string;
+  readonly hint: string;
+}
 
 /** Why interpreters could not be set up. */
 export type InterpreterFailure =
   | { readonly reason: "not-absolute"; readonly path: string; readonly message: string }
   | { readonly reason: "missing"; readonly path: string; readonly message: string }
-  | {
-      readonly reason: "not-registered";
-      readonly path: string;
-      readonly message: string;
-      readonly hint: string;
-    }
+  | InterpreterHostFailure
   | { readonly reason: "copy-failed"; readonly path: string; readonly message: string };
+
+/** Where the host checks look, and what their hints tell the user to run. */
+export interface HostCheckOptions {
+  /**
+   * The host's root folder (default `/`; tests use a temp folder): binfmt_misc is
+   * `<hostRoot>/proc/sys/fs/binfmt_misc`, registrations `<hostRoot>/usr/lib/binfmt.d`, and an
+   * interpreter `/p` is `<hostRoot>/p`.
+   */
+  readonly hostRoot?: string;
+  /** The command that prepares the host, named in hints (default `substrate doctor --install <tree>`). */
+  readonly installCommand?: string;
+}
 
 /** One binfmt_misc registration, as read from `/proc/sys/fs/binfmt_misc/<name>`. */
 export interface BinfmtEntry {
@@ -85,41 +128,115 @@ export function readBinfmtEntries(dir = "/proc/sys/fs/binfmt_misc"): BinfmtEntry
   return entries;
 }
 
+/** The handler name for an interpreter path: `/usr/bin/qemu-arm-static` -> `qemu-arm`. Pure. */
+export function handlerName(interpreterPath: string): string {
+  const arch = basename(interpreterPath)
+    .replace(/-static$/, "")
+    .replace(/^qemu-/, "");
+  return `qemu-${arch}`;
+}
+
+/** True when binfmt_misc is mounted at `dir` (its `register` file exists only then). */
+export function binfmtMounted(dir: string): boolean {
+  return existsSync(join(dir, "register"));
+}
+
+/**
+ * Checks what the host needs for one interpreter, in the order it must be set up: the
+ * interpreter file, binfmt_misc mounted and enabled, a registered and enabled handler that the
+ * kernel can run inside the root. Returns the matching registration.
+ */
+export function checkInterpreterHost(
+  path: string,
+  options: HostCheckOptions = {},
+): Result<BinfmtEntry, InterpreterFailure> {
+  const hostRoot = options.hostRoot ?? "/";
+  const fix = options.installCommand ?? "substrate doctor --install <tree>";
+  const dir = join(hostRoot, BINFMT_DIR);
+  const handler = handlerName(path);
+  const conf = join(hostRoot, BINFMT_CONF_DIR, `${handler}.conf`);
+  const fail = (reason: InterpreterHostReason, message: string, hint: string, name = handler) =>
+    err({ reason, path, handler: name, message, hint });
+  if (!isAbsolute(path)) {
+    return err({
+      reason: "not-absolute",
+      path,
+      message: `interpreter ${path} is not an absolute path`,
+    });
+  }
+  let isFile = false;
+  try {
+    isFile = statSync(join(hostRoot, path)).isFile();
+  } catch {
+    // missing
+  }
+  if (!isFile) {
+    return fail(
+      "no-interpreter",
+      `interpreter ${path} does not exist on this host`,
+      `install qemu-user-static as root (apt-get install qemu-user-static, or ${fix}), or set interpreter to an installed qemu-user binary`,
+    );
+  }
+  if (!binfmtMounted(dir)) {
+    return fail(
+      "binfmt-not-mounted",
+      `binfmt_misc is not mounted at ${dir}: the kernel cannot run the root's programs through ${path}`,
+      `as root, run ${fix} (mount -t binfmt_misc binfmt_misc ${dir}, then register ${handler} from ${conf})`,
+    );
+  }
+  let status = "enabled";
+  try {
+    status = readFileSync(join(dir, "status"), "utf8").trim();
+  } catch {
+    // no status file: treat as enabled, as the kernel does
+  }
+  if (status === "disabled") {
+    return fail(
+      "binfmt-disabled",
+      `binfmt_misc is disabled (${join(dir, "status")} says disabled): no handler runs`,
+      `as root, run ${fix} (echo 1 > ${join(dir, "status")})`,
+    );
+  }
+  const reg = findRegistration(readBinfmtEntries(dir), path);
+  if (reg === undefined) {
+    return fail(
+      "not-registered",
+      `no enabled binfmt_misc handler runs ${path} (${handler} is not registered)`,
+      existsSync(conf)
+        ? `as root, run ${fix} (registers ${handler} from ${conf} with the F flag)`
+        : `install qemu-user-static, which ships ${conf}, then run ${fix} as root`,
+    );
+  }
+  if (!reg.enabled) {
+    return fail(
+      "registration-disabled",
+      `binfmt_misc handler ${reg.name} is registered but disabled`,
+      `as root, run ${fix} (echo 1 > ${join(dir, reg.name)})`,
+      reg.name,
+    );
+  }
+  if (!reg.flags.includes("F") && reg.interpreter !== path) {
+    return fail(
+      "no-fix-binary",
+      `binfmt_misc handler ${reg.name} runs ${reg.interpreter} without the F (fix-binary) flag: inside the build root, where only ${path} is copied, the kernel would not find it`,
+      `as root, run ${fix} (registers ${handler} again with the F flag)`,
+      reg.name,
+    );
+  }
+  return ok(reg);
+}
+
 /**
  * Checks that each interpreter is an absolute path to an existing host file with an enabled
- * binfmt_misc registration.
+ * binfmt_misc registration the kernel can use inside the root ({@link checkInterpreterHost}).
  */
 export function checkInterpreters(
   interpreters: readonly string[],
-  binfmtDir?: string,
+  options: HostCheckOptions = {},
 ): Result<void, InterpreterFailure> {
-  const entries = readBinfmtEntries(binfmtDir);
   for (const path of interpreters) {
-    if (!isAbsolute(path)) {
-      return err({
-        reason: "not-absolute",
-        path,
-        message: `interpreter ${path} is not an absolute path`,
-      });
-    }
-    try {
-      if (!statSync(path).isFile()) throw new Error("not a file");
-    } catch {
-      return err({
-        reason: "missing",
-        path,
-        message: `interpreter ${path} does not exist on this host`,
-      });
-    }
-    const reg = findRegistration(entries, path);
-    if (reg?.enabled !== true) {
-      return err({
-        reason: "not-registered",
-        path,
-        message: `no enabled binfmt_misc handler runs ${path}`,
-        hint: "install qemu-user-static and binfmt-support (apt-get install qemu-user-static), or register the handler with update-binfmts",
-      });
-    }
+    const c = checkInterpreterHost(path, options);
+    if (!c.ok) return c;
   }
   return ok(undefined);
 }

@@ -14,6 +14,8 @@ import { createReporter } from "../../report/reporter.js";
 import { loadTree } from "../../spec/tree.js";
 import { describeSteps } from "../../targets/describe.js";
 import { type Result, ok, err } from "../../util/result.js";
+import { checkInterpreters } from "../../sandbox/interpreter.js";
+import { listOf } from "../../targets/values.js";
 import { toolVersionFor } from "../tool-version.js";
 import { testIsoAfterBuild } from "./build-test.js";
 
@@ -69,6 +71,27 @@ export function registerBuild(program: Command): void {
         reporter.close();
       }
     });
+}
+
+/**
+ * The first stage to build whose foreign arch the host cannot run yet (binfmt_misc not mounted,
+ * `qemu-<arch>` not registered, ...), with the command that prepares the host. `hostRoot` is for
+ * tests.
+ */
+export function foreignHostProblem(
+  stages: readonly PlannedStage[],
+  treePath: string,
+  hostRoot = "/",
+): { readonly message: string; readonly hint: string } | undefined {
+  const installCommand = `substrate doctor --install ${treePath}`;
+  for (const s of stages.filter((x) => x.decision.kind === "build")) {
+    const c = checkInterpreters(listOf(s.spec.values["interpreter"]), { hostRoot, installCommand });
+    if (!c.ok) {
+      const hint = "hint" in c.error ? c.error.hint : `as root, run ${installCommand}`;
+      return { message: `${s.id}: ${c.error.message}`, hint };
+    }
+  }
+  return undefined;
 }
 
 function parseJobs(text: string | undefined): Result<number, string> {
@@ -129,6 +152,11 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
         "substrate build must run as root: stages are built in chroots inside private mount namespaces",
       hint: `run it with sudo: sudo substrate build ${treePath}`,
     });
+    return 1;
+  }
+  const foreign = foreignHostProblem(plan.stages, treePath);
+  if (foreign !== undefined) {
+    reporter.emit({ type: "warning", ...foreign });
     return 1;
   }
   const controller = new AbortController();

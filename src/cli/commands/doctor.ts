@@ -1,6 +1,8 @@
 /**
  * `substrate doctor [TREE] [--install]`: lists the host tools the tree's stages need, which are
- * missing, and the apt command that installs them (`--install` runs it on Debian).
+ * missing, and the apt command that installs them, and for foreign arches (`interpreter`) what
+ * binfmt_misc lacks. `--install` runs apt-get (Debian) and prepares binfmt_misc (mount, register
+ * `qemu-<arch>` with the `F` flag), announcing each action.
  */
 import type { Command } from "commander";
 import { delimiter } from "node:path";
@@ -9,8 +11,11 @@ import { driverFor } from "../../drivers/registry.js";
 import { createReporter } from "../../report/reporter.js";
 import { loadTree } from "../../spec/tree.js";
 import { hasErrors } from "../../report/diagnostic.js";
+import { prepareInterpreterHost } from "../../sandbox/binfmt.js";
+import { type InterpreterFailure, checkInterpreterHost } from "../../sandbox/interpreter.js";
 import { findExecutable, run } from "../../sandbox/process.js";
 import { TARGETS } from "../../targets/registry.js";
+import { listOf } from "../../targets/values.js";
 
 /** What `substrate test`/`boot` need on the host. */
 const BOOT_TOOLS: readonly HostTool[] = [
@@ -31,7 +36,10 @@ export function registerDoctor(program: Command): void {
     .command("doctor")
     .description("check that the host has the tools a tree's stages need")
     .argument("[tree]", "spec tree folder", ".")
-    .option("--install", "install what is missing with apt-get (Debian hosts, as root)")
+    .option(
+      "--install",
+      "install what is missing with apt-get and prepare binfmt_misc for foreign arches (as root)",
+    )
     .option("--json", "NDJSON events")
     .action(async (tree: string, opts: { install?: boolean; json?: boolean }) => {
       const reporter = createReporter({ json: opts.json === true });
@@ -58,34 +66,59 @@ async function doctor(
     e.stages.push(stage);
     needed.set(tool.command, e);
   };
+  const interpreters = new Map<string, string[]>();
   for (const s of tree.stages) {
     for (const t of driver.hostTools(s.kind)) add(t, s.id);
     for (const t of TARGETS[s.kind].hostTools) add(t, s.id);
+    const interp = listOf(s.values["interpreter"]);
+    for (const t of driver.foreignHostTools?.(interp) ?? []) add(t, s.id);
+    for (const p of interp) interpreters.set(p, [...(interpreters.get(p) ?? []), s.id]);
   }
   for (const t of BOOT_TOOLS) add(t, "boot tests");
+  const where = (stages: readonly string[]): string =>
+    stages.length > 2 ? `${stages.length} stages` : stages.join(", ");
   const missing: HostTool[] = [];
   for (const { tool, stages } of [...needed.values()].sort((a, b) =>
     a.tool.command.localeCompare(b.tool.command),
   )) {
     const have = onPath(tool.command);
     if (!have) missing.push(tool);
-    const where = stages.length > 2 ? `${stages.length} stages` : stages.join(", ");
     reporter.emit({
       type: "info",
-      message: `${have ? "ok     " : "MISSING"} ${tool.command.padEnd(22)} (${tool.debianPackage}) ${tool.why}; for ${where}`,
+      message: `${have ? "ok     " : "MISSING"} ${tool.command.padEnd(22)} (${tool.debianPackage}) ${tool.why}; for ${where(stages)}`,
     });
+  }
+  const installCommand = `substrate doctor --install ${treePath}`;
+  const binfmt: InterpreterFailure[] = [];
+  for (const [path, stages] of interpreters) {
+    const c = checkInterpreterHost(path, { installCommand });
+    if (!c.ok) binfmt.push(c.error);
+    const state = c.ok
+      ? `ok      binfmt_misc ${c.value.name} runs ${c.value.interpreter} (flags ${c.value.flags})`
+      : `MISSING binfmt_misc for ${path}: ${c.error.message}`;
+    reporter.emit({ type: "info", message: `${state}; for ${where(stages)}` });
   }
   if (process.getuid?.() !== 0) {
     reporter.emit({
       type: "warning",
       message: "substrate builds need root (namespaces, chroots, device nodes in stage tarballs)",
-      hint: "run substrate build as root, e.g. with sudo",
+      hint: "run substrate build (and substrate doctor --install) as root",
     });
   }
-  if (missing.length === 0) {
+  if (missing.length === 0 && binfmt.length === 0) {
     reporter.emit({ type: "info", message: "all host tools are present" });
     return 0;
   }
+  if (!install) {
+    for (const f of binfmt) {
+      reporter.emit({
+        type: "warning",
+        message: f.message,
+        ...("hint" in f ? { hint: f.hint } : {}),
+      });
+    }
+  }
+  if (missing.length === 0) return install ? prepareForeign(binfmt, installCommand, reporter) : 1;
   const pkgs = [...new Set(missing.map((t) => t.debianPackage))].sort();
   const cmd = ["apt-get", "install", "-y", "--no-install-recommends", ...pkgs];
   if (!install) {
@@ -109,5 +142,30 @@ async function doctor(
     return 1;
   }
   reporter.emit({ type: "info", message: "installed" });
+  return prepareForeign(binfmt, installCommand, reporter);
+}
+
+/** `--install`'s binfmt_misc part: sets up what `failures` lack, then checks again. */
+async function prepareForeign(
+  failures: readonly InterpreterFailure[],
+  installCommand: string,
+  reporter: ReturnType<typeof createReporter>,
+): Promise<number> {
+  if (failures.length === 0) return 0;
+  const r = await prepareInterpreterHost([...new Set(failures.map((f) => f.path))], {
+    installCommand,
+    announce: (message) => {
+      reporter.emit({ type: "info", message });
+    },
+  });
+  if (!r.ok) {
+    reporter.emit({
+      type: "warning",
+      message: `binfmt_misc could not be prepared: ${r.error.message}`,
+      ...("hint" in r.error ? { hint: r.error.hint } : {}),
+    });
+    return 1;
+  }
+  reporter.emit({ type: "info", message: "binfmt_misc is ready for the tree's foreign arches" });
   return 0;
 }

@@ -1,4 +1,5 @@
 /** Host programs the Portage driver needs, for `substrate doctor`. */
+import { basename } from "node:path";
 import type { TargetKindName } from "../../spec/types.js";
 import type { HostTool } from "../driver.js";
 
@@ -18,11 +19,14 @@ export function portageHostTools(kind: TargetKindName): readonly HostTool[] {
   return tools;
 }
 
-/** Extra host programs for foreign-arch builds (`interpreter`). */
-export const FOREIGN_HOST_TOOLS: readonly HostTool[] = [
-  {
-    command: "qemu-arm",
+/**
+ * Extra host programs for foreign-arch builds: each `interpreter` (a host path, copied into the
+ * root), from qemu-user-static. binfmt_misc itself is checked by `checkInterpreters`.
+ */
+export function portageForeignHostTools(interpreters: readonly string[]): readonly HostTool[] {
+  return interpreters.map((path) => ({
+    command: path,
     debianPackage: "qemu-user-static",
-    why: "run armv7a programs in the build root (binfmt_misc)",
-  },
-];
+    why: `runs the root's ${basename(path).replace(/^qemu-|-static$/g, "")} programs (binfmt_misc)`,
+  }));
+}

@@ -71,7 +71,7 @@ import {
   stageCommands,
   updateSeed,
 } from "./emerge.js";
-import { FOREIGN_HOST_TOOLS, portageHostTools } from "./host-tools.js";
+import { portageForeignHostTools, portageHostTools } from "./host-tools.js";
 import {
   configTarget,
   distDracutArgv,
@@ -240,9 +240,9 @@ export class PortageDriver implements Driver {
     return portageHostTools(kind);
   }
 
-  /** Host tools for a stage with `interpreter` set. */
-  foreignHostTools(): readonly HostTool[] {
-    return FOREIGN_HOST_TOOLS;
+  /** See {@link portageForeignHostTools}. */
+  foreignHostTools(interpreters: readonly string[]): readonly HostTool[] {
+    return portageForeignHostTools(interpreters);
   }
 
   private emit(ctx: StageContext, message: string): void {

@@ -1,9 +1,10 @@
 /**
  * A foreign-arch (armv7a hard-float) stage under qemu-user (recording stand-in emerge): a fake
  * Gentoo root whose busybox is Debian's armhf busybox-static, run through binfmt_misc and
- * qemu-arm-static with `interpreter` set. Needs root, qemu-user-static (the test registers its
- * arm handler with systemd-binfmt when missing) and deb.debian.org for the armhf busybox, which
- * is kept in /var/cache/substrate/portage-test/ between runs.
+ * qemu-arm-static with `interpreter` set. Needs root, qemu-user-static and deb.debian.org for
+ * the armhf busybox, which is kept in /var/cache/substrate/portage-test/ between runs. The host
+ * is prepared as a user would: `substrate doctor --install examples/gentoo` mounts binfmt_misc
+ * and registers qemu-arm when they are missing (a fresh machine).
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -19,13 +20,15 @@ import {
 import { join } from "node:path";
 import { after, before, it } from "node:test";
 import { PortageDriver } from "../../../src/drivers/portage/portage-driver.js";
-import { readBinfmtEntries, findRegistration } from "../../../src/sandbox/interpreter.js";
+import { checkInterpreters } from "../../../src/sandbox/interpreter.js";
+import { REPO_ROOT, runCli } from "../../helpers/cli.js";
 import { scratch, tinySnapshot } from "./autobuild-fixture.js";
 import { makeContext, makeFakeGentoo, recorded } from "./fake-gentoo.js";
 
 const QEMU = "/usr/bin/qemu-arm-static";
 const CACHED = "/var/cache/substrate/portage-test/busybox-armhf";
-let work: string;
+/** The test's folder; empty until before() made it. */
+let work = "";
 
 /** Debian's armhf busybox-static, downloaded once (apt with armhf lists, no dpkg change). */
 function armhfBusybox(): string {
@@ -53,11 +56,11 @@ function armhfBusybox(): string {
   }
 }
 
-before(() => {
+before(async () => {
   assert.ok(existsSync(QEMU), `${QEMU} is missing: apt-get install qemu-user-static`);
-  if (findRegistration(readBinfmtEntries(), QEMU)?.enabled !== true) {
-    execFileSync("/lib/systemd/systemd-binfmt", ["/usr/lib/binfmt.d/qemu-arm.conf"]);
-  }
+  const doctor = await runCli(["doctor", "--install", join(REPO_ROOT, "examples/gentoo")]);
+  assert.equal(doctor.code, 0, doctor.stdout + doctor.stderr);
+  assert.deepEqual(checkInterpreters([QEMU]), { ok: true, value: undefined });
   work = scratch("foreign");
   mkdirSync(join(work, "cache", "snapshots"), { recursive: true });
   const sqfs = join(work, "cache", "snapshots", "gentoo-20260101.xz.sqfs");
@@ -66,7 +69,7 @@ before(() => {
 });
 
 after(() => {
-  rmSync(work, { recursive: true, force: true });
+  if (work !== "") rmSync(work, { recursive: true, force: true });
 });
 
 void it("armv7a_hardfp stage3 runs under qemu-arm with portage's namespace sandboxes off (recording stand-in emerge)", async () => {

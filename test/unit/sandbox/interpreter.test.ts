@@ -10,16 +10,19 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  checkInterpreterHost,
   checkInterpreters,
   findRegistration,
   parseBinfmtEntry,
   readBinfmtEntries,
 } from "../../../src/sandbox/interpreter.js";
+import { prepareInterpreterHost, registrationFromConf } from "../../../src/sandbox/binfmt.js";
 import { recoverSwap, restoreSwap, swapIn } from "../../../src/sandbox/swap.js";
 import {
   recoverRoot,
@@ -62,29 +65,152 @@ void describe("binfmt_misc", () => {
     assert.equal(findRegistration([arm, riscv], "/usr/bin/qemu-aarch64"), undefined);
   });
 
-  void it("checks interpreters against a binfmt folder", () => {
-    const dir = mkdtempSync(join(tmpdir(), "substrate-binfmt-"));
-    const binfmt = join(dir, "binfmt_misc");
-    mkdirSync(binfmt);
+  void it("checks interpreters against a fake host root", () => {
+    const host = mkdtempSync(join(tmpdir(), "substrate-binfmt-"));
+    const binfmt = join(host, "proc/sys/fs/binfmt_misc");
+    mkdirSync(binfmt, { recursive: true });
     writeFileSync(join(binfmt, "status"), "enabled\n");
     writeFileSync(join(binfmt, "register"), "");
-    const interp = join(dir, "qemu-arm-static");
-    writeFileSync(interp, "", { mode: 0o755 });
+    mkdirSync(join(host, "usr/bin"), { recursive: true });
+    const interp = "/usr/bin/qemu-arm-static";
+    writeFileSync(join(host, interp), "", { mode: 0o755 });
     writeFileSync(
       join(binfmt, "qemu-arm"),
       QEMU_ARM.replace(/interpreter .*/, `interpreter ${interp}`),
     );
     assert.equal(readBinfmtEntries(binfmt).length, 1);
-    assert.deepEqual(checkInterpreters([interp], binfmt), { ok: true, value: undefined });
-    const rel = checkInterpreters(["qemu-arm"], binfmt);
+    assert.deepEqual(checkInterpreters([interp], { hostRoot: host }), {
+      ok: true,
+      value: undefined,
+    });
+    const rel = checkInterpreters(["qemu-arm"], { hostRoot: host });
     assert.ok(!rel.ok && rel.error.reason === "not-absolute");
-    const missing = checkInterpreters([join(dir, "qemu-mips")], binfmt);
-    assert.ok(!missing.ok && missing.error.reason === "missing");
-    const other = join(dir, "qemu-ppc64");
-    writeFileSync(other, "");
-    const unregistered = checkInterpreters([other], binfmt);
+    const missing = checkInterpreters(["/usr/bin/qemu-mips-static"], { hostRoot: host });
+    assert.ok(!missing.ok && missing.error.reason === "no-interpreter");
+    assert.match(missing.error.message, /qemu-mips-static does not exist on this host/);
+    assert.match(missing.error.hint, /qemu-user-static/);
+    writeFileSync(join(host, "usr/bin/qemu-ppc64-static"), "");
+    const unregistered = checkInterpreters(["/usr/bin/qemu-ppc64-static"], { hostRoot: host });
     assert.ok(!unregistered.ok && unregistered.error.reason === "not-registered");
     assert.match(unregistered.error.hint, /qemu-user-static/);
+  });
+});
+
+/** A fake host root: qemu-user-static installed, binfmt_misc as given. */
+function fakeHost(binfmt: {
+  mounted: boolean;
+  status?: string;
+  entry?: string;
+  conf?: boolean;
+}): string {
+  const host = mkdtempSync(join(tmpdir(), "substrate-host-"));
+  const dir = join(host, "proc/sys/fs/binfmt_misc");
+  mkdirSync(dir, { recursive: true });
+  mkdirSync(join(host, "usr/bin"), { recursive: true });
+  mkdirSync(join(host, "usr/libexec/qemu-binfmt"), { recursive: true });
+  writeFileSync(join(host, "usr/bin/qemu-arm-static"), "", { mode: 0o755 });
+  writeFileSync(join(host, "usr/libexec/qemu-binfmt/arm-binfmt-P"), "", { mode: 0o755 });
+  if (binfmt.conf !== false) {
+    mkdirSync(join(host, "usr/lib/binfmt.d"), { recursive: true });
+    writeFileSync(join(host, "usr/lib/binfmt.d/qemu-arm.conf"), `${QEMU_ARM_CONF}\n`);
+  }
+  if (binfmt.mounted) {
+    writeFileSync(join(dir, "register"), "");
+    writeFileSync(join(dir, "status"), `${binfmt.status ?? "enabled"}\n`);
+    if (binfmt.entry !== undefined) writeFileSync(join(dir, "qemu-arm"), binfmt.entry);
+  }
+  return host;
+}
+
+const QEMU_ARM_CONF =
+  ":qemu-arm:M::\\x7f\\x45\\x4c\\x46\\x01\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\x28\\x00:\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff:/usr/libexec/qemu-binfmt/arm-binfmt-P:OPF";
+
+void describe("host preparation for foreign arches", () => {
+  const ARM = "/usr/bin/qemu-arm-static";
+  const reason = (host: string): string => {
+    const c = checkInterpreterHost(ARM, {
+      hostRoot: host,
+      installCommand: "substrate doctor --install TREE",
+    });
+    return c.ok ? "ok" : c.error.reason;
+  };
+
+  void it("gives each missing piece its own reason, in setup order", () => {
+    assert.equal(reason(fakeHost({ mounted: false })), "binfmt-not-mounted");
+    assert.equal(reason(fakeHost({ mounted: true, status: "disabled" })), "binfmt-disabled");
+    assert.equal(reason(fakeHost({ mounted: true })), "not-registered");
+    assert.equal(
+      reason(fakeHost({ mounted: true, entry: QEMU_ARM.replace("enabled", "disabled") })),
+      "registration-disabled",
+    );
+    assert.equal(
+      reason(fakeHost({ mounted: true, entry: QEMU_ARM.replace("flags: POCF", "flags: PO") })),
+      "no-fix-binary",
+    );
+    assert.equal(reason(fakeHost({ mounted: true, entry: QEMU_ARM })), "ok");
+    // Without F, a handler that runs the very path copied into the root still works.
+    const same = QEMU_ARM.replace(/interpreter .*/, `interpreter ${ARM}`).replace("POCF", "P");
+    assert.equal(reason(fakeHost({ mounted: true, entry: same })), "ok");
+    const none = fakeHost({ mounted: true, entry: QEMU_ARM });
+    rmSync(join(none, ARM));
+    assert.equal(reason(none), "no-interpreter");
+  });
+
+  void it("names the command to run and what it does", () => {
+    const host = fakeHost({ mounted: false });
+    const c = checkInterpreterHost(ARM, {
+      hostRoot: host,
+      installCommand: "substrate doctor --install examples/gentoo",
+    });
+    assert.ok(!c.ok && c.error.reason === "binfmt-not-mounted");
+    assert.match(c.error.message, /binfmt_misc is not mounted at .*proc\/sys\/fs\/binfmt_misc/);
+    assert.match(c.error.hint, /substrate doctor --install examples\/gentoo/);
+    assert.match(c.error.hint, /mount -t binfmt_misc binfmt_misc /);
+    assert.match(c.error.hint, /qemu-arm from .*usr\/lib\/binfmt\.d\/qemu-arm\.conf/);
+    // qemu-user-static not installed: no binfmt.d file either.
+    const bare = fakeHost({ mounted: true, conf: false });
+    const n = checkInterpreterHost(ARM, { hostRoot: bare });
+    assert.ok(!n.ok && n.error.reason === "not-registered");
+    assert.match(n.error.hint, /install qemu-user-static/);
+  });
+
+  void it("reads a binfmt.d registration and makes sure it has the F flag", () => {
+    const reg = registrationFromConf(`# comment\n${QEMU_ARM_CONF}\n`, "qemu-arm");
+    assert.ok(reg !== undefined);
+    assert.equal(reg.interpreter, "/usr/libexec/qemu-binfmt/arm-binfmt-P");
+    assert.equal(reg.line, QEMU_ARM_CONF);
+    assert.equal(reg.addedFixBinary, false);
+    const noF = registrationFromConf(QEMU_ARM_CONF.replace(/:OPF$/, ":OP"), "qemu-arm");
+    assert.ok(noF !== undefined);
+    assert.equal(noF.line, QEMU_ARM_CONF.replace(/:OPF$/, ":OPF"));
+    assert.equal(noF.addedFixBinary, true);
+    assert.equal(registrationFromConf(QEMU_ARM_CONF, "qemu-aarch64"), undefined);
+    assert.equal(registrationFromConf(":qemu-arm:M::x", "qemu-arm"), undefined);
+  });
+
+  void it("does not mount anything outside the real root", async () => {
+    const host = fakeHost({ mounted: false });
+    const said: string[] = [];
+    const r = await prepareInterpreterHost([ARM], {
+      hostRoot: host,
+      announce: (m) => said.push(m),
+    });
+    assert.ok(!r.ok && r.error.reason === "binfmt-not-mounted");
+    assert.deepEqual(said, []);
+  });
+
+  void it("enables a disabled handler, announcing it", async () => {
+    const host = fakeHost({ mounted: true, entry: QEMU_ARM.replace("enabled", "disabled") });
+    const said: string[] = [];
+    // A fake binfmt folder is no kernel: writing "1" does not enable the entry, so the check
+    // still fails after the action, and the action was announced and taken.
+    const r = await prepareInterpreterHost([ARM], {
+      hostRoot: host,
+      announce: (m) => said.push(m),
+    });
+    assert.ok(!r.ok);
+    assert.match(said[0] ?? "", /^enabling qemu-arm: echo 1 > .*binfmt_misc\/qemu-arm$/);
+    assert.equal(readFileSync(join(host, "proc/sys/fs/binfmt_misc/qemu-arm"), "utf8"), "1");
   });
 });
 
