@@ -1,0 +1,103 @@
+/**
+ * The CLI facing what users really do (no root needed): a pipe closed early (`| head -1`),
+ * inputs that are not what their name says, and the error level of fatal errors.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { CLI_BIN } from "../../helpers/cli.js";
+
+function tree(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), "substrate-robust-"));
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, rel)), { recursive: true });
+    writeFileSync(join(root, rel), text);
+  }
+  return root;
+}
+
+/** A stage4 spec with `n` unknown keys: one diagnostic (several lines) each. */
+function noisySpec(n: number): string {
+  const lines = ["source_subpath: amd64/r/stage3-amd64-r-latest", "stage4/packages: vim"];
+  for (let i = 0; i < n; i++) lines.push(`stage4/bogus_key_${i}: x`);
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * Runs the CLI and closes the read end of `stream` after its first chunk, as `| head -1`
+ * does; resolves with the exit code and what the other stream said.
+ */
+function runClosingEarly(
+  args: readonly string[],
+  cwd: string,
+  stream: "stdout" | "stderr",
+): Promise<{ code: number | null; signal: string | null; other: string; firstChunk: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--enable-source-maps", CLI_BIN, ...args], {
+      cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const closing = stream === "stdout" ? child.stdout : child.stderr;
+    const other = stream === "stdout" ? child.stderr : child.stdout;
+    let firstChunk = "";
+    let otherText = "";
+    closing.once("data", (d: Buffer) => {
+      firstChunk = d.toString();
+      closing.destroy();
+    });
+    other.on("data", (d: Buffer) => (otherText += d.toString()));
+    child.on("close", (code, signal) => {
+      resolve({ code, signal, other: otherText, firstChunk });
+    });
+  });
+}
+
+function assertQuiet(r: { code: number | null; signal: string | null; other: string }): void {
+  assert.equal(r.signal, null);
+  assert.ok(r.code === 0 || r.code === 1, `exit code ${String(r.code)}`);
+  assert.doesNotMatch(r.other, /EPIPE|Unhandled 'error' event|\n\s+at /);
+}
+
+void describe("a reader that closes the pipe early", () => {
+  const root = tree({
+    "substrate.toml":
+      'name = "r"\ndriver = "apt"\n[arch.amd64]\nbuilds = ["r:stage3", "r:stage4"]\n',
+    "specs/amd64/r/stage3.spec": "compression_mode: pixz\n",
+    "specs/amd64/r/stage4.spec": noisySpec(600),
+  });
+  const spec = join(root, "specs/amd64/r/stage4.spec");
+
+  void it("check ... | head -1 stops quietly with check's exit code", async () => {
+    const r = await runClosingEarly(["check", spec], root, "stdout");
+    assert.match(r.firstChunk, /error: key "stage4\/bogus_key_0"/);
+    assertQuiet(r);
+    assert.equal(r.code, 1);
+  });
+
+  void it("plan --json | head -1 stops quietly", async () => {
+    const r = await runClosingEarly(["plan", "--json", root], root, "stdout");
+    assert.match(r.firstChunk, /^\{"type":"diagnostic"/);
+    assertQuiet(r);
+  });
+
+  void it("spec parse ... | head -1 stops quietly", async () => {
+    const files = Array.from({ length: 400 }, () => spec);
+    const r = await runClosingEarly(["spec", "parse", ...files], root, "stdout");
+    assert.match(r.firstChunk, /stage4\.spec: \d+ keys/);
+    assertQuiet(r);
+  });
+
+  void it("a closed stderr (graph's warnings) stops quietly with exit 0", async () => {
+    const warned = tree({
+      "substrate.toml": 'name = "r"\ndriver = "apt"\n[arch.amd64]\nbuilds = ["r:stage3"]\n',
+      "specs/amd64/r/stage3.spec": "compression_mode: pixz\n".repeat(600),
+    });
+    const r = await runClosingEarly(["graph", warned], warned, "stderr");
+    assert.match(r.firstChunk, /warning:/);
+    assertQuiet(r);
+    assert.equal(r.code, 0);
+  });
+});
