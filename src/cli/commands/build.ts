@@ -15,6 +15,7 @@ import { loadTree } from "../../spec/tree.js";
 import { describeSteps } from "../../targets/describe.js";
 import { type Result, ok, err } from "../../util/result.js";
 import { toolVersionFor } from "../tool-version.js";
+import { collectSelectors } from "../only.js";
 import { testIsoAfterBuild } from "./build-test.js";
 
 interface BuildOptions {
@@ -47,7 +48,11 @@ export function registerBuild(program: Command): void {
     .command("build")
     .description("build the stages of a spec tree that are not fresh")
     .argument("[tree]", "spec tree folder (holding substrate.toml)", ".")
-    .option("--only <flavour:stage...>", "build only these stages (and what they need)")
+    .option(
+      "--only <selector>",
+      "build only this stage and what it needs (arch/flavour:stage, flavour:stage, arch/flavour, flavour, arch); repeatable or comma-separated",
+      collectSelectors,
+    )
     .option(
       "--date <YYYYMMDD>",
       "build date (@latest@, output folder); default: today (UTC), yesterday for Portage trees",

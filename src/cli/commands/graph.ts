@@ -12,6 +12,7 @@ import { renderDot } from "../../plan/render/dot.js";
 import { renderMermaid } from "../../plan/render/mermaid.js";
 import { renderSvg } from "../../plan/render/svg.js";
 import { hasErrors } from "../../report/diagnostic.js";
+import { collectSelectors } from "../only.js";
 import { loadAndPlan, printDiagnostics, usageError, type TreeCommandOptions } from "./plan.js";
 
 interface GraphOptions extends TreeCommandOptions {
@@ -20,10 +21,6 @@ interface GraphOptions extends TreeCommandOptions {
 }
 
 const FORMATS = ["dot", "mermaid", "svg"] as const;
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
 
 /** Registers the `graph` command. */
 export function registerGraph(program: Command): void {
@@ -34,7 +31,11 @@ export function registerGraph(program: Command): void {
     .option("--format <format>", "dot, mermaid or svg", "dot")
     .option("-o, --output <file>", "write the picture to a file instead of stdout")
     .option("--date <YYYYMMDD>", "build date (default: today, UTC)")
-    .option("--only <selector>", "draw only this stage and what it needs; repeatable", collect)
+    .option(
+      "--only <selector>",
+      "draw only this stage and what it needs; repeatable or comma-separated",
+      collectSelectors,
+    )
     .option("--color", "colour the diagnostics")
     .action(async (treeArg: string | undefined, opts: GraphOptions) => {
       const format = opts.format ?? "dot";
