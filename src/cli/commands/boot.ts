@@ -117,7 +117,7 @@ export function junitCases(report: BootReport, failure?: BootFailure): JunitCase
 
 function reportFailure(reporter: Reporter, f: BootFailure): void {
   for (const d of f.diagnostics ?? []) reporter.emit({ type: "diagnostic", diagnostic: d });
-  if (f.hint !== undefined) reporter.emit({ type: "warning", message: f.message, hint: f.hint });
+  if (f.hint !== undefined) reporter.emit({ type: "error", message: f.message, hint: f.hint });
 }
 
 /** Registers `boot`, `test` and `virt-install`. */

@@ -159,7 +159,7 @@ export function registerFetch(program: Command): void {
         failed += 1;
         if (opts.json === true)
           writeEvent({
-            type: "warning",
+            type: "error",
             message: `${what}: ${message}`,
             ...(hint === undefined ? {} : { hint }),
           });

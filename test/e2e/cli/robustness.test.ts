@@ -4,11 +4,11 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { CLI_BIN } from "../../helpers/cli.js";
+import { CLI_BIN, REPO_ROOT, type JsonEvent } from "../../helpers/cli.js";
 
 function tree(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), "substrate-robust-"));
@@ -99,5 +99,58 @@ void describe("a reader that closes the pipe early", () => {
     assert.match(r.firstChunk, /warning:/);
     assertQuiet(r);
     assert.equal(r.code, 0);
+  });
+});
+
+/** NDJSON lines of stdout as events. */
+function eventsOf(stdout: string): JsonEvent[] {
+  return stdout
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as JsonEvent);
+}
+
+void describe("fatal errors", () => {
+  const roflmaos = join(REPO_ROOT, "examples", "roflmaos");
+
+  void it("are error events, not warnings: a malformed --jobs exits 2", () => {
+    const r = spawnSync(process.execPath, [CLI_BIN, "build", "--json", "-j", "x", roflmaos], {
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 2, r.stderr);
+    const events = eventsOf(r.stdout);
+    assert.deepEqual(
+      events.map((e) => [e.type, e["message"]]),
+      [["error", "--jobs takes a whole number >= 1, not x"]],
+    );
+  });
+
+  void it("building as a user who is not root is an error event with exit code 3", () => {
+    // As root (CI), the build runs as nobody; as anyone else, as that user.
+    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const args = ["build", "--json", "--date", "20260101", roflmaos];
+    const r = spawnSync(process.execPath, [CLI_BIN, ...args], {
+      cwd: "/",
+      encoding: "utf8",
+      ...asUser,
+    });
+    assert.equal(r.status, 3, r.stdout + r.stderr);
+    const events = eventsOf(r.stdout);
+    const errors = events.filter((e) => e.type === "error");
+    assert.equal(errors.length, 1, r.stdout);
+    assert.match(String(errors[0]?.["message"]), /must run as root/);
+    assert.equal(
+      events.some((e) => e.type === "warning"),
+      false,
+    );
+    // The plain text says "error:" too.
+    const plain = spawnSync(process.execPath, [CLI_BIN, ...args.filter((a) => a !== "--json")], {
+      cwd: "/",
+      encoding: "utf8",
+      env: { ...process.env, CI: "1" },
+      ...asUser,
+    });
+    assert.equal(plain.status, 3);
+    assert.match(plain.stderr, /\d\d:\d\d:\d\d error: substrate build must run as root/);
   });
 });
