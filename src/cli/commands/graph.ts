@@ -2,7 +2,8 @@
  * `substrate graph [TREE] [--format dot|mermaid|svg] [-o FILE] [--date D] [--only SEL ...]`: draws
  * the "Substrate Stage Paths" picture of a tree (stages, the seeds they start from, source and
  * payload arrows, grouped by arch/flavour), coloured by the plan's decisions. Without `-o` the
- * picture goes to stdout. Exit 1 when the tree has errors (the picture is still drawn).
+ * picture goes to stdout. Exit 1 when the tree has errors (the picture is still drawn on stdout,
+ * but no `-o` file is written).
  */
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
@@ -63,8 +64,13 @@ export function registerGraph(program: Command): void {
             : renderDot(picture);
       // Keep stdout for the picture: diagnostics go to stderr here.
       printDiagnostics(diagnostics, opts.color === true, process.stderr);
-      if (opts.output !== undefined) writeFileSync(opts.output, text);
-      else process.stdout.write(text);
-      process.exitCode = hasErrors(diagnostics) ? 1 : 0;
+      const failed = hasErrors(diagnostics);
+      // A file is a deliverable: a tree with errors writes none (stdout still shows the picture).
+      if (opts.output !== undefined) {
+        if (failed)
+          process.stderr.write(`error: ${opts.output} not written: the tree has errors\n`);
+        else writeFileSync(opts.output, text);
+      } else process.stdout.write(text);
+      process.exitCode = failed ? 1 : 0;
     });
 }

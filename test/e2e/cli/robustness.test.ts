@@ -5,7 +5,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { CLI_BIN, REPO_ROOT, type JsonEvent } from "../../helpers/cli.js";
@@ -152,5 +152,109 @@ void describe("fatal errors", () => {
     });
     assert.equal(plain.status, 3);
     assert.match(plain.stderr, /\d\d:\d\d:\d\d error: substrate build must run as root/);
+  });
+});
+
+/** Bytes that are not a spec: random-looking binary with NULs and invalid UTF-8. */
+function binaryBytes(n: number): Buffer {
+  const b = Buffer.alloc(n);
+  let x = 12345;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    b[i] = x >> 16;
+  }
+  return b;
+}
+
+function runSync(
+  args: readonly string[],
+  cwd: string,
+): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [CLI_BIN, ...args], { cwd, encoding: "utf8" });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** Control characters other than newline: what a terminal would interpret. */
+// eslint-disable-next-line no-control-regex
+const RAW_BYTES = /[\x00-\x09\x0b-\x1f\x7f\uFFFD]/;
+
+void describe("inputs that are not what they seem", () => {
+  void it("a binary file named .spec gets one not-text error, its bytes not echoed", () => {
+    const root = tree({
+      "substrate.toml":
+        'name = "r"\ndriver = "apt"\n[arch.amd64]\nbuilds = ["r:stage3", "r:stage4"]\n',
+      "specs/amd64/r/stage3.spec": "compression_mode: pixz\n",
+    });
+    const bin = join(root, "specs/amd64/r/stage4.spec");
+    writeFileSync(bin, binaryBytes(4096));
+    const json = runSync(["check", "--json", bin], root);
+    assert.equal(json.code, 1);
+    const diags = eventsOf(json.out).filter((e) => e.type === "diagnostic");
+    assert.equal(diags.length, 1, json.out);
+    const d = diags[0]?.["diagnostic"] as Record<string, unknown>;
+    assert.equal(d["code"], "not-text");
+    assert.equal((d["span"] as Record<string, unknown>)["file"], bin);
+    for (const args of [
+      ["check", bin],
+      ["check", root],
+      ["plan", root],
+    ]) {
+      const r = runSync(args, root);
+      assert.equal(r.code, 1, args.join(" "));
+      assert.equal(r.out.match(/error:/g)?.length, 1, r.out);
+      assert.match(r.out, /stage4\.spec:\d+:\d+: error: not a text spec/);
+      assert.doesNotMatch(r.out, /warning:/);
+      assert.doesNotMatch(r.out, RAW_BYTES);
+    }
+    const parsed = runSync(["spec", "parse", bin], root);
+    assert.equal(parsed.code, 1);
+    assert.equal(parsed.err.match(/error:/g)?.length, 1, parsed.err);
+    assert.doesNotMatch(parsed.err + parsed.out, RAW_BYTES);
+  });
+
+  void it("substrate test on a file that is not an ISO fails at once, before QEMU", () => {
+    const dir = mkdtempSync(join(tmpdir(), "substrate-robust-"));
+    writeFileSync(join(dir, "junk.iso"), binaryBytes(200_000));
+    const r = runSync(["test", "junk.iso"], dir);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /error: junk\.iso is not an ISO 9660 image/);
+    // Nothing booted: no "booting" line, no boot verdict, no console log named or written.
+    assert.doesNotMatch(r.err, /booting|boot test|console log/);
+    assert.equal(existsSync(join(dir, "logs")), false);
+    const json = runSync(["test", "--json", "junk.iso"], dir);
+    assert.deepEqual(
+      eventsOf(json.out).map((e) => e.type),
+      ["error"],
+    );
+  });
+
+  void it("substrate test on a missing file says it is missing, and names no console log", () => {
+    const dir = mkdtempSync(join(tmpdir(), "substrate-robust-"));
+    const r = runSync(["test", "missing.iso"], dir);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /error: missing\.iso does not exist/);
+    assert.doesNotMatch(r.err, /console log/);
+    assert.deepEqual(readdirSync(dir), []);
+  });
+
+  void it("virt-install prints no command for junk or a missing file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "substrate-robust-"));
+    writeFileSync(join(dir, "junk.iso"), binaryBytes(50_000));
+    const junk = runSync(["virt-install", "junk.iso"], dir);
+    assert.equal(junk.code, 2);
+    assert.equal(junk.out, "");
+    assert.match(junk.err, /junk\.iso is not an ISO 9660 image/);
+    const missing = runSync(["virt-install", "missing.iso"], dir);
+    assert.equal(missing.code, 2);
+    assert.equal(missing.out, "");
+    assert.match(missing.err, /missing\.iso does not exist/);
+  });
+
+  void it("graph -o writes no file for a missing tree", () => {
+    const dir = mkdtempSync(join(tmpdir(), "substrate-robust-"));
+    const r = runSync(["graph", "nope", "--format", "svg", "-o", "x.svg"], dir);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /no substrate\.toml in nope/);
+    assert.equal(existsSync(join(dir, "x.svg")), false);
   });
 });
