@@ -10,6 +10,7 @@ import { describeCommand } from "../sandbox/process.js";
 import { type Result, ok, err } from "../util/result.js";
 import { type IsoKernel, defaultLiveCmdline, inspectIso } from "./iso-boot-info.js";
 import { withSerialConsole } from "./qemu-args.js";
+import { checkIsoMedium } from "./medium.js";
 
 /** What the command describes. */
 export interface VirtInstallSpec {
@@ -85,6 +86,8 @@ export async function describeVirtInstall(
     readonly kernelLabel?: string;
   },
 ): Promise<Result<string, { readonly reason: "bad-input"; readonly message: string }>> {
+  const medium = checkIsoMedium(spec.iso);
+  if (!medium.ok) return medium;
   const iso = resolve(spec.iso);
   if (!spec.directKernel) return ok(virtInstallCommand({ ...spec, iso }));
   const work = mkdtempSync(join(tmpdir(), "substrate-virt-install-"));

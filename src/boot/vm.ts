@@ -4,7 +4,7 @@
  * `cleanup()`), extract kernel and initramfs for a direct kernel boot, and build QEMU's argv.
  * Shared by `substrate boot`, `substrate test` and `substrate virt-install`.
  */
-import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type AccelChoice, type AccelRequest, chooseAccel } from "./accel.js";
@@ -23,6 +23,7 @@ import {
   inspectIso,
 } from "./iso-boot-info.js";
 import { extractIsoFile } from "./iso-files.js";
+import { checkIsoMedium } from "./medium.js";
 import { kernelReleaseFromFile } from "./kernel-version.js";
 import { qemuArgv, withSerialConsole } from "./qemu-args.js";
 import { type Result, ok, err } from "../util/result.js";
@@ -76,12 +77,8 @@ export async function prepareVm(
   needKernelRelease: boolean,
 ): Promise<Result<PreparedVm, VmFailure>> {
   const iso = resolve(options.iso);
-  try {
-    if (!statSync(iso).isFile())
-      return err({ reason: "bad-input", message: `${options.iso} is not a file` });
-  } catch {
-    return err({ reason: "bad-input", message: `${options.iso} does not exist` });
-  }
+  const medium = checkIsoMedium(options.iso);
+  if (!medium.ok) return medium;
   const inventory = discoverFirmware(options.firmwareDirs ?? defaultDescriptorDirs());
   const firmware = selectFirmware(inventory, { secureBoot: options.secureBoot });
   if (!firmware.ok) return firmware;

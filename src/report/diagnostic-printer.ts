@@ -59,8 +59,12 @@ export function formatDiagnostic(
   const excerpt = (span: SourceSpan): string[] => {
     const text = readSource?.(span.file);
     if (text === undefined) return [];
-    const line = text.split(/\r\n|\r|\n/)[span.line - 1];
-    if (line === undefined) return [];
+    const raw = text.split(/\r\n|\r|\n/)[span.line - 1];
+    // A line that is not text (NUL, bytes that are not UTF-8) is not echoed; other control
+    // characters (escape sequences) are shown as U+FFFD, one for one so the underline lines up.
+    if (raw === undefined || /[\0\uFFFD]/.test(raw)) return [];
+    // eslint-disable-next-line no-control-regex
+    const line = raw.replace(/[\x01-\x08\x0b-\x1f\x7f-\x9f]/g, "\uFFFD");
     const pad = line
       .slice(0, Math.max(0, span.col - 1))
       .replace(/[^\t]/g, " ")

@@ -16,6 +16,8 @@ export type Event =
   | { readonly type: "diagnostic"; readonly diagnostic: Diagnostic }
   | { readonly type: "info"; readonly message: string }
   | { readonly type: "warning"; readonly message: string; readonly hint?: string }
+  /** A fatal error: what was asked cannot be done and the command exits non-zero. */
+  | { readonly type: "error"; readonly message: string; readonly hint?: string }
   | {
       readonly type: "run-started";
       readonly command: string;
@@ -69,6 +71,8 @@ export type Event =
       readonly log?: string;
       /** Last lines of the failed step's output. */
       readonly logTail?: readonly string[];
+      /** Where the failed stage's work folder was kept (`build --keep-work`). */
+      readonly workKept?: string;
     }
   | { readonly type: "stage-skipped"; readonly stage: StageId; readonly reason: string }
   | {

@@ -38,6 +38,8 @@ export function describeEvent(event: Event, color: boolean): string | undefined 
       return (
         `${c.yellow("warning:")} ${event.message}` + (event.hint ? `\n  hint: ${event.hint}` : "")
       );
+    case "error":
+      return `${c.red("error:")} ${event.message}` + (event.hint ? `\n  hint: ${event.hint}` : "");
     case "run-started":
       return `${event.command}: ${event.stages} stage(s), ${event.jobs} job(s)`;
     case "stage-planned": {
@@ -75,6 +77,11 @@ export function describeEvent(event: Event, color: boolean): string | undefined 
         for (const l of event.logTail) lines.push(`  | ${l}`);
       }
       if (event.log) lines.push(`  full log: ${event.log}`);
+      if (event.workKept !== undefined) lines.push(`  work folder kept: ${event.workKept}`);
+      else if (event.reason !== "cancelled" && event.reason !== "locked")
+        lines.push(
+          "  to keep its work folder (the build root) for inspection, rerun with --keep-work",
+        );
       return lines.join("\n");
     }
     case "stage-skipped":

@@ -46,6 +46,7 @@ export function checkFiles(files: readonly string[], opts: CheckFilesOptions = {
     }
     const parsed = parseSpec(file, text);
     out.push(...parsed.diagnostics);
+    if (parsed.diagnostics.some((d) => d.code === "not-text")) continue;
     const sub = substituteTokens(parsed, { date: opts.date ?? todayStamp(), mode: "standalone" });
     out.push(...sub.diagnostics);
     const keySpans = new Map<string, SourceSpan>();

@@ -32,10 +32,32 @@ interface Interpolated {
 }
 
 /**
+ * One error for a file that is not text (a NUL byte, or bytes that are not UTF-8, which reading
+ * as UTF-8 turned into U+FFFD), at the first such character; undefined for a text file.
+ */
+export function notTextDiagnostic(file: string, text: string): Diagnostic | undefined {
+  const at = text.search(/[\0\uFFFD]/);
+  if (at === -1) return undefined;
+  const before = text.slice(0, at);
+  const breaks = before.match(/\r\n|\r|\n/g)?.length ?? 0;
+  const lineStart = Math.max(before.lastIndexOf("\n"), before.lastIndexOf("\r")) + 1;
+  const col = at - lineStart + 1;
+  return {
+    severity: "error",
+    code: "not-text",
+    message: `not a text spec: it has ${text[at] === "\0" ? "a NUL byte" : "bytes that are not UTF-8"}`,
+    span: { file, line: breaks + 1, col, endCol: col + 1 },
+    hint: "a .spec file is UTF-8 text (key: value lines); is this the file you meant?",
+  };
+}
+
+/**
  * Parses one spec file the way catalyst does. `file` is used in spans as given; `text` is the
  * file's content. Never throws for bad input: problems become diagnostics.
  */
 export function parseSpec(file: string, text: string): ParsedSpec {
+  const binary = notTextDiagnostic(file, text);
+  if (binary !== undefined) return { file, text, entries: new Map(), diagnostics: [binary] };
   const diagnostics: Diagnostic[] = [];
   let body = text;
   if (body.charCodeAt(0) === 0xfeff) {

@@ -217,6 +217,8 @@ function loadStage(
   }
   const parsed = parseSpec(display, text);
   diagnostics.push(...parsed.diagnostics);
+  // A file that is not text gets its one diagnostic, not one per missing key.
+  if (parsed.diagnostics.some((d) => d.code === "not-text")) return undefined;
   const sub = substituteTokens(parsed, {
     repoDir: config.root,
     date,

@@ -16,6 +16,8 @@ import { type JunitCase, junitXml } from "../../boot/junit.js";
 import { describeVirtInstall } from "../../boot/virt-install.js";
 import type { VmOptions } from "../../boot/vm.js";
 import type { Result } from "../../util/result.js";
+import { checkIsoMedium } from "../../boot/medium.js";
+import { EXIT_USAGE } from "../exit-codes.js";
 
 interface VmFlags {
   directKernel?: boolean;
@@ -117,7 +119,7 @@ export function junitCases(report: BootReport, failure?: BootFailure): JunitCase
 
 function reportFailure(reporter: Reporter, f: BootFailure): void {
   for (const d of f.diagnostics ?? []) reporter.emit({ type: "diagnostic", diagnostic: d });
-  if (f.hint !== undefined) reporter.emit({ type: "warning", message: f.message, hint: f.hint });
+  if (f.hint !== undefined) reporter.emit({ type: "error", message: f.message, hint: f.hint });
 }
 
 /** Registers `boot`, `test` and `virt-install`. */
@@ -170,6 +172,15 @@ export function registerBootCommands(program: Command): void {
       return;
     }
     const reporter = createReporter({ json: flags.json === true });
+    // Junk or a missing file fails here, before any console log is named or QEMU starts.
+    const medium = checkIsoMedium(iso);
+    if (!medium.ok) {
+      const { message, hint } = medium.error;
+      reporter.emit({ type: "error", message, ...(hint === undefined ? {} : { hint }) });
+      reporter.close();
+      process.exitCode = EXIT_USAGE;
+      return;
+    }
     const consoleLog =
       flags.log ?? resolve("logs", `boot-${basename(iso).replace(/\.iso$/i, "")}.log`);
     const abort = new AbortController();
@@ -241,7 +252,9 @@ export function registerBootCommands(program: Command): void {
       });
       if (!r.ok) {
         process.stderr.write(`error: ${r.error.message}\n`);
-        process.exitCode = 2;
+        if ("hint" in r.error && typeof r.error.hint === "string")
+          process.stderr.write(`hint: ${r.error.hint}\n`);
+        process.exitCode = EXIT_USAGE;
         return;
       }
       process.stdout.write(r.value + "\n");

@@ -4,7 +4,8 @@
  * stages that completed. `--dry-run` prints the decisions and each stage's steps.
  */
 import type { Command } from "commander";
-import { resolve } from "node:path";
+import { readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { driverFor } from "../../drivers/registry.js";
 import { execute } from "../../exec/executor.js";
 import { makePlan, type PlannedStage } from "../../plan/plan.js";
@@ -17,6 +18,8 @@ import { type Result, ok, err } from "../../util/result.js";
 import { checkInterpreters } from "../../sandbox/interpreter.js";
 import { listOf } from "../../targets/values.js";
 import { toolVersionFor } from "../tool-version.js";
+import { collectSelectors } from "../only.js";
+import { EXIT_FATAL, EXIT_USAGE } from "../exit-codes.js";
 import { testIsoAfterBuild } from "./build-test.js";
 
 interface BuildOptions {
@@ -49,7 +52,11 @@ export function registerBuild(program: Command): void {
     .command("build")
     .description("build the stages of a spec tree that are not fresh")
     .argument("[tree]", "spec tree folder (holding substrate.toml)", ".")
-    .option("--only <flavour:stage...>", "build only these stages (and what they need)")
+    .option(
+      "--only <selector>",
+      "build only this stage and what it needs (arch/flavour:stage, flavour:stage, arch/flavour, flavour, arch); repeatable or comma-separated",
+      collectSelectors,
+    )
     .option(
       "--date <YYYYMMDD>",
       "build date (@latest@, output folder); default: today (UTC), yesterday for Portage trees",
@@ -94,6 +101,38 @@ export function foreignHostProblem(
   return undefined;
 }
 
+/**
+ * The work folder a failed stage left under `<cache>/work` (kept with `--keep-work`): the
+ * entry named after the stage id, else the work folder itself.
+ */
+export function keptWorkFolder(cacheDir: string, stage: string): string {
+  const work = join(cacheDir, "work");
+  const name = stage.replace(/[/:]/g, "_");
+  try {
+    const entries = readdirSync(work);
+    const found = entries.includes(name) ? name : entries.find((e) => e.startsWith(name));
+    return found === undefined ? work : join(work, found);
+  } catch {
+    return work;
+  }
+}
+
+/** Passes events on, naming the kept work folder in each `stage-failed` (`--keep-work`). */
+function withKeptWork(reporter: Reporter, cacheDir: string): Reporter {
+  return {
+    emit(event) {
+      reporter.emit(
+        event.type === "stage-failed" && event.reason !== "locked"
+          ? { ...event, workKept: keptWorkFolder(cacheDir, event.stage) }
+          : event,
+      );
+    },
+    close() {
+      reporter.close();
+    },
+  };
+}
+
 function parseJobs(text: string | undefined): Result<number, string> {
   const n = Number(text ?? "2");
   return Number.isInteger(n) && n >= 1
@@ -104,12 +143,12 @@ function parseJobs(text: string | undefined): Result<number, string> {
 async function build(treePath: string, opts: BuildOptions, reporter: Reporter): Promise<number> {
   const jobs = parseJobs(opts.jobs);
   if (!jobs.ok) {
-    reporter.emit({ type: "warning", message: jobs.error });
-    return 2;
+    reporter.emit({ type: "error", message: jobs.error });
+    return EXIT_USAGE;
   }
   if (opts.date !== undefined && !/^\d{8}$/.test(opts.date)) {
-    reporter.emit({ type: "warning", message: `--date takes YYYYMMDD, not ${opts.date}` });
-    return 2;
+    reporter.emit({ type: "error", message: `--date takes YYYYMMDD, not ${opts.date}` });
+    return EXIT_USAGE;
   }
   const tree = loadTree(treePath, opts.date === undefined ? {} : { date: opts.date });
   const date = tree.date;
@@ -147,18 +186,19 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
   }
   if (plan.stages.some((s) => s.decision.kind === "build") && process.getuid?.() !== 0) {
     reporter.emit({
-      type: "warning",
+      type: "error",
       message:
         "substrate build must run as root: stages are built in chroots inside private mount namespaces",
-      hint: `run it with sudo: sudo substrate build ${treePath}`,
+      hint: `run it again as root: substrate build ${treePath}`,
     });
-    return 1;
+    return EXIT_FATAL;
   }
   const foreign = foreignHostProblem(plan.stages, treePath);
   if (foreign !== undefined) {
-    reporter.emit({ type: "warning", ...foreign });
-    return 1;
+    reporter.emit({ type: "error", ...foreign });
+    return EXIT_FATAL;
   }
+  const cacheDir = opts.cache === undefined ? tree.config.store.cache : resolve(opts.cache);
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
@@ -176,10 +216,10 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
     const summary = await execute({
       plan,
       driver,
-      reporter,
+      reporter: opts.keepWork === true ? withKeptWork(reporter, cacheDir) : reporter,
       jobs: jobs.value,
       keepGoing: opts.keepGoing === true,
-      cacheDir: opts.cache === undefined ? tree.config.store.cache : resolve(opts.cache),
+      cacheDir,
       sourceDateEpoch: sourceDateEpoch(date),
       signal: controller.signal,
       keepWork: opts.keepWork === true,

@@ -16,6 +16,7 @@ import { hasErrors } from "../../report/diagnostic.js";
 import type { Event } from "../../report/events.js";
 import type { SpecTree } from "../../spec/types.js";
 import { loadAndPlan, printDiagnostics, usageError, writeEvent } from "./plan.js";
+import { collectSelectors } from "../only.js";
 
 /** Options of `substrate fetch`. */
 interface FetchOptions {
@@ -87,7 +88,11 @@ export function registerFetch(program: Command): void {
     )
     .argument("[tree]", "the spec tree folder (default: the current folder)")
     .option("--date <YYYYMMDD>", "build date, which names the snapshot (default: yesterday, UTC)")
-    .option("--only <selector>", "fetch only for this stage and what it needs; repeatable", collect)
+    .option(
+      "--only <selector>",
+      "fetch only for this stage and what it needs; repeatable or comma-separated",
+      collectSelectors,
+    )
     .option("--keyring <file>", "OpenPGP keyring (armored or binary) with Gentoo's release key")
     .option("--insecure", "accept input no signature covers (digests are still checked)")
     .option(
@@ -154,7 +159,7 @@ export function registerFetch(program: Command): void {
         failed += 1;
         if (opts.json === true)
           writeEvent({
-            type: "warning",
+            type: "error",
             message: `${what}: ${message}`,
             ...(hint === undefined ? {} : { hint }),
           });

@@ -2,7 +2,8 @@
  * `substrate graph [TREE] [--format dot|mermaid|svg] [-o FILE] [--date D] [--only SEL ...]`: draws
  * the "Substrate Stage Paths" picture of a tree (stages, the seeds they start from, source and
  * payload arrows, grouped by arch/flavour), coloured by the plan's decisions. Without `-o` the
- * picture goes to stdout. Exit 1 when the tree has errors (the picture is still drawn).
+ * picture goes to stdout. Exit 1 when the tree has errors (the picture is still drawn on stdout,
+ * but no `-o` file is written).
  */
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
@@ -12,6 +13,7 @@ import { renderDot } from "../../plan/render/dot.js";
 import { renderMermaid } from "../../plan/render/mermaid.js";
 import { renderSvg } from "../../plan/render/svg.js";
 import { hasErrors } from "../../report/diagnostic.js";
+import { collectSelectors } from "../only.js";
 import { loadAndPlan, printDiagnostics, usageError, type TreeCommandOptions } from "./plan.js";
 
 interface GraphOptions extends TreeCommandOptions {
@@ -20,10 +22,6 @@ interface GraphOptions extends TreeCommandOptions {
 }
 
 const FORMATS = ["dot", "mermaid", "svg"] as const;
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
 
 /** Registers the `graph` command. */
 export function registerGraph(program: Command): void {
@@ -34,7 +32,11 @@ export function registerGraph(program: Command): void {
     .option("--format <format>", "dot, mermaid or svg", "dot")
     .option("-o, --output <file>", "write the picture to a file instead of stdout")
     .option("--date <YYYYMMDD>", "build date (default: today, UTC)")
-    .option("--only <selector>", "draw only this stage and what it needs; repeatable", collect)
+    .option(
+      "--only <selector>",
+      "draw only this stage and what it needs; repeatable or comma-separated",
+      collectSelectors,
+    )
     .option("--color", "colour the diagnostics")
     .action(async (treeArg: string | undefined, opts: GraphOptions) => {
       const format = opts.format ?? "dot";
@@ -62,8 +64,13 @@ export function registerGraph(program: Command): void {
             : renderDot(picture);
       // Keep stdout for the picture: diagnostics go to stderr here.
       printDiagnostics(diagnostics, opts.color === true, process.stderr);
-      if (opts.output !== undefined) writeFileSync(opts.output, text);
-      else process.stdout.write(text);
-      process.exitCode = hasErrors(diagnostics) ? 1 : 0;
+      const failed = hasErrors(diagnostics);
+      // A file is a deliverable: a tree with errors writes none (stdout still shows the picture).
+      if (opts.output !== undefined) {
+        if (failed)
+          process.stderr.write(`error: ${opts.output} not written: the tree has errors\n`);
+        else writeFileSync(opts.output, text);
+      } else process.stdout.write(text);
+      process.exitCode = failed ? 1 : 0;
     });
 }

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { toolVersionFor } from "../tool-version.js";
+import { collectSelectors } from "../only.js";
 import { checkTree, orderDiagnostics } from "../../spec/check.js";
 import { isDateStamp, loadTree } from "../../spec/tree.js";
 import type { SpecTree } from "../../spec/types.js";
@@ -97,10 +98,6 @@ export function formatPlan(tree: SpecTree, plan: Plan): string {
   return lines.join("\n") + "\n";
 }
 
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
 /** Registers the `plan` command. */
 export function registerPlan(program: Command): void {
   program
@@ -112,8 +109,8 @@ export function registerPlan(program: Command): void {
     .option("--date <YYYYMMDD>", "build date (default: today, UTC)")
     .option(
       "--only <selector>",
-      "plan only this stage and what it needs (arch/flavour:stage, flavour:stage, arch/flavour, flavour, arch); repeatable",
-      collect,
+      "plan only this stage and what it needs (arch/flavour:stage, flavour:stage, arch/flavour, flavour, arch); repeatable or comma-separated",
+      collectSelectors,
     )
     .option("--json", "print NDJSON events (diagnostic, stage-planned) instead of text")
     .option("--color", "colour the diagnostics")

@@ -176,3 +176,45 @@ void test("graph draws DOT, mermaid and SVG", () => {
   const bad = run(["graph", tree, "--format", "png"], store);
   assert.equal(bad.code, 2);
 });
+
+void test("--only has one grammar for plan and build: one value each, repeatable, commas", () => {
+  const store = mkdtempSync(join(tmpdir(), "substrate-plan-e2e-"));
+  const tree = join(examples(), "roflmaos");
+  const want = ["amd64/minimal:embedded", "amd64/roflmaos:stage3", "amd64/roflmaos:stage4"];
+  const planned = (stdout: string): string[] =>
+    events(stdout)
+      .filter((e) => e["type"] === "stage-planned")
+      .map((e) => String(e["stage"]))
+      .sort();
+  for (const command of ["plan", "build"]) {
+    const extra = command === "build" ? ["--dry-run"] : [];
+    // The selector options come before the tree: --only must not swallow it.
+    const repeated = run(
+      [
+        command,
+        ...extra,
+        "--json",
+        "--only",
+        "roflmaos:stage4",
+        "--only",
+        "minimal:embedded",
+        tree,
+      ],
+      store,
+    );
+    assert.equal(repeated.code, 0, `${command}: ${repeated.stdout}${repeated.stderr}`);
+    assert.deepEqual(planned(repeated.stdout), want, command);
+    const commas = run(
+      [command, ...extra, "--json", "--only", "roflmaos:stage4,minimal:embedded", tree],
+      store,
+    );
+    assert.equal(commas.code, 0, `${command}: ${commas.stdout}${commas.stderr}`);
+    assert.deepEqual(planned(commas.stdout), want, command);
+    // Two bare values after one --only: the second is a stray argument, for both commands.
+    const stray = run(
+      [command, ...extra, "--only", "roflmaos:stage4", "minimal:embedded", tree],
+      store,
+    );
+    assert.equal(stray.code, 2, `${command}: ${stray.stderr}`);
+  }
+});
