@@ -51,6 +51,45 @@ export interface CheckExpectations {
 /** Where dracut's dmsquash-live mounts the boot medium in the live system. */
 export const LIVE_MEDIUM_MOUNT = "/run/initramfs/live";
 
+/** `command`, or where it is missing (a root without coreutils or util-linux), `fallback`. */
+function orBuiltins(command: string, fallback: string): string {
+  return `${command} 2>/dev/null || { ${fallback}; }`;
+}
+
+/**
+ * The standard checks' guest commands. Each runs the usual tool (coreutils, util-linux, kmod) in
+ * a form busybox's applets accept too (no `--quiet`), and falls back to the shell's builtins
+ * (`read`, `echo`, `printf`, `[`) where the tool is missing: an embedded root may have neither
+ * coreutils nor busybox, and busybox has no `findmnt`.
+ */
+export const CHECK_COMMANDS = {
+  kernelRelease: orBuiltins("uname -r", 'read -r r </proc/sys/kernel/osrelease && echo "$r"'),
+  rootMount: orBuiltins(
+    "findmnt -n -o FSTYPE,OPTIONS /",
+    'f=; while read -r _ m t o _; do [ "$m" != / ] || f="$t $o"; done </proc/self/mounts; echo "$f"',
+  ),
+  squashfsMounts: orBuiltins(
+    "findmnt -n -l -t squashfs -o TARGET",
+    'while read -r _ m t _; do [ "$t" != squashfs ] || echo "$m"; done </proc/self/mounts',
+  ),
+  osRelease: orBuiltins(
+    "cat /etc/os-release",
+    `while IFS= read -r l || [ -n "$l" ]; do printf '%s\\n' "$l"; done </etc/os-release`,
+  ),
+  /** Finds the module's file, loads it and prints `loaded` once /proc/modules lists it. */
+  moduleLoad: (module: string): string =>
+    `f=$(modinfo -F filename ${module}) && echo "file=$f" && modprobe ${module} && ` +
+    `{ ${orBuiltins(
+      `grep -q '^${module} ' /proc/modules`,
+      `n=; while read -r n _; do [ "$n" != ${module} ] || break; done </proc/modules; [ "$n" = ${module} ]`,
+    )}; } && echo loaded`,
+  /** Checks the medium against its list, printing only the lines that are not `OK`. */
+  mediumChecksums: (tool: string, path: string): string =>
+    `cd ${LIVE_MEDIUM_MOUNT} && o=$(${tool} -c .${path} 2>&1); s=$?; cd /; ` +
+    `printf '%s\\n' "$o" | while IFS= read -r l; do case "$l" in *": OK") ;; *) printf '%s\\n' "$l" ;; esac; done; ` +
+    `test $s -eq 0`,
+} as const;
+
 /** Describes a console failure in a check's detail. */
 export function describeConsoleFailure(f: ConsoleFailure): string {
   switch (f.reason) {
@@ -185,16 +224,16 @@ export function standardChecks(x: CheckExpectations): BootCheck[] {
     {
       name: "kernel-version",
       async run(shell) {
-        const r = await sh(shell, "uname -r", t);
+        const r = await sh(shell, CHECK_COMMANDS.kernelRelease, t);
         return isVerdict(r) ? r : judgeKernel(r.output, x.kernelRelease);
       },
     },
     {
       name: "overlay-root",
       async run(shell) {
-        const root = await sh(shell, "findmnt -n -o FSTYPE,OPTIONS /", t);
+        const root = await sh(shell, CHECK_COMMANDS.rootMount, t);
         if (isVerdict(root)) return root;
-        const sq = await sh(shell, "findmnt -n -l -t squashfs -o TARGET", t);
+        const sq = await sh(shell, CHECK_COMMANDS.squashfsMounts, t);
         if (isVerdict(sq)) return sq;
         return judgeOverlayRoot(root.output, sq.output);
       },
@@ -202,7 +241,7 @@ export function standardChecks(x: CheckExpectations): BootCheck[] {
     {
       name: "os-release",
       async run(shell) {
-        const r = await sh(shell, "cat /etc/os-release", t);
+        const r = await sh(shell, CHECK_COMMANDS.osRelease, t);
         if (isVerdict(r)) return r;
         if (r.status !== 0)
           return { ok: false, detail: `cannot read /etc/os-release: ${r.output}` };
@@ -212,11 +251,7 @@ export function standardChecks(x: CheckExpectations): BootCheck[] {
     {
       name: "module-load",
       async run(shell) {
-        const r = await sh(
-          shell,
-          `f=$(modinfo -F filename ${module}) && echo "file=$f" && modprobe ${module} && grep -q '^${module} ' /proc/modules && echo loaded`,
-          t,
-        );
+        const r = await sh(shell, CHECK_COMMANDS.moduleLoad(module), t);
         if (isVerdict(r)) return r;
         if (/file=\(builtin\)/.test(r.output))
           return { ok: false, detail: `${module} is built into the kernel, not a module` };
@@ -236,7 +271,7 @@ export function standardChecks(x: CheckExpectations): BootCheck[] {
       async run(shell) {
         const r = await sh(
           shell,
-          `cd ${LIVE_MEDIUM_MOUNT} && ${sums.tool} -c --quiet .${sums.path}; s=$?; cd /; test $s -eq 0`,
+          CHECK_COMMANDS.mediumChecksums(sums.tool, sums.path),
           Math.max(t, 600_000),
         );
         if (isVerdict(r)) return r;

@@ -1,7 +1,8 @@
-// The product test: builds the default roflmaOS tree for real (mmdebstrap, apt, dracut,
-// mksquashfs, mtools, xorriso), boots the ISO under QEMU + OVMF (TCG when KVM fails) to a root
-// shell through its EFI boot loader and with direct kernel boot, then changes one root_overlay
-// file and shows the payload (livecd-stage2) is reused and the new ISO has the change.
+// The product test: builds the roflmaOS tree for real (mmdebstrap, apt, dracut, mksquashfs,
+// mtools, xorriso), both flavours in one build, boots each ISO under QEMU + OVMF (TCG when KVM
+// fails) to a root shell through its EFI boot loader (the default one also with direct kernel
+// boot), then changes one root_overlay file and shows the payload (livecd-stage2) is reused and
+// the new ISO has the change.
 // Needs root and Debian's archive; uses /var/cache/substrate as the package cache.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -18,13 +19,33 @@ import {
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO_ROOT, ofType, runCli, stagesOf } from "../../helpers/cli.js";
+import { type JsonEvent, REPO_ROOT, ofType, runCli, stagesOf } from "../../helpers/cli.js";
 
 const DATE = "20260101";
 const CACHE = "/var/cache/substrate";
 const STAGES = ["stage3", "stage4", "livecd-stage1", "livecd-stage2", "livecd-stage3"].map(
   (s) => `amd64/roflmaos:${s}`,
 );
+/** Every stage of the tree: the default flavour's and the embedded `minimal` one's. */
+const ALL_STAGES = [...STAGES, "amd64/minimal:embedded", "amd64/minimal:livecd-stage3"];
+const STANDARD_CHECKS = [
+  "system-running",
+  "kernel-version",
+  "overlay-root",
+  "os-release",
+  "module-load",
+];
+
+/** The events of one ISO's boot: from its "booting <iso>" line to its boot-finished event. */
+function bootOf(events: readonly JsonEvent[], isoName: string): JsonEvent[] {
+  const start = events.findIndex(
+    (e) => e.type === "info" && String(e["message"]).startsWith(`booting ${isoName} `),
+  );
+  assert.ok(start >= 0, `${isoName} was booted`);
+  const end = events.findIndex((e, i) => i > start && e.type === "boot-finished");
+  assert.ok(end > start, `${isoName}'s boot finished`);
+  return events.slice(start, end + 1);
+}
 
 function mountinfo(): string[] {
   return readFileSync("/proc/self/mountinfo", "utf8")
@@ -41,31 +62,24 @@ void test(
     const tree = join(work, "tree");
     cpSync(join(REPO_ROOT, "examples/roflmaos"), tree, { recursive: true });
     const mountsBefore = mountinfo();
-    const build = (extra: readonly string[] = [], cache = CACHE): ReturnType<typeof runCli> =>
-      runCli(
-        [
-          "build",
-          tree,
-          "--json",
-          "--date",
-          DATE,
-          "--cache",
-          cache,
-          "--only",
-          "roflmaos:livecd-stage3",
-          ...extra,
-        ],
-        { cwd: work },
-      );
+    const build = (
+      extra: readonly string[] = [],
+      cache = CACHE,
+      only: readonly string[] = ["--only", "roflmaos:livecd-stage3"],
+    ): ReturnType<typeof runCli> =>
+      runCli(["build", tree, "--json", "--date", DATE, "--cache", cache, ...only, ...extra], {
+        cwd: work,
+      });
 
-    // --test: the build boots its ISO through the ISO's EFI boot loader and checks it.
-    const first = await build(["--test"]);
+    // One build of the whole tree, both flavours. --test: the build boots each ISO through the
+    // ISO's EFI boot loader and checks it; one stage at a time, so one boot at a time.
+    const first = await build(["--test", "--jobs", "1"], CACHE, []);
     assert.equal(
       first.code,
       0,
       `build failed:\n${first.stderr}\n${JSON.stringify(ofType(first.events, "stage-failed"), null, 2)}`,
     );
-    assert.deepEqual(stagesOf(first.events, "stage-succeeded"), [...STAGES].sort());
+    assert.deepEqual(stagesOf(first.events, "stage-succeeded"), [...ALL_STAGES].sort());
     assert.deepEqual(mountinfo(), mountsBefore, "the build left mounts behind");
 
     const flavour = join(work, "builds/amd64/roflmaos");
@@ -97,18 +111,12 @@ void test(
     await t.test(
       "build --test booted it through its EFI boot loader to a root shell and passed the checks",
       () => {
-        const fin = ofType(first.events, "boot-finished")[0];
+        const boot = bootOf(first.events, `roflmaOS-${DATE}.iso`);
+        const fin = ofType(boot, "boot-finished")[0];
         assert.equal(fin?.["ok"], true, `boot test failed: ${JSON.stringify(fin)}`);
-        const checks = ofType(first.events, "boot-check");
+        const checks = ofType(boot, "boot-check");
         const names = checks.map((c) => String(c["check"]));
-        for (const name of [
-          "system-running",
-          "kernel-version",
-          "overlay-root",
-          "os-release",
-          "module-load",
-          "medium-checksums",
-        ]) {
+        for (const name of [...STANDARD_CHECKS, "medium-checksums"]) {
           assert.ok(names.includes(name), `the ${name} check ran (${names.join(", ")})`);
         }
         assert.ok(
@@ -117,8 +125,39 @@ void test(
         );
         const os = checks.find((c) => c["check"] === "os-release");
         assert.match(String(os?.["detail"]), /NAME="roflmaOS"/);
-        const phases = ofType(first.events, "boot-phase").map((p) => String(p["phase"]));
+        const phases = ofType(boot, "boot-phase").map((p) => String(p["phase"]));
         assert.ok(phases.includes("kernel") && phases.includes("checks"), phases.join(","));
+      },
+    );
+
+    await t.test(
+      "the minimal flavour's ISO (an embedded root, busybox for the base commands) passed the checks",
+      () => {
+        const minimalIso = join(work, "builds/amd64/minimal", DATE, `roflmaOS-minimal-${DATE}.iso`);
+        assert.ok(existsSync(minimalIso), "the minimal ISO exists");
+        const boot = bootOf(first.events, `roflmaOS-minimal-${DATE}.iso`);
+        const fin = ofType(boot, "boot-finished")[0];
+        assert.equal(fin?.["ok"], true, `boot test failed: ${JSON.stringify(fin)}`);
+        const checks = ofType(boot, "boot-check");
+        assert.deepEqual(
+          checks.map((c) => String(c["check"])).filter((n) => STANDARD_CHECKS.includes(n)),
+          STANDARD_CHECKS,
+        );
+        assert.ok(
+          checks.every((c) => c["ok"] === true),
+          JSON.stringify(checks),
+        );
+        const os = checks.find((c) => c["check"] === "os-release");
+        assert.match(String(os?.["detail"]), /NAME="roflmaOS"/);
+        // The root has no coreutils: its cat, grep and uname are busybox's applets.
+        const sq = join(work, "minimal-sq.img");
+        execFileSync("osirrox", ["-indev", minimalIso, "-extract", "/LiveOS/squashfs.img", sq], {
+          stdio: "ignore",
+        });
+        const listing = execFileSync("unsquashfs", ["-lls", sq, "usr/bin"]).toString();
+        for (const tool of ["cat", "grep", "uname"])
+          assert.match(listing, new RegExp(`/usr/bin/${tool} -> /bin/busybox$`, "m"), tool);
+        rmSync(sq);
       },
     );
 

@@ -10,7 +10,7 @@ import {
   removeConsoleNoise,
   wrapCommand,
 } from "../../../src/boot/console.js";
-import { runChecks, standardChecks } from "../../../src/boot/checks.js";
+import { CHECK_COMMANDS, runChecks, standardChecks } from "../../../src/boot/checks.js";
 import { FakeConsole } from "./fake-console.js";
 
 void test("the cleaner drops escape sequences even when split across chunks, and turns CR LF into LF", () => {
@@ -165,17 +165,17 @@ void test("a hanging command times out and the shell gets Ctrl-C", async () => {
 void test("the standard checks pass against a healthy fake system and fail with details on a degraded one", async () => {
   const healthy = new FakeConsole();
   healthy.replies.set("systemctl is-system-running --wait", { output: "running", status: 0 });
-  healthy.replies.set("uname -r", { output: "6.1.0-13-amd64", status: 0 });
-  healthy.replies.set("findmnt -n -o FSTYPE,OPTIONS /", {
+  healthy.replies.set(CHECK_COMMANDS.kernelRelease, { output: "6.1.0-13-amd64", status: 0 });
+  healthy.replies.set(CHECK_COMMANDS.rootMount, {
     output:
       "overlay rw,relatime,lowerdir=/run/rootfsbase,upperdir=/run/overlayfs,workdir=/run/ovlwork",
     status: 0,
   });
-  healthy.replies.set("findmnt -n -l -t squashfs -o TARGET", {
+  healthy.replies.set(CHECK_COMMANDS.squashfsMounts, {
     output: "/run/rootfsbase",
     status: 0,
   });
-  healthy.replies.set("cat /etc/os-release", {
+  healthy.replies.set(CHECK_COMMANDS.osRelease, {
     output: 'PRETTY_NAME="roflmaOS live"\nNAME="roflmaOS"',
     status: 0,
   });
@@ -189,10 +189,10 @@ void test("the standard checks pass against a healthy fake system and fail with 
   });
   // The module check's command is long; answer it generically.
   const moduleCmd = healthy.replies;
-  moduleCmd.set(
-    "f=$(modinfo -F filename dummy) && echo \"file=$f\" && modprobe dummy && grep -q '^dummy ' /proc/modules && echo loaded",
-    { output: "file=/lib/modules/6.1.0-13-amd64/kernel/drivers/net/dummy.ko\nloaded", status: 0 },
-  );
+  moduleCmd.set(CHECK_COMMANDS.moduleLoad("dummy"), {
+    output: "file=/lib/modules/6.1.0-13-amd64/kernel/drivers/net/dummy.ko\nloaded",
+    status: 0,
+  });
   const ran = await runChecks(checks, engine, () => undefined);
   assert.deepEqual(
     ran.results.map((r) => [r.name, r.ok]),
