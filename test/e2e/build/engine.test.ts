@@ -75,6 +75,13 @@ echo "target=$clst_target root=$clst_root_path" > /etc/substrate-fsscript
 # hostile: absolute and relative symlinks that point at the host's canary folder
 ln -s ${canaryDir} /etc/evil
 ln -s ../../../../../../..${canaryDir} /etc/evil-relative
+# hostile: escape attempts from the fsscript itself (each must fail; the script goes on)
+for p in /proc/[0-9]*; do echo pwned > "$p/root${canaryDir}/canary" 2>/dev/null || true; done
+echo pwned > "/proc/1/cwd/../../../../../../../..${canaryDir}/canary" 2>/dev/null || true
+perl -e 'mkdir "/jail"; chroot "/jail" or exit 0; chdir ".." for 1..64; chroot "." or exit 0;
+  open(my $f, ">", "${canaryDir}/canary") and print $f "pwned\n"' || true
+rmdir /jail 2>/dev/null || true
+mkdir -p /tmp/p && mount -t proc proc /tmp/p 2>/dev/null && echo pwned > "/tmp/p/1/root${canaryDir}/canary" || true
 `,
     0o755,
   );

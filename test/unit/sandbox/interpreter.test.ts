@@ -306,12 +306,26 @@ void describe("setup scripts", () => {
     assert.ok(script.includes(`mount -t proc -o nosuid,nodev,noexec proc '/b/root dir/proc'`));
     assert.ok(script.includes(`newinstance,ptmxmode=0666`));
     assert.ok(script.includes(`mount --bind /cache/apt '/b/root dir/var/cache/apt/archives'`));
-    assert.ok(script.includes(`mount -o remount,bind,ro '/b/root dir/var/cache/apt/archives'`));
     assert.ok(
-      script.includes(
-        `env -i PATH=/usr/bin 'X=a b'\\''c' chroot '/b/root dir' /bin/sh -e -c 'echo $X'`,
-      ),
+      script.includes(`mount -o remount,bind,nodev,ro '/b/root dir/var/cache/apt/archives'`),
     );
+    // The root becomes the namespace's root (no chroot a second chroot could climb out of), the
+    // command runs with a reduced bounding set and a clean environment.
+    assert.ok(
+      script.includes(`mount --bind '/b/root dir' '/b/root dir' && mount -o remount,bind,nodev`),
+    );
+    assert.ok(script.includes(`mount -o remount,bind,ro '/b/root dir/proc/sys'`));
+    assert.ok(script.includes(`cd '/b/root dir' ||`));
+    assert.ok(script.includes(`pivot_root . . ||`));
+    assert.match(script, /umount -l -c \S*\/b\/root dir\/proc\/1\/root/);
+    assert.match(
+      script,
+      /setpriv --inh-caps -all --bounding-set -all,\+chown,[a-z_,+]+ -- env -i /,
+    );
+    assert.doesNotMatch(script, /\+sys_admin|\+sys_module|\+sys_rawio|\+dac_read_search/);
+    assert.ok(script.includes(`env -i PATH=/usr/bin 'X=a b'\\''c' /bin/sh -c `));
+    assert.ok(script.includes(` substrate-run /bin/sh -e -c 'echo $X';`));
+    assert.ok(!/\bchroot '\/b\/root dir'/.test(script), "no plain chroot into the root");
     const ns = namespaceSetupScript({
       binds: [],
       env: { A: "1" },
