@@ -9,7 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
 import { type Result, ok, err } from "../util/result.js";
 
 /** What a lock file records about its owner. */
@@ -219,7 +219,8 @@ export function acquireLock(path: string): Result<Lock, LockFailure> {
 /** `substrate build x` for this process (the script's name and its arguments). */
 function ownCommand(): string {
   const script = process.argv[1];
-  const name = script === undefined ? "node" : /\bbin\.js$/.test(script) ? "substrate" : script;
+  const name =
+    script === undefined ? "node" : /\bbin\.js$/.test(script) ? "substrate" : basename(script);
   return [name, ...process.argv.slice(2)].join(" ");
 }
 
