@@ -11,14 +11,15 @@ import { availableParallelism } from "node:os";
 import type { Driver, StageContext } from "../drivers/driver.js";
 import type { Plan, PlannedStage, StageInput as PlanInput } from "../plan/plan.js";
 import type { Event, Reporter, StageId } from "../report/events.js";
-import { acquireLock } from "../store/lock.js";
-import { publishStage, removeStamp } from "../store/publish.js";
+import { waitForLock } from "../store/lock.js";
+import { publishStage, readStamp, removeStamp } from "../store/publish.js";
 import { keepRoot, openKeptRoot, settleKeptRoots } from "../store/root-cache.js";
 import { TARGETS } from "../targets/registry.js";
 import type { StageFailure, StageInput, TargetContext } from "../targets/target-kind.js";
 import { type Result, err, ok } from "../util/result.js";
 import { unreachable } from "../util/unreachable.js";
 import { schedule, type Job } from "./scheduler.js";
+import { claimWorkFolder, cleanOrphanWork } from "./work.js";
 
 /** How to run a plan. */
 export interface ExecuteOptions {
@@ -97,6 +98,12 @@ function describeStageFailure(f: StageFailure): {
   }
 }
 
+/** True when the stage's output and a stamp of this very fingerprint are in the store. */
+function builtByOther(stage: PlannedStage): boolean {
+  const stamp = readStamp(stage.outputs.output) as { fingerprint?: unknown } | undefined;
+  return stamp?.fingerprint === stage.fingerprint && existsSync(stage.outputs.output);
+}
+
 /** Runs one stage to completion (build, publish, stamp). Resolves true on success. */
 async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<boolean> {
   const emit = (e: Event): void => {
@@ -123,22 +130,43 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
     return false;
   };
 
+  // The lock sits beside the flavour's outputs but out of the dated folder users read. Another
+  // build of the same stage (the same tree, from any folder) holds it: wait for that build,
+  // then use what it published if it built this very fingerprint.
+  const lockPath = join(out.flavourDir, ".locks", `${out.name}.lock`);
+  const wait = { waited: false };
+  const lock = await waitForLock(lockPath, {
+    signal: opts.signal,
+    pollMs: 500,
+    onWait: (f) => {
+      wait.waited = true;
+      emit({ type: "info", message: `${stage.id} waits for another build: ${f.message}` });
+    },
+  });
+  if (!lock.ok)
+    return fail(lock.error.reason === "cancelled" ? "cancelled" : "locked", lock.error.message);
+  if (wait.waited && builtByOther(stage)) {
+    lock.value.release();
+    emit({ type: "stage-fresh", stage: stage.id, output: out.output });
+    return true;
+  }
   mkdirSync(dirname(out.log), { recursive: true });
   writeFileSync(
     out.log,
     `substrate: ${stage.id} (${stage.decision.reason})\nfingerprint ${stage.fingerprint}\n`,
   );
-  // The lock sits beside the flavour's outputs but out of the dated folder users read.
-  mkdirSync(join(out.flavourDir, ".locks"), { recursive: true });
-  const lock = acquireLock(join(out.flavourDir, ".locks", `${out.name}.lock`));
-  if (!lock.ok) return fail("locked", lock.error.message);
-  const workDir = join(opts.cacheDir, "work", stage.id.replace(/[/:]/g, "_"));
+  // The work folder is this store's own (keyed by the lock's real path) and locked where it
+  // lives, so builds of other trees sharing the cache never touch it.
+  const work = claimWorkFolder(opts.cacheDir, stage.id, lockPath);
+  if (!work.ok) {
+    lock.value.release();
+    return fail("locked", work.error.message);
+  }
+  const workDir = work.value.dir;
   const stagingDir = join(out.dateDir, `.tmp-${out.name}-${process.pid}`);
   try {
     removeStamp(out.output);
-    rmSync(workDir, { recursive: true, force: true });
     rmSync(stagingDir, { recursive: true, force: true });
-    mkdirSync(workDir, { recursive: true });
     mkdirSync(stagingDir, { recursive: true });
     emit({ type: "stage-started", stage: stage.id, log: out.log });
 
@@ -236,7 +264,7 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
     return true;
   } finally {
     rmSync(stagingDir, { recursive: true, force: true });
-    if (opts.keepWork !== true) rmSync(workDir, { recursive: true, force: true });
+    work.value.release(opts.keepWork === true);
     lock.value.release();
   }
 }
@@ -252,6 +280,8 @@ export async function execute(opts: ExecuteOptions): Promise<ExecuteSummary> {
   const toBuild = plan.stages.filter((s) => s.decision.kind === "build");
   const fresh = plan.stages.filter((s) => s.decision.kind === "fresh").map((s) => s.id);
   const blocked = plan.stages.filter((s) => s.decision.kind === "blocked");
+  // Work folders left by killed builds (of any tree sharing this cache).
+  if (toBuild.length > 0) cleanOrphanWork(opts.cacheDir);
   opts.reporter.emit({
     type: "run-started",
     command: "build",

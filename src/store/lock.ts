@@ -9,7 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
 import { type Result, ok, err } from "../util/result.js";
 
 /** What a lock file records about its owner. */
@@ -21,6 +21,8 @@ export interface LockOwner {
   readonly token: string;
   /** ISO time the lock was taken. */
   readonly since: string;
+  /** The owner's command line (`substrate build …`), to name it to a user who must wait. */
+  readonly command?: string;
 }
 
 /** A held lock. */
@@ -82,6 +84,7 @@ export function readLockOwner(path: string): LockOwner | undefined {
       host: typeof data.host === "string" ? data.host : "",
       token: data.token,
       since: typeof data.since === "string" ? data.since : "",
+      command: typeof data.command === "string" ? data.command : "",
     };
   } catch {
     return undefined;
@@ -176,6 +179,7 @@ export function acquireLock(path: string): Result<Lock, LockFailure> {
     host: hostname(),
     token,
     since: new Date().toISOString(),
+    command: ownCommand(),
   };
   try {
     mkdirSync(dirname(path), { recursive: true });
@@ -207,16 +211,29 @@ export function acquireLock(path: string): Result<Lock, LockFailure> {
     host: "",
     token: "",
     since: "",
+    command: "",
   };
-  return err({
-    reason: "held",
-    path,
-    owner: current,
-    message:
-      current.pid === 0
-        ? `${path} is locked by another substrate process`
-        : `${path} is locked by substrate process ${current.pid}${current.host === hostname() ? "" : ` on ${current.host}`} since ${current.since}; wait for it, or remove the lock if that process is gone`,
-  });
+  return err({ reason: "held", path, owner: current, message: heldMessage(path, current) });
+}
+
+/** `substrate build x` for this process (the script's name and its arguments). */
+function ownCommand(): string {
+  const script = process.argv[1];
+  const name =
+    script === undefined ? "node" : /\bbin\.js$/.test(script) ? "substrate" : basename(script);
+  return [name, ...process.argv.slice(2)].join(" ");
+}
+
+/** What to tell a user about a held lock: who holds it (pid, command, since when). Pure. */
+export function heldMessage(
+  path: string,
+  owner: Pick<LockOwner, "pid" | "host" | "since" | "command">,
+  thisHost = hostname(),
+): string {
+  if (owner.pid === 0) return `${path} is locked by another substrate process`;
+  const where = owner.host === thisHost ? "" : ` on ${owner.host}`;
+  const what = owner.command === undefined || owner.command === "" ? "" : ` (${owner.command})`;
+  return `${path} is locked by substrate process ${owner.pid}${where}${what} since ${owner.since}; wait for it, or remove the lock if that process is gone`;
 }
 
 /** Waits (polling) until the lock can be taken, or the signal aborts. */
