@@ -96,6 +96,9 @@ void describe("verifyInput", () => {
       assert.ok(r.error.message.includes(out), `${what}: ${r.error.message}`);
       assert.match(r.error.message, /BLAKE2B|SHA512/, what);
       assert.match(r.error.message, /refused before use/, what);
+      // A seed (not a stage of the plan) whose .DIGESTS does not verify is refused alike.
+      const seed = await verifyInput(out, "seed", false);
+      assert.ok(!seed.ok && seed.error.reason === "input-corrupt", what);
     }
   });
 
