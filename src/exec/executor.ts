@@ -1,9 +1,9 @@
 /**
  * Runs a plan: every stage decided `build` runs once its inputs are ready, at most `jobs` at a
- * time; fresh stages are skipped; blocked ones are reported. Each stage's old stamp is removed
- * before it runs, its outputs are written into a staging folder and published by rename only
- * when complete, then the digests, `-latest` link, pointer file and finally the new stamp are
- * written. A failed stage leaves its log, nothing at its output names, and no stamp.
+ * time; fresh stages are skipped; blocked ones are reported. A stage's local inputs are verified
+ * against their `.DIGESTS` first; its outputs are written into a staging folder and published
+ * (with digests and the new stamp) in one atomic switch only when complete. A failed stage
+ * leaves its log and the previous output with its own stamp, untouched.
  */
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -13,6 +13,7 @@ import type { Plan, PlannedStage, StageInput as PlanInput } from "../plan/plan.j
 import type { Event, Reporter, StageId } from "../report/events.js";
 import { waitForLock } from "../store/lock.js";
 import { publishStage, readStamp, removeStamp } from "../store/publish.js";
+import { verifyInput } from "../store/verify-input.js";
 import { keepRoot, openKeptRoot, settleKeptRoots } from "../store/root-cache.js";
 import { TARGETS } from "../targets/registry.js";
 import type { StageFailure, StageInput, TargetContext } from "../targets/target-kind.js";
@@ -165,7 +166,6 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
   const workDir = work.value.dir;
   const stagingDir = join(out.dateDir, `.tmp-${out.name}-${process.pid}`);
   try {
-    removeStamp(out.output);
     rmSync(stagingDir, { recursive: true, force: true });
     mkdirSync(stagingDir, { recursive: true });
     emit({ type: "stage-started", stage: stage.id, log: out.log });
@@ -174,6 +174,23 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
     const payload = targetInput(opts.plan, stage.inputs.payload);
     if (!source.ok) return fail("bad-input", source.error);
     if (!payload.ok) return fail("bad-input", payload.error);
+    // Local inputs are checked against their .DIGESTS before anything unpacks them.
+    const inputs: { source?: StageInput; payload?: StageInput } = {};
+    for (const [role, value] of [
+      ["source", source.value],
+      ["payload", payload.value],
+    ] as const) {
+      if (value === undefined) continue;
+      const v = await verifyInput(
+        value.path,
+        value.from,
+        stage.inputs[role]?.type === "stage",
+        opts.signal,
+      );
+      if (!v.ok) return fail(v.error.reason, v.error.message);
+      // A stage output is used through the very file just verified (one published generation).
+      inputs[role] = stage.inputs[role]?.type === "stage" ? { ...value, path: v.value } : value;
+    }
     const base: StageContext = {
       stage: stage.id,
       logFile: out.log,
@@ -192,10 +209,7 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
       spec: stage.spec,
       driver: opts.driver,
       workDir,
-      inputs: {
-        ...(source.value === undefined ? {} : { source: source.value }),
-        ...(payload.value === undefined ? {} : { payload: payload.value }),
-      },
+      inputs,
       stagingDir,
       outputName: out.output.slice(out.dateDir.length + 1),
       keepRoot(root) {

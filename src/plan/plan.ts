@@ -171,12 +171,25 @@ function decide(
       return { kind: "blocked", code: "input-blocked", reason: `input ${input.stage} is blocked` };
     }
   }
-  if (view.stat(stage.outputs.output) === undefined) {
+  const outStat = view.stat(stage.outputs.output);
+  if (outStat === undefined) {
     return { kind: "build", code: "no-output", reason: "no output yet" };
   }
   const stamp = readStamp(stage.outputs.stamp);
   if (stamp === undefined) {
     return { kind: "build", code: "no-stamp", reason: "output has no freshness stamp" };
+  }
+  // A replaced, truncated or touched output is not the one its stamp describes (cheap check;
+  // the full digest is verified before an output is used as an input).
+  if (
+    stamp.output !== undefined &&
+    (stamp.output.size !== outStat.size || Math.abs(stamp.output.mtimeMs - outStat.mtimeMs) >= 1)
+  ) {
+    return {
+      kind: "build",
+      code: "output-changed",
+      reason: "output changed since it was published (size or mtime differs from its stamp)",
+    };
   }
   if (stamp.fingerprint === stage.fingerprint) return { kind: "fresh", reason: "up to date" };
   const diff = diffRecords(stamp.record, stage.record);

@@ -98,5 +98,16 @@ export function readStampFile(view: StoreView, path: string): Stamp | undefined 
   const record: unknown = (parsed as Record<string, unknown>)["record"];
   if (typeof fingerprint !== "string") return undefined;
   if (typeof record !== "object" || record === null || Array.isArray(record)) return undefined;
-  return { fingerprint, record: record as Record<string, unknown> };
+  const output: unknown = (parsed as Record<string, unknown>)["output"];
+  const o =
+    typeof output === "object" && output !== null ? (output as Record<string, unknown>) : {};
+  const size = o["size"];
+  const mtimeMs = o["mtimeMs"];
+  return {
+    fingerprint,
+    record: record as Record<string, unknown>,
+    ...(typeof size === "number" && typeof mtimeMs === "number"
+      ? { output: { size, mtimeMs } }
+      : {}),
+  };
 }

@@ -86,6 +86,8 @@ export type FingerprintRecord = Readonly<Record<string, unknown>>;
 export interface Stamp {
   readonly fingerprint: string;
   readonly record: FingerprintRecord;
+  /** The published output's size and mtime, to notice a replaced or touched output cheaply. */
+  readonly output?: { readonly size: number; readonly mtimeMs: number };
 }
 
 /** The planner's verdict for one stage. `reason` is a short human phrase for reports. */
@@ -93,8 +95,9 @@ export type Decision =
   | { readonly kind: "fresh"; readonly reason: string }
   | {
       readonly kind: "build";
-      /** `no-output` (nothing published yet), `no-stamp` (an output not made by substrate), `input-changed`, `parent-rebuilt`. */
-      readonly code: "no-output" | "no-stamp" | "input-changed" | "parent-rebuilt";
+      /** `no-output` (nothing published yet), `no-stamp` (an output not made by substrate), `output-changed` (not the file its stamp describes), `input-changed`, `parent-rebuilt`. */
+      readonly code:
+        "no-output" | "no-stamp" | "output-changed" | "input-changed" | "parent-rebuilt";
       readonly reason: string;
     }
   | {

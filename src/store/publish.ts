@@ -1,19 +1,23 @@
 /**
  * Atomic publishing of stage outputs. A stage writes everything into a staging folder next to
- * its final place (`<dir>/.tmp-<name>-<pid>`, same filesystem); publishing renames each file into
- * place only when all are complete, sidecars first and the main output last, then moves the
- * `-latest` pointers, and writes the freshness stamp (`<output>.stamp`) at the very end. The stamp
- * is removed before a stage runs, so an interrupted build is never mistaken for a fresh one, and
- * no final name ever holds a partial file. Staging folders left by dead processes are removed.
+ * its final place (`<dir>/.tmp-<name>-<pid>`, same filesystem). {@link publishStage} moves the
+ * output, its sidecars and its stamp into a new generation folder `<dir>/.<output>.pub/<gen>/`
+ * and switches the public names (fixed symlinks through `.<output>.pub/current`) with one rename:
+ * an output, its digests and its stamp appear (and are replaced) together, and a failed or killed
+ * rebuild leaves the previous output with its own stamp. Staging folders left by dead processes
+ * are removed.
  */
 import {
   cpSync,
   existsSync,
   lstatSync,
+  mkdirSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   renameSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -210,11 +214,50 @@ export interface PublishStageOptions {
   readonly digests?: boolean;
 }
 
+/** The folder holding an output's generations: `<dir>/.<name>.pub/`. */
+export function generationsDirFor(output: string): string {
+  return join(dirname(output), `.${basename(output)}.pub`);
+}
+
+let faultCount = 0;
+
 /**
- * Publishes a finished stage: makes `.CONTENTS.gz` (tarball/squashfs/ISO), `.DIGESTS` and
- * `.sha256` for the main output in the staging folder, renames sidecars, extra files and then
- * the main output into the output's folder, moves the `-latest` link and pointer file, and
- * writes the stamp last. Returns the published paths (main output first).
+ * Test-only fault hook: `SUBSTRATE_FAULT=publish:<n>` makes the process SIGKILL itself before
+ * the n-th file-system change of a publish (1-based, counted per process). Never set it outside
+ * tests.
+ */
+function faultPoint(): void {
+  const m = /^publish:(\d+)$/.exec(process.env["SUBSTRATE_FAULT"] ?? "");
+  if (m === null) return;
+  faultCount++;
+  if (faultCount === Number(m[1])) process.kill(process.pid, "SIGKILL");
+}
+
+/** Replaces (or creates) the symlink `path` -> `target` atomically. */
+function placeLink(path: string, target: string): void {
+  const temp = join(dirname(path), `.tmp-${basename(path)}-${process.pid}`);
+  rmSync(temp, { force: true });
+  symlinkSync(target, temp);
+  faultPoint();
+  renameSync(temp, path);
+}
+
+function linkTarget(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Publishes a finished stage as one atomic step. The output, its sidecars (`.CONTENTS.gz`,
+ * `.DIGESTS`, `.sha256`), extra files and the stamp are moved into a new generation folder
+ * `<dir>/.<output>.pub/<gen>/`; the public names (`<dir>/<name>`, `<dir>/<name>.DIGESTS`, ...)
+ * are fixed relative symlinks through `<dir>/.<output>.pub/current`, and ONE rename of that
+ * `current` symlink switches them all: a reader sees the old generation or the new one, never a
+ * mix. Older generations are then removed and the `-latest` link and pointer file moved.
+ * Returns the published public paths (main output first).
  */
 export async function publishStage(
   opts: PublishStageOptions,
@@ -257,12 +300,79 @@ export async function publishStage(
   if (opts.signal?.aborted === true) {
     return err({ reason: "cancelled", message: "cancelled before publishing" });
   }
-  const publisher = new Publisher();
-  for (const name of [...extra, ...sidecars])
-    publisher.add(join(opts.stagingDir, name), join(finalDir, name));
-  publisher.add(stagedMain, opts.outputs.output);
-  const committed = publisher.commit();
-  if (!committed.ok) return committed;
+  // The stamp travels with the output it describes, with the output's size and mtime so that
+  // planning notices a replaced or touched output cheaply.
+  const st = lstatSync(stagedMain);
+  const stampName = basename(stampPath(main));
+  const stampData =
+    typeof opts.stamp === "object" && opts.stamp !== null && !Array.isArray(opts.stamp)
+      ? {
+          ...(opts.stamp as Record<string, unknown>),
+          output: { size: st.size, mtimeMs: st.mtimeMs },
+        }
+      : opts.stamp;
+  const wst = writeStaged(
+    join(opts.stagingDir, stampName),
+    `${JSON.stringify(stampData, null, 2)}\n`,
+  );
+  if (!wst.ok) return wst;
+  const names = [main, ...extra, ...sidecars, stampName];
+  const gens = generationsDirFor(opts.outputs.output);
+  const gen = `g-${Date.now()}-${process.pid}`;
+  const current = join(gens, "current");
+  const relCurrent = join(basename(gens), "current");
+  try {
+    mkdirSync(join(gens, gen), { recursive: true });
+    // Invisible until the switch: every file moves into the new generation folder.
+    for (const name of names) {
+      if (!existsSync(join(opts.stagingDir, name))) {
+        return err({
+          reason: "missing-output",
+          message: `${join(opts.stagingDir, name)} was not written`,
+        });
+      }
+    }
+    for (const name of names) {
+      faultPoint();
+      moveIntoPlace(join(opts.stagingDir, name), join(gens, gen, name));
+    }
+    // An output of the old layout (plain files at the public names): stamp and sidecars go
+    // first, so no public name ever describes another file.
+    const publicNames = new Set([
+      stampName,
+      `${main}.DIGESTS`,
+      `${main}.sha256`,
+      `${main}.CONTENTS.gz`,
+      ...extra,
+      main,
+    ]);
+    for (const name of publicNames) {
+      const path = join(finalDir, name);
+      const l = lstatSync(path, { throwIfNoEntry: false });
+      if (l === undefined || (l.isSymbolicLink() && linkTarget(path) === join(relCurrent, name)))
+        continue;
+      faultPoint();
+      rmSync(path, { recursive: true, force: true });
+    }
+    // Fixed public links (dangling until `current` names a generation holding the file).
+    for (const name of names) {
+      const path = join(finalDir, name);
+      if (linkTarget(path) !== join(relCurrent, name)) placeLink(path, join(relCurrent, name));
+    }
+    // The one step that publishes.
+    placeLink(current, gen);
+    // Older generations, and public links to files the new generation lacks.
+    for (const entry of readdirSync(gens)) {
+      if (entry === gen || entry === "current") continue;
+      rmSync(join(gens, entry), { recursive: true, force: true });
+    }
+    for (const name of publicNames) {
+      if (!names.includes(name) && linkTarget(join(finalDir, name)) === join(relCurrent, name))
+        rmSync(join(finalDir, name), { force: true });
+    }
+  } catch (x) {
+    return ioFailure(opts.outputs.output, x);
+  }
   const pointers = updatePointers({
     output: opts.outputs.output,
     latest: opts.outputs.latest,
@@ -270,9 +380,5 @@ export async function publishStage(
     pointerText: opts.outputs.pointerText,
   });
   if (!pointers.ok) return err({ reason: "io-error", message: pointers.error.message });
-  const stamp = writeStamp(opts.outputs.output, opts.stamp);
-  if (!stamp.ok) return stamp;
-  const finals = committed.value;
-  const mainFinal = finals[finals.length - 1] ?? opts.outputs.output;
-  return ok([mainFinal, ...finals.slice(0, -1)]);
+  return ok([main, ...extra, ...sidecars].map((n) => join(finalDir, n)));
 }

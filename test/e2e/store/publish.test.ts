@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   existsSync,
   mkdirSync,
@@ -14,6 +15,7 @@ import {
   readFileSync,
   readlinkSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,6 +26,7 @@ import { packTarball } from "../../../src/image/tarball.js";
 import { verifyDigests } from "../../../src/store/digests.js";
 import {
   Publisher,
+  generationsDirFor,
   publishStage,
   readStamp,
   removeStamp,
@@ -95,6 +98,7 @@ void describe("publishStage", () => {
       `${outputs.output}.sha256`,
     ]);
     assert.deepEqual(readdirSync(dateDir).sort(), [
+      `.${main}.pub`,
       `.tmp-stage3-amd64-roflmaos-${process.pid}`,
       "packages.txt",
       main,
@@ -103,6 +107,11 @@ void describe("publishStage", () => {
       `${main}.sha256`,
       `${main}.stamp`,
     ]);
+    // Every public name is a fixed link through the one `current` switch.
+    for (const n of [main, "packages.txt", `${main}.DIGESTS`, `${main}.stamp`]) {
+      const target = `.${main}.pub/current/${n}`;
+      assert.equal(readlinkSync(join(dateDir, n)), target);
+    }
     const listing = gunzipSync(readFileSync(`${outputs.output}.CONTENTS.gz`)).toString();
     assert.match(listing, /\.\/usr\/bin\/tool$/m);
     assert.ok((await verifyDigests(outputs.output, `${outputs.output}.DIGESTS`)).ok);
@@ -130,7 +139,11 @@ void describe("publishStage", () => {
     );
     assert.equal(readlinkSync(outputs.latest), `20260101/${main}`);
     assert.equal(readFileSync(outputs.pointer, "utf8"), `20260101/${main}\n`);
-    assert.deepEqual(readStamp(outputs.output), stamp);
+    const { output: recorded, ...rest } = readStamp(outputs.output) as {
+      output: { size: number };
+    };
+    assert.deepEqual(rest, stamp);
+    assert.equal(recorded.size, statSync(outputs.output).size);
     assert.ok(existsSync(flavourDir));
   });
 
@@ -236,5 +249,109 @@ void describe("killed while publishing", () => {
       removeStaleTemps(dateDir);
       assert.ok(!readdirSync(dateDir).some((n) => n.startsWith(".tmp-")));
     }
+  });
+});
+
+void describe("SIGKILL before each file-system change of a publish (SUBSTRATE_FAULT)", () => {
+  const sha = (p: string): string => createHash("sha256").update(readFileSync(p)).digest("hex");
+  async function tarballOf(dir: string, tag: string): Promise<string> {
+    const src = join(dir, `src-${tag}`);
+    mkdirSync(join(src, "etc"), { recursive: true });
+    writeFileSync(join(src, "etc/version"), `${tag}\n`);
+    const out = join(dir, `${tag}.tar.zst`);
+    const r = await packTarball({ source: src, output: out, mode: "zstd", sourceDateEpoch: 1 });
+    assert.ok(r.ok, JSON.stringify(r));
+    return out;
+  }
+  function publishScript(
+    outputs: Parameters<typeof publishStage>[0]["outputs"],
+    tarball: string,
+    tag: string,
+  ): string {
+    const dateDir = outputs.output.slice(0, outputs.output.lastIndexOf("/"));
+    return [
+      `import { publishStage, stagingDirFor } from ${JSON.stringify(publishModule)};`,
+      `import { copyFileSync, mkdirSync } from "node:fs";`,
+      `const staging = stagingDirFor(${JSON.stringify(dateDir)}, "stage3");`,
+      `mkdirSync(staging, { recursive: true });`,
+      `const name = ${JSON.stringify(outputs.output.split("/").pop())};`,
+      `copyFileSync(${JSON.stringify(tarball)}, staging + "/" + name);`,
+      `const r = await publishStage({ stagingDir: staging, names: [name], outputs: ${JSON.stringify(outputs)}, stamp: { fingerprint: ${JSON.stringify(tag)}, record: {} } });`,
+      `process.exit(r.ok ? 0 : 4);`,
+    ].join("\n");
+  }
+  function run(script: string, fault?: number): { status: number | null; signal: string | null } {
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      stdio: "inherit",
+      env: { ...process.env, SUBSTRATE_FAULT: fault === undefined ? "" : `publish:${fault}` },
+    });
+    return { status: r.status, signal: r.signal };
+  }
+
+  void it("every kill point leaves public names whose digests verify, and the next publish completes", async () => {
+    let kills = 0;
+    // Over a store of this layout, then over one of the old layout (plain files at public names).
+    for (const legacy of [false, true])
+      for (let n = 1; n < 50; n++) {
+        const { dateDir, outputs } = store();
+        const v1 = await tarballOf(join(dateDir, "../.."), "v1");
+        const v2 = await tarballOf(join(dateDir, "../.."), "v2");
+        assert.equal(run(publishScript(outputs, v1, "v1")).status, 0);
+        if (legacy) {
+          for (const x of readdirSync(dateDir).filter((x) => !x.startsWith("."))) {
+            const bytes = readFileSync(join(dateDir, x));
+            rmSync(join(dateDir, x));
+            writeFileSync(join(dateDir, x), bytes);
+          }
+          rmSync(generationsDirFor(outputs.output), { recursive: true });
+        }
+        const killed = run(publishScript(outputs, v2, "v2"), n);
+        if (killed.signal !== "SIGKILL") {
+          assert.equal(killed.status, 0, `publish with fault ${n} failed`);
+          break;
+        }
+        kills++;
+        // Whatever public name exists is whole, and any DIGESTS beside it describes it.
+        const main = outputs.output.split("/").pop() ?? "";
+        if (existsSync(outputs.output)) {
+          const bytes = sha(outputs.output);
+          assert.ok(bytes === sha(v1) || bytes === sha(v2), `fault ${n}: output is v1 or v2`);
+          if (existsSync(`${outputs.output}.DIGESTS`)) {
+            assert.ok(
+              (await verifyDigests(outputs.output, `${outputs.output}.DIGESTS`)).ok,
+              `fault ${n}`,
+            );
+            execFileSync(
+              "sh",
+              ["-c", `sed -n '/SHA512/{N;p}' ${main}.DIGESTS | sha512sum -c --quiet`],
+              {
+                cwd: dateDir,
+              },
+            );
+          }
+          if (existsSync(`${outputs.output}.sha256`))
+            execFileSync("sha256sum", ["-c", "--quiet", `${main}.sha256`], { cwd: dateDir });
+          const stamp = readStamp(outputs.output) as { fingerprint?: string } | undefined;
+          if (stamp !== undefined)
+            assert.equal(sha(stamp.fingerprint === "v1" ? v1 : v2), bytes, `fault ${n}: stamp`);
+        } else {
+          assert.ok(!existsSync(`${outputs.output}.DIGESTS`), `fault ${n}: digests of nothing`);
+          assert.ok(!existsSync(`${outputs.output}.stamp`), `fault ${n}: stamp of nothing`);
+        }
+        if (existsSync(outputs.latest)) {
+          assert.equal(sha(outputs.latest), sha(outputs.output), `fault ${n}: latest`);
+        }
+        // The next publish completes and leaves one generation.
+        assert.equal(run(publishScript(outputs, v2, "v2")).status, 0, `fault ${n}: recovery`);
+        assert.equal(sha(outputs.output), sha(v2));
+        assert.ok((await verifyDigests(outputs.output, `${outputs.output}.DIGESTS`)).ok);
+        assert.equal((readStamp(outputs.output) as { fingerprint: string }).fingerprint, "v2");
+        assert.equal(sha(outputs.latest), sha(v2));
+        assert.equal(readdirSync(generationsDirFor(outputs.output)).length, 2);
+        removeStaleTemps(dateDir);
+        assert.ok(!readdirSync(dateDir).some((x) => x.startsWith(".tmp-")), `fault ${n}: debris`);
+      }
+    process.stdout.write(`# publish fault points: ${kills} kills, ${kills} clean recoveries\n`);
+    assert.ok(kills >= 20, `only ${kills} fault points were reached`);
   });
 });
