@@ -26,6 +26,20 @@ export function cachedReader(read: (file: string) => string | undefined): Source
   };
 }
 
+// The lines of the last few texts excerpts came from: a file with thousands of diagnostics is
+// split once, not once per diagnostic.
+const linesCache = new Map<string, readonly string[]>();
+
+function linesOf(text: string): readonly string[] {
+  let lines = linesCache.get(text);
+  if (lines === undefined) {
+    lines = text.split(/\r\n|\r|\n/);
+    if (linesCache.size >= 8) linesCache.delete(linesCache.keys().next().value ?? "");
+    linesCache.set(text, lines);
+  }
+  return lines;
+}
+
 function location(span: SourceSpan): string {
   return `${span.file}:${span.line}:${span.col}`;
 }
@@ -59,7 +73,7 @@ export function formatDiagnostic(
   const excerpt = (span: SourceSpan): string[] => {
     const text = readSource?.(span.file);
     if (text === undefined) return [];
-    const line = text.split(/\r\n|\r|\n/)[span.line - 1];
+    const line = linesOf(text)[span.line - 1];
     if (line === undefined) return [];
     const pad = line
       .slice(0, Math.max(0, span.col - 1))
