@@ -17,6 +17,7 @@ import { basename, dirname, isAbsolute, join, posix, relative } from "node:path"
 import type { Diagnostic, SourceSpan } from "../report/diagnostic.js";
 import type { StageId } from "../report/events.js";
 import type { SpecTree, StageSpec } from "../spec/types.js";
+import { closest } from "../spec/suggest.js";
 import { stageOutputs } from "./layout.js";
 import { KNOWN_EXTENSIONS } from "./naming.js";
 import { diskView, type StoreView } from "./store-view.js";
@@ -138,6 +139,9 @@ export function resolveGraph(tree: SpecTree, view: StoreView = diskView): StageG
     if (!rel.startsWith("..")) add(stripExtension(rel.split("\\").join("/")), "dated");
   });
 
+  // The `-latest` names of the tree's outputs, for a did-you-mean on an input no stage builds.
+  const latestNames = [...index].filter(([, e]) => e.via === "latest").map(([k]) => k);
+
   const lookup = (subpath: string): IndexEntry | undefined =>
     index.get(subpath) ?? index.get(stripExtension(subpath));
 
@@ -214,12 +218,32 @@ export function resolveGraph(tree: SpecTree, view: StoreView = diskView): StageG
         });
       } else {
         resolved[role] = { type: "seed", path, found: false, key, value, span };
+        // A name one typo away from an output of the tree is a typo, not a seed to come.
+        // (A name of the tree's own, the previous run's output of a later stage, is no typo.)
+        const guess =
+          subpath === undefined || lookup(subpath) !== undefined
+            ? undefined
+            : closest(stripExtension(subpath), latestNames);
+        // Only the `latest` word mistyped (same folder and output name): surely a typo, an
+        // error. Another near name may be a seed of its own: a warning with the suggestion.
+        const stem = (p: string): string => p.slice(0, p.lastIndexOf("-") + 1);
+        const word = stripExtension(subpath ?? "").slice(stem(subpath ?? "").length);
+        if (guess !== undefined && stem(guess) === stem(subpath ?? "") && !/^\d{8}$/.test(word)) {
+          diagnostics.push({
+            severity: "error",
+            code: "unknown-input",
+            message: `${key} names ${value}, which no stage in the tree builds and no seed file exists under builds/`,
+            span,
+            hint: `did you mean \`${guess}\`?`,
+          });
+          continue;
+        }
         diagnostics.push({
           severity: "warning",
           code: "missing-seed",
           message: `${key} names ${value} which no stage in the tree builds and no seed file exists under builds/`,
           span,
-          hint: `put the seed at ${path}.* (or fix the name); ${id} is blocked until it exists`,
+          hint: `${guess !== undefined ? `did you mean \`${guess}\`? else ` : ""}put the seed at ${path}.* (or fix the name); ${id} is blocked until it exists`,
         });
       }
     }

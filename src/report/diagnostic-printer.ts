@@ -26,6 +26,20 @@ export function cachedReader(read: (file: string) => string | undefined): Source
   };
 }
 
+// The lines of the last few texts excerpts came from: a file with thousands of diagnostics is
+// split once, not once per diagnostic.
+const linesCache = new Map<string, readonly string[]>();
+
+function linesOf(text: string): readonly string[] {
+  let lines = linesCache.get(text);
+  if (lines === undefined) {
+    lines = text.split(/\r\n|\r|\n/);
+    if (linesCache.size >= 8) linesCache.delete(linesCache.keys().next().value ?? "");
+    linesCache.set(text, lines);
+  }
+  return lines;
+}
+
 function location(span: SourceSpan): string {
   return `${span.file}:${span.line}:${span.col}`;
 }
@@ -59,7 +73,7 @@ export function formatDiagnostic(
   const excerpt = (span: SourceSpan): string[] => {
     const text = readSource?.(span.file);
     if (text === undefined) return [];
-    const raw = text.split(/\r\n|\r|\n/)[span.line - 1];
+    const raw = linesOf(text)[span.line - 1];
     // A line that is not text (NUL, bytes that are not UTF-8) is not echoed; other control
     // characters (escape sequences) are shown as U+FFFD, one for one so the underline lines up.
     if (raw === undefined || /[\0\uFFFD]/.test(raw)) return [];

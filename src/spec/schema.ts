@@ -76,6 +76,18 @@ export function kernelLabels(values: Readonly<Record<string, SpecValue>>): strin
   return v ? [...v] : [];
 }
 
+// The labels of a spec's `boot/kernel` as a set, computed once per values object (a spec with
+// thousands of labels checks each of its keys against it).
+const labelSets = new WeakMap<object, ReadonlySet<string>>();
+function kernelLabelSet(values: Readonly<Record<string, SpecValue>>): ReadonlySet<string> {
+  let set = labelSets.get(values);
+  if (set === undefined) {
+    set = new Set(kernelLabels(values));
+    labelSets.set(values, set);
+  }
+  return set;
+}
+
 function listOf(v: SpecValue | undefined): string[] {
   if (typeof v === "string") return [v];
   return v ? [...v] : [];
@@ -99,7 +111,7 @@ export function keyRule(
     if (slash > 0) {
       const label = rest.slice(0, slash);
       const sub = rest.slice(slash + 1);
-      if (kernelLabels(values).includes(label)) return KERNEL_KEYS[sub];
+      if (kernelLabelSet(values).has(label)) return KERNEL_KEYS[sub];
     }
     return undefined;
   }
@@ -316,7 +328,17 @@ function unknownKey(
   values: Readonly<Record<string, SpecValue>>,
 ): Diagnostic {
   const message = `key "${key}" is not valid for target ${kind}`;
-  const valid = validKeys(kind, values);
+  // A key under a listed kernel label is compared with that label's keys only, not with every
+  // label's (which made a spec with many labels quadratic).
+  const under = /^boot\/kernel\/(.+)\/[^/]*$/.exec(key)?.[1];
+  const valid =
+    under !== undefined && SCHEMAS[kind].bootKernel && kernelLabelSet(values).has(under)
+      ? [
+          ...Object.keys(COMMON_KEYS),
+          ...Object.keys(SCHEMAS[kind].keys),
+          ...Object.keys(KERNEL_KEYS).map((sub) => `boot/kernel/${under}/${sub}`),
+        ]
+      : validKeys(kind, values);
   const base: Diagnostic = { severity: "error", code: "unknown-key", message, span };
   const trimmed = key.trim();
   if (trimmed !== key) {
@@ -336,12 +358,12 @@ function unknownKey(
     const labels = kernelLabels(values);
     if (slash > 0) {
       const label = rest.slice(0, slash);
-      if (!labels.includes(label) && SCHEMAS[kind].bootKernel) {
+      if (!kernelLabelSet(values).has(label) && SCHEMAS[kind].bootKernel) {
         return {
           ...base,
           hint:
             labels.length > 0
-              ? `kernel "${label}" is not listed in boot/kernel (${labels.join(", ")})`
+              ? `kernel "${label}" is not listed in boot/kernel (${labels.slice(0, 10).join(", ")}${labels.length > 10 ? `, and ${labels.length - 10} more` : ""})`
               : `add \`boot/kernel: ${label}\` to build a kernel named "${label}"`,
         };
       }
@@ -445,9 +467,17 @@ function kernelLabelChecks(spec: SpecUnderCheck, opts: ValidateOptions): Diagnos
   if (opts.driver === "apt") return [];
   const out: Diagnostic[] = [];
   const tokens = spec.tokens.get("boot/kernel") ?? [];
+  const withSubKeys = new Set<string>();
+  for (const k of Object.keys(spec.values)) {
+    if (!k.startsWith("boot/kernel/")) continue;
+    // Every prefix `boot/kernel/<label>/` of the key (a label may hold `/`).
+    for (let at = k.indexOf("/", "boot/kernel/".length); at !== -1; at = k.indexOf("/", at + 1)) {
+      withSubKeys.add(k.slice("boot/kernel/".length, at));
+    }
+  }
   kernelLabels(spec.values).forEach((label, i) => {
     if (!/[.\-/]/.test(label)) return;
-    const hasSubKeys = Object.keys(spec.values).some((k) => k.startsWith(`boot/kernel/${label}/`));
+    const hasSubKeys = withSubKeys.has(label);
     if (!hasSubKeys) return;
     out.push({
       severity: "warning",

@@ -3,12 +3,23 @@
  * optimal string alignment), used for unknown keys, tokens, targets and config keys.
  */
 
-/** Edit distance between two strings, counting an adjacent swap as one edit. */
-export function editDistance(a: string, b: string): number {
+function rowMin(row: readonly number[]): number {
+  let min = Infinity;
+  for (const v of row) if (v < min) min = v;
+  return min;
+}
+
+/**
+ * Edit distance between two strings, counting an adjacent swap as one edit. With `bound`, any
+ * distance above it may be returned as `bound + 1` (early exit, so a long candidate list costs
+ * little).
+ */
+export function editDistance(a: string, b: string, bound = Infinity): number {
   const n = a.length;
   const m = b.length;
   if (n === 0) return m;
   if (m === 0) return n;
+  if (Math.abs(n - m) > bound) return bound + 1;
   let prev2: number[] = [];
   let prev: number[] = Array.from({ length: m + 1 }, (_, j) => j);
   for (let i = 1; i <= n; i++) {
@@ -21,6 +32,9 @@ export function editDistance(a: string, b: string): number {
       }
       cur.push(v);
     }
+    // Every later row is at least this row's minimum (the OSA recurrence never lowers it by more
+    // than what a swap of the previous row allows, which the bound check covers with prev2).
+    if (bound !== Infinity && rowMin(cur) > bound && rowMin(prev) > bound) return bound + 1;
     prev2 = prev;
     prev = cur;
   }
@@ -35,9 +49,10 @@ export function closest(name: string, candidates: Iterable<string>): string | un
   const limit = Math.max(1, Math.min(3, Math.floor(name.length / 3)));
   let best: string | undefined;
   let bestD = Infinity;
+  const lower = name.toLowerCase();
   for (const c of candidates) {
     if (c === name) continue;
-    const d = editDistance(name.toLowerCase(), c.toLowerCase());
+    const d = editDistance(lower, c.toLowerCase(), Math.min(limit, bestD - 1));
     if (d < bestD) {
       best = c;
       bestD = d;

@@ -99,9 +99,34 @@ export class TomlLocator {
     return this.lineSpan(from);
   }
 
+  // Per table region: each quoted literal (as written) at its first place, so that finding the
+  // spans of thousands of strings (build entries) reads the region once, not once per string.
+  private readonly literals = new Map<string, Map<string, SourceSpan>>();
+
+  private literalIndex(from: number, to: number): Map<string, SourceSpan> {
+    const id = `${from}:${to}`;
+    let index = this.literals.get(id);
+    if (index !== undefined) return index;
+    index = new Map();
+    const re = /"[^"\\\n]*"|'[^'\n]*'/g;
+    for (let i = from; i < to; i++) {
+      for (const m of (this.lines[i] ?? "").matchAll(re)) {
+        if (!index.has(m[0])) {
+          const col = m.index + 1;
+          index.set(m[0], { file: this.file, line: i + 1, col, endCol: col + m[0].length });
+        }
+      }
+    }
+    this.literals.set(id, index);
+    return index;
+  }
+
   /** The span of the string `value` (quotes included) in a table, or of the key. */
   string(table: readonly string[], key: string, value: string): SourceSpan {
     const [from, to] = this.region(table);
+    const index = this.literalIndex(from, to);
+    const known = index.get(`"${value}"`) ?? index.get(`'${value}'`);
+    if (known !== undefined) return known;
     for (const q of ['"', "'"]) {
       const needle = q + value + q;
       for (let i = from; i < to; i++) {

@@ -6,7 +6,8 @@
 import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { checkFiles, checkTree, summarize } from "../../spec/check.js";
+import { checkFiles, checkTree, orderDiagnostics, summarize } from "../../spec/check.js";
+import { resolveGraph } from "../../plan/graph.js";
 import { isDateStamp, loadTree } from "../../spec/tree.js";
 import { cachedReader, formatDiagnostic } from "../../report/diagnostic-printer.js";
 import { hasErrors } from "../../report/diagnostic.js";
@@ -61,7 +62,8 @@ export function registerCheck(program: Command): void {
       let files: number;
       if (treeArg !== undefined) {
         const tree = loadTree(resolve(treeArg), opts.date !== undefined ? { date: opts.date } : {});
-        diagnostics = checkTree(tree);
+        // The graph too (inputs no stage builds, cycles): every problem `plan` would find.
+        diagnostics = orderDiagnostics([...checkTree(tree), ...resolveGraph(tree).diagnostics]);
         files = tree.stages.length + (diagnostics.some((d) => d.code === "no-tree-config") ? 0 : 1);
       } else {
         diagnostics = checkFiles(paths, opts.date !== undefined ? { date: opts.date } : {});

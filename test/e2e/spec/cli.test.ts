@@ -161,3 +161,53 @@ void describe("substrate check", () => {
     assert.match(r.out, /^error: no substrate\.toml in /);
   });
 });
+
+void describe("substrate check: the build graph (issue 11, defect 4)", () => {
+  void it("reports a mistyped source_subpath with a did-you-mean over the tree's outputs", () => {
+    const root = tree({
+      ...GOOD_TREE,
+      "specs/amd64/roflmaos/stage4.spec":
+        "source_subpath: amd64/roflmaos/stage3-amd64-roflmaos-latst\nstage4/packages: sudo vim\n",
+    });
+    const r = run(["check", "--date", "20261126"], root);
+    assert.equal(r.code, 1, r.out);
+    assert.match(
+      r.out,
+      /specs\/amd64\/roflmaos\/stage4\.spec:1:17: error: source_subpath names amd64\/roflmaos\/stage3-amd64-roflmaos-latst/,
+    );
+    assert.match(r.out, /did you mean `amd64\/roflmaos\/stage3-amd64-roflmaos-latest`\?/);
+    assert.match(r.out, /1 error, 0 warnings in 3 files\n$/);
+  });
+
+  void it("reports a cycle between specs with every hop", () => {
+    const root = tree({
+      "substrate.toml":
+        'name = "roflmaos"\ndriver = "apt"\n[arch.amd64]\nbuilds = ["roflmaos:stage3", "roflmaos:stage4"]\n',
+      "specs/amd64/roflmaos/stage3.spec":
+        "source_subpath: amd64/roflmaos/20261126/stage4-amd64-roflmaos-20261126\n",
+      "specs/amd64/roflmaos/stage4.spec":
+        "source_subpath: amd64/roflmaos/stage3-amd64-roflmaos-latest\n",
+    });
+    const r = run(["check", "--date", "20261126"], root);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /error: stages need each other in a cycle/);
+    assert.match(
+      r.out,
+      /specs\/amd64\/roflmaos\/stage3\.spec:1:17: note: amd64\/roflmaos:stage3 takes its source from amd64\/roflmaos:stage4/,
+    );
+    assert.match(
+      r.out,
+      /specs\/amd64\/roflmaos\/stage4\.spec:1:17: note: amd64\/roflmaos:stage4 takes its source from amd64\/roflmaos:stage3/,
+    );
+  });
+
+  void it("still accepts a `-latest` name of a later stage (the previous run's output)", () => {
+    const root = tree({
+      ...GOOD_TREE,
+      "specs/amd64/roflmaos/stage3.spec":
+        "source_subpath: amd64/roflmaos/stage4-amd64-roflmaos-latest\n",
+    });
+    const r = run(["check", "--date", "20261126"], root);
+    assert.doesNotMatch(r.out, /did you mean/);
+  });
+});
