@@ -13,7 +13,12 @@ import type { Plan, PlannedStage, StageInput as PlanInput } from "../plan/plan.j
 import type { Event, Reporter, StageId } from "../report/events.js";
 import { acquireLock } from "../store/lock.js";
 import { publishStage, removeStamp } from "../store/publish.js";
-import { keepRoot, openKeptRoot, settleKeptRoots } from "../store/root-cache.js";
+import {
+  cleanKeptRootLeftovers,
+  keepRoot,
+  openKeptRoot,
+  settleKeptRoots,
+} from "../store/root-cache.js";
 import { TARGETS } from "../targets/registry.js";
 import type { StageFailure, StageInput, TargetContext } from "../targets/target-kind.js";
 import { type Result, err, ok } from "../util/result.js";
@@ -252,6 +257,8 @@ export async function execute(opts: ExecuteOptions): Promise<ExecuteSummary> {
   const toBuild = plan.stages.filter((s) => s.decision.kind === "build");
   const fresh = plan.stages.filter((s) => s.decision.kind === "fresh").map((s) => s.id);
   const blocked = plan.stages.filter((s) => s.decision.kind === "blocked");
+  // Scratch folders left by a build killed while it replaced a kept root.
+  cleanKeptRootLeftovers(opts.cacheDir);
   opts.reporter.emit({
     type: "run-started",
     command: "build",
