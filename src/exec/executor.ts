@@ -14,7 +14,12 @@ import type { Event, Reporter, StageId } from "../report/events.js";
 import { waitForLock } from "../store/lock.js";
 import { publishStage, readStamp, removeStamp } from "../store/publish.js";
 import { verifyInput } from "../store/verify-input.js";
-import { keepRoot, openKeptRoot, settleKeptRoots } from "../store/root-cache.js";
+import {
+  cleanKeptRootLeftovers,
+  keepRoot,
+  openKeptRoot,
+  settleKeptRoots,
+} from "../store/root-cache.js";
 import { TARGETS } from "../targets/registry.js";
 import type { StageFailure, StageInput, TargetContext } from "../targets/target-kind.js";
 import { type Result, err, ok } from "../util/result.js";
@@ -294,8 +299,10 @@ export async function execute(opts: ExecuteOptions): Promise<ExecuteSummary> {
   const toBuild = plan.stages.filter((s) => s.decision.kind === "build");
   const fresh = plan.stages.filter((s) => s.decision.kind === "fresh").map((s) => s.id);
   const blocked = plan.stages.filter((s) => s.decision.kind === "blocked");
-  // Work folders left by killed builds (of any tree sharing this cache).
+  // Work folders left by killed builds (of any tree sharing this cache), and scratch folders
+  // left by a build killed while it replaced a kept root.
   if (toBuild.length > 0) cleanOrphanWork(opts.cacheDir);
+  cleanKeptRootLeftovers(opts.cacheDir);
   opts.reporter.emit({
     type: "run-started",
     command: "build",

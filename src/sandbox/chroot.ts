@@ -458,6 +458,7 @@ async function runLaunched(
     case "killed-by-signal":
     case "timed-out":
     case "cancelled":
+    case "log-failed":
       return err({ ...f, command: shownCommand, tail: filterMarks(f.tail) });
     case "spawn-error":
       return err({

@@ -9,6 +9,7 @@
 import { spawn } from "node:child_process";
 import { accessSync, constants, createWriteStream, type WriteStream } from "node:fs";
 import { delimiter, isAbsolute, join, resolve as resolvePath } from "node:path";
+import { describeNoSpace, isNoSpace } from "../util/disk-space.js";
 import { type Result, ok, err } from "../util/result.js";
 
 /** What to run and how. */
@@ -56,7 +57,18 @@ export type RunFailure =
     }
   | { readonly reason: "spawn-error"; readonly command: string; readonly message: string }
   | { readonly reason: "timed-out"; readonly command: string; readonly tail: readonly string[] }
-  | { readonly reason: "cancelled"; readonly command: string; readonly tail: readonly string[] };
+  | { readonly reason: "cancelled"; readonly command: string; readonly tail: readonly string[] }
+  | {
+      /** The log could not be written (a full disk, most often): the command was killed. */
+      readonly reason: "log-failed";
+      readonly command: string;
+      readonly path: string;
+      /** The errno code (`ENOSPC`...). */
+      readonly code: string;
+      /** What went wrong, e.g. "no space left on /srv (/srv/x.log): 0 B free of 20.0 MiB". */
+      readonly message: string;
+      readonly tail: readonly string[];
+    };
 
 const TAIL_LINES = 40;
 const GRACE_MS = 5000;
@@ -159,10 +171,47 @@ export function run(options: RunOptions): Promise<Result<RunOutput, RunFailure>>
   if (file === undefined) throw new Error("Internal error: empty command line");
   return new Promise((resolve) => {
     let log: WriteStream | undefined;
-    if (options.logFile !== undefined) {
-      log = createWriteStream(options.logFile, { flags: "a" });
+    let logError: NodeJS.ErrnoException | undefined;
+    const logFile = options.logFile;
+    if (logFile !== undefined) {
+      log = createWriteStream(logFile, { flags: "a" });
+      // A log that cannot be written (a full disk) stops the command: its output would be lost,
+      // and whatever it writes beside the log fails the same way.
+      log.on("error", (e: NodeJS.ErrnoException) => {
+        if (logError !== undefined) return;
+        logError = e;
+        ending = "log-failed";
+        killGroup();
+      });
       log.write(`\n$ ${command}\n`);
     }
+    const writeLog = (chunk: Buffer): void => {
+      if (logError === undefined) log?.write(chunk);
+    };
+    /** Resolves once the log is closed, so a failed last write is seen. */
+    const settle = (result: Result<RunOutput, RunFailure>): void => {
+      const done = (): void => {
+        if (logError === undefined || logFile === undefined) {
+          resolve(result);
+          return;
+        }
+        resolve(
+          err({
+            reason: "log-failed",
+            command,
+            path: logFile,
+            code: logError.code ?? "EIO",
+            message: isNoSpace(logError) ? describeNoSpace([logFile]) : logError.message,
+            tail,
+          }),
+        );
+      };
+      if (log === undefined || log.closed) done();
+      else {
+        log.once("close", done);
+        log.end();
+      }
+    };
     const tail: string[] = [];
     let stdout = "";
     let partial = "";
@@ -177,6 +226,25 @@ export function run(options: RunOptions): Promise<Result<RunOutput, RunFailure>>
       }
     };
     let child;
+    // Set once the child is spawned; the log's error handler may need it before or after.
+    let pid: number | undefined = undefined;
+    let ending: "timed-out" | "cancelled" | "log-failed" | undefined;
+    const killGroup = (): void => {
+      if (pid === undefined) return;
+      try {
+        process.kill(-pid, "SIGTERM");
+      } catch {
+        return;
+      }
+      const group = pid;
+      setTimeout(() => {
+        try {
+          process.kill(-group, "SIGKILL");
+        } catch {
+          // gone
+        }
+      }, GRACE_MS).unref();
+    };
     try {
       child = spawn(file, args, {
         cwd: options.cwd,
@@ -185,28 +253,13 @@ export function run(options: RunOptions): Promise<Result<RunOutput, RunFailure>>
         stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       });
     } catch (e) {
-      log?.end();
-      resolve(err({ reason: "spawn-error", command, message: String(e) }));
+      settle(err({ reason: "spawn-error", command, message: String(e) }));
       return;
     }
-    const pid = child.pid;
+    pid = child.pid;
     if (pid !== undefined) live.add(pid);
-    let ending: "timed-out" | "cancelled" | undefined;
-    const killGroup = (): void => {
-      if (pid === undefined) return;
-      try {
-        process.kill(-pid, "SIGTERM");
-      } catch {
-        return;
-      }
-      setTimeout(() => {
-        try {
-          process.kill(-pid, "SIGKILL");
-        } catch {
-          // gone
-        }
-      }, GRACE_MS).unref();
-    };
+    // The log failed before the child started: stop it at once.
+    if (logError !== undefined) killGroup();
     const onAbort = (): void => {
       ending ??= "cancelled";
       killGroup();
@@ -224,11 +277,11 @@ export function run(options: RunOptions): Promise<Result<RunOutput, RunFailure>>
       const text = chunk.toString("utf8");
       if (options.captureStdout === true) stdout += text;
       else pushText(text);
-      log?.write(chunk);
+      writeLog(chunk);
     });
     child.stderr?.on("data", (chunk: Buffer) => {
       pushText(chunk.toString("utf8"));
-      log?.write(chunk);
+      writeLog(chunk);
     });
     if (options.stdin !== undefined && child.stdin !== null) {
       child.stdin.on("error", () => undefined);
@@ -237,21 +290,21 @@ export function run(options: RunOptions): Promise<Result<RunOutput, RunFailure>>
     child.on("error", (e) => {
       if (pid !== undefined) live.delete(pid);
       if (timer !== undefined) clearTimeout(timer);
-      log?.end();
-      resolve(err({ reason: "spawn-error", command, message: e.message }));
+      settle(err({ reason: "spawn-error", command, message: e.message }));
     });
     child.on("close", (status, signal) => {
       if (pid !== undefined) live.delete(pid);
       if (timer !== undefined) clearTimeout(timer);
       options.signal?.removeEventListener("abort", onAbort);
       if (partial !== "") pushText("\n");
-      log?.end();
       const durationMs = Date.now() - started;
-      if (ending !== undefined) resolve(err({ reason: ending, command, tail }));
-      else if (signal !== null) resolve(err({ reason: "killed-by-signal", command, signal, tail }));
+      // A "log-failed" ending is decided by settle(), once the log is closed.
+      if (ending === "timed-out" || ending === "cancelled")
+        settle(err({ reason: ending, command, tail }));
+      else if (signal !== null) settle(err({ reason: "killed-by-signal", command, signal, tail }));
       else if (status !== 0) {
-        resolve(err({ reason: "exit-non-zero", command, status: status ?? -1, tail, stdout }));
-      } else resolve(ok({ stdout, tail, durationMs }));
+        settle(err({ reason: "exit-non-zero", command, status: status ?? -1, tail, stdout }));
+      } else settle(ok({ stdout, tail, durationMs }));
     });
   });
 }
@@ -269,5 +322,7 @@ export function describeFailure(f: RunFailure): string {
       return `\`${f.command}\` timed out`;
     case "cancelled":
       return `\`${f.command}\` was cancelled`;
+    case "log-failed":
+      return `\`${f.command}\` was stopped: cannot write its log ${f.path}: ${f.message}`;
   }
 }

@@ -217,12 +217,9 @@ export function pruneKeptRoots(cacheDir: string, keep: string): void {
   } catch {
     return;
   }
-  // Leftovers of a process that died half-way (see scratchName).
-  for (const n of all) {
-    const m = /^\.(?:new|old)-.*-([0-9]+)-[0-9]+$/.exec(n);
-    if (m !== null && !pidAlive(Number(m[1])))
-      rmSync(join(dir, n), { recursive: true, force: true });
-  }
+  removeLeftovers(dir, all, (path) => {
+    rmSync(path, { recursive: true, force: true });
+  });
   const names = all.filter((n) => !n.startsWith(".") && !n.endsWith(".lock"));
   const used = (n: string): number => {
     try {
@@ -248,6 +245,39 @@ export function pruneKeptRoots(cacheDir: string, keep: string): void {
       lock.value.release();
     }
   }
+}
+
+/** The `.new-*`/`.old-*` folders in `names` whose process is gone, passed to `remove`. */
+function removeLeftovers(
+  dir: string,
+  names: readonly string[],
+  remove: (path: string) => void,
+): string[] {
+  const removed: string[] = [];
+  for (const n of names) {
+    const m = /^\.(?:new|old)-.*-([0-9]+)-[0-9]+$/.exec(n);
+    if (m === null || pidAlive(Number(m[1]))) continue;
+    remove(join(dir, n));
+    removed.push(n);
+  }
+  return removed;
+}
+
+/**
+ * Deletes (in the background, see {@link settleKeptRoots}) the scratch folders of processes
+ * that died half-way through keeping or replacing a root (a kill during the background
+ * deletion leaves `.old-*`, a few hundred MB). Folders of a live process are its own and stay.
+ * Every build calls it at start. Returns the names it removes.
+ */
+export function cleanKeptRootLeftovers(cacheDir: string): string[] {
+  const dir = rootCacheDir(cacheDir);
+  let all: string[];
+  try {
+    all = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return removeLeftovers(dir, all, discard);
 }
 
 let scratchCount = 0;
