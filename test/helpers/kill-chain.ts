@@ -19,8 +19,9 @@ import {
   readFileSync,
   readdirSync,
   readlinkSync,
+  statSync,
 } from "node:fs";
-import { join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { CLI_BIN, REPO_ROOT, type JsonEvent } from "./cli.js";
 
 /** Where to kill: the first `step-started` of `step` in a stage whose id ends with `stage`. */
@@ -109,16 +110,35 @@ function sha512(path: string): string {
 export function unverifiablePublicFiles(builds: string): string[] {
   const problems: string[] = [];
   const sidecar = /\.(DIGESTS|CONTENTS\.gz|sha256|stamp|json|txt|tsv)$/;
+  const verify = (path: string): void => {
+    if (!existsSync(`${path}.DIGESTS`)) {
+      problems.push(`${path}: public output without .DIGESTS`);
+      return;
+    }
+    const digests = readFileSync(`${path}.DIGESTS`, "utf8");
+    const want = /# SHA512 HASH\n([0-9a-f]{128}) {2}(\S+)\n/.exec(digests);
+    if (want?.[1] === undefined) problems.push(`${path}.DIGESTS: no SHA512 line`);
+    else if (want[2] !== basename(path)) problems.push(`${path}.DIGESTS names ${want[2]}`);
+    else if (want[1] !== sha512(path)) problems.push(`${path}: SHA512 does not match .DIGESTS`);
+  };
   const walk = (dir: string): void => {
     if (!existsSync(dir)) return;
     for (const name of readdirSync(dir)) {
       if (name.startsWith(".")) continue;
       const path = join(dir, name);
-      const st = lstatSync(path);
-      if (st.isSymbolicLink()) {
-        if (!existsSync(path)) problems.push(`${path}: dangling link`);
-        continue;
+      if (lstatSync(path).isSymbolicLink()) {
+        if (!existsSync(path)) {
+          problems.push(`${path}: dangling link`);
+          continue;
+        }
+        // A `latest` link names another public file: that file's digests must describe it.
+        if (name.includes("latest")) {
+          const target = resolve(dir, readlinkSync(path));
+          if (!statSync(target).isDirectory()) verify(target);
+          continue;
+        }
       }
+      const st = statSync(path);
       if (st.isDirectory()) {
         // A stage whose output is a folder (livecd-stage2's payload) is published whole, with
         // its stamp beside it; its files carry no digests of their own.
@@ -126,8 +146,8 @@ export function unverifiablePublicFiles(builds: string): string[] {
         continue;
       }
       if (name.endsWith(".DIGESTS")) {
-        const output = path.slice(0, -".DIGESTS".length);
-        if (!existsSync(output)) problems.push(`${path}: describes a file that is not there`);
+        if (!existsSync(path.slice(0, -".DIGESTS".length)))
+          problems.push(`${path}: describes a file that is not there`);
         continue;
       }
       if (name.startsWith("latest-") && name.endsWith(".txt")) {
@@ -136,14 +156,7 @@ export function unverifiablePublicFiles(builds: string): string[] {
         continue;
       }
       if (sidecar.test(name)) continue;
-      if (!existsSync(`${path}.DIGESTS`)) {
-        problems.push(`${path}: public output without .DIGESTS`);
-        continue;
-      }
-      const digests = readFileSync(`${path}.DIGESTS`, "utf8");
-      const want = /# SHA512 HASH\n([0-9a-f]{128}) {2}(\S+)\n/.exec(digests);
-      if (want?.[1] === undefined) problems.push(`${path}.DIGESTS: no SHA512 line`);
-      else if (want[1] !== sha512(path)) problems.push(`${path}: SHA512 does not match .DIGESTS`);
+      verify(path);
     }
   };
   walk(builds);
