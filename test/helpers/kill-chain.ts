@@ -12,6 +12,7 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
+  appendFileSync,
   cpSync,
   existsSync,
   lstatSync,
@@ -169,10 +170,18 @@ function runBuild(
   args: readonly string[],
   point: KillPoint | undefined,
   log: (line: string) => void,
-): Promise<{ code: number | null; killed: boolean; events: JsonEvent[]; stderr: string }> {
+  env: Readonly<Record<string, string>> = {},
+): Promise<{
+  code: number | null;
+  killed: boolean;
+  signal: NodeJS.Signals | null;
+  events: JsonEvent[];
+  stderr: string;
+}> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI_BIN, ...args], {
       cwd: work,
+      env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let buffer = "";
@@ -210,7 +219,7 @@ function runBuild(
       }
     });
     child.on("close", (code, signal) => {
-      resolve({ code, killed: killed && signal === "SIGKILL", events, stderr });
+      resolve({ code, killed: killed && signal === "SIGKILL", signal, events, stderr });
     });
   });
 }
@@ -235,6 +244,13 @@ export async function runKillChain(options: {
   readonly cache: string;
   readonly date: string;
   readonly log: (line: string) => void;
+  /**
+   * After the step points: this many more runs, each after an edit of the ISO's root overlay,
+   * killed by substrate's test-only hook (`SUBSTRATE_FAULT=publish:<n>`) before the n-th
+   * file-system change of the ISO's publish step (1, 2, ... n), so every rename of the
+   * publish is a kill point while an older ISO is in place.
+   */
+  readonly publishFaults?: number;
 }): Promise<ChainResult> {
   const work = mkdtempSync(join("/var/tmp", "substrate-kill-"));
   const tree = join(work, "tree");
@@ -277,6 +293,37 @@ export async function runKillChain(options: {
         problems.length === 0 ? "clean" : problems.join("; ")
       }`,
     );
+  }
+  const check = async (): Promise<string[]> => {
+    const problems: string[] = [];
+    const mounts = await settle(
+      () => hostMounts().filter((m) => !mountsBefore.includes(m)),
+      10_000,
+    );
+    problems.push(...mounts.map((m) => `mount left behind: ${m}`));
+    const procs = await settle(() => processesUnder(work), 15_000);
+    problems.push(...procs.map((p) => `process left behind: ${p}`));
+    problems.push(...unverifiablePublicFiles(builds));
+    return problems;
+  };
+  for (let n = 1; n <= (options.publishFaults ?? 0); n++) {
+    // A first build that is not killed, so an older ISO is in place when the next one publishes.
+    if (n === 1) await runBuild(work, args, undefined, options.log);
+    appendFileSync(join(tree, "root_overlays/livecd/etc/issue"), `edit ${n}\n`);
+    const point = { stage: ":livecd-stage3", step: `publish change ${n}`, delayMs: 0 };
+    const r = await runBuild(work, args, undefined, options.log, {
+      SUBSTRATE_FAULT: `publish:${n}`,
+    });
+    const killed = r.signal === "SIGKILL";
+    const problems = await check();
+    if (!killed && r.code !== 0) problems.push(`the build failed (exit ${r.code}): ${r.stderr}`);
+    outcomes.push({ point, killed, problems });
+    options.log(
+      `${killed ? "killed" : "not reached"} at ${point.step}: ${
+        problems.length === 0 ? "clean" : problems.join("; ")
+      }`,
+    );
+    if (!killed) break;
   }
   const last = await runBuild(work, args, undefined, options.log);
   const finalProblems: string[] = [];

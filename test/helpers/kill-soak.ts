@@ -20,6 +20,7 @@ for (let round = 0; round < rounds; round++) {
     cache: "/var/cache/substrate",
     date: `2026020${(round % 9) + 1}`,
     log,
+    publishFaults: 30,
   });
   for (const o of r.outcomes) {
     if (!o.killed) continue;

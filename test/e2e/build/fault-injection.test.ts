@@ -1,7 +1,8 @@
 // Fault injection on a real build (root, mmdebstrap, apt, dracut, mksquashfs, xorriso; Debian's
 // archive): `substrate build` of the roflmaOS example is killed with SIGKILL at points spread
 // over the whole chain (bootstrap, package install, capture, squashfs, kernel, initramfs, ESP,
-// ISO, publish), and after every kill nothing may be left: no mount, no process, no public file
+// ISO, publish, and the first renames of an ISO's publish step while an older ISO is in
+// place), and after every kill nothing may be left: no mount, no process, no public file
 // that its digests do not describe, no lock that blocks the next run. The build after the last
 // kill must finish with an ISO whose digests verify. `scripts/soak/kill-points.sh` runs every
 // point with other delays, repeatedly; this test runs one pass over the chain.
@@ -17,6 +18,7 @@ void test(
       points: ROFLMAOS_KILL_POINTS,
       cache: "/var/cache/substrate",
       date: "20260103",
+      publishFaults: 3,
       log: (line) => {
         t.diagnostic(line);
       },
