@@ -7,8 +7,8 @@
  * accepting a PGP clear-signed wrapper and BSD-style lines (`SHA512 (name) = hex`).
  */
 import { createHash, type Hash } from "node:crypto";
-import { createReadStream, readFileSync } from "node:fs";
-import { basename } from "node:path";
+import { createReadStream, readdirSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { type Result, ok, err } from "../util/result.js";
 
 /** Algorithms substrate writes and verifies, by their DIGESTS header names. */
@@ -110,9 +110,11 @@ export interface DigestEntry {
 /**
  * Parses DIGESTS text: `# ALGO HASH` headers followed by `<hex>  <name>` lines, or BSD lines
  * `ALGO (name) = hex`. A PGP clear-signature wrapper and unknown lines are ignored. Names are
- * reduced to their basename (Gentoo's lines sometimes carry a path). Pure.
+ * reduced to their basename (Gentoo's lines sometimes carry a path) unless `keepPaths` (a folder's
+ * DIGESTS names files by their path in it). Pure.
  */
-export function parseDigests(text: string): DigestEntry[] {
+export function parseDigests(text: string, keepPaths = false): DigestEntry[] {
+  const nameOf = (n: string): string => (keepPaths ? n : basename(n));
   const entries: DigestEntry[] = [];
   let algorithm: string | undefined;
   let inSignature = false;
@@ -133,7 +135,7 @@ export function parseDigests(text: string): DigestEntry[] {
     if (bsd !== null) {
       entries.push({
         algorithm: (bsd[1] ?? "").toUpperCase(),
-        name: basename(bsd[2] ?? ""),
+        name: nameOf(bsd[2] ?? ""),
         hex: (bsd[3] ?? "").toLowerCase(),
       });
       continue;
@@ -143,7 +145,7 @@ export function parseDigests(text: string): DigestEntry[] {
       entries.push({
         algorithm,
         hex: (linux[1] ?? "").toLowerCase(),
-        name: basename(linux[2] ?? ""),
+        name: nameOf(linux[2] ?? ""),
       });
     }
   }
@@ -225,4 +227,93 @@ export async function makeSha256File(
   const d = await hashFile(file, ["SHA256"], signal);
   if (!d.ok) return d;
   return ok(formatDigests([{ name: basename(file), digests: d.value }], ["SHA256"]));
+}
+
+/** Every regular file under `dir`, as paths relative to it, sorted. Symlinks are not followed. */
+function filesUnder(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (rel: string): void => {
+    for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
+      const r = rel === "" ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory()) walk(r);
+      else if (e.isFile()) found.push(r);
+    }
+  };
+  walk("");
+  return found.sort();
+}
+
+/**
+ * The DIGESTS text for a folder output (livecd-stage2's payload): one BLAKE2B and SHA512 entry
+ * for every regular file, named `<folder>/<relative path>`, in sorted order.
+ */
+export async function makeFolderDigests(
+  dir: string,
+  signal?: AbortSignal,
+): Promise<Result<string, DigestFailure>> {
+  const entries: { name: string; digests: FileDigests }[] = [];
+  for (const rel of filesUnder(dir)) {
+    const d = await hashFile(join(dir, rel), DIGEST_ALGORITHMS, signal);
+    if (!d.ok) return d;
+    entries.push({ name: `${basename(dir)}/${rel}`, digests: d.value });
+  }
+  return ok(formatDigests(entries));
+}
+
+/**
+ * Verifies a folder output against its DIGESTS: every file listed must be there and match, and
+ * no file may be there that is not listed.
+ */
+export async function verifyFolderDigests(
+  dir: string,
+  digestsFile: string,
+  signal?: AbortSignal,
+): Promise<Result<number, DigestFailure>> {
+  let text: string;
+  try {
+    text = readFileSync(digestsFile, "utf8");
+  } catch (e) {
+    return err({
+      reason: "unreadable",
+      path: digestsFile,
+      message: `cannot read ${digestsFile}: ${e instanceof Error ? e.message : String(e)}`,
+    });
+  }
+  const prefix = `${basename(dir)}/`;
+  const wanted = new Map<string, { algorithm: DigestAlgorithm; hex: string }[]>();
+  for (const e of parseDigests(text, true)) {
+    const algorithm = knownAlgorithm(e.algorithm);
+    if (algorithm === undefined || !e.name.startsWith(prefix)) continue;
+    const rel = e.name.slice(prefix.length);
+    wanted.set(rel, [...(wanted.get(rel) ?? []), { algorithm, hex: e.hex }]);
+  }
+  const present = filesUnder(dir);
+  for (const rel of present) {
+    if (!wanted.has(rel)) {
+      return err({
+        reason: "no-entry",
+        path: join(dir, rel),
+        message: `${join(dir, rel)} is not listed in ${basename(digestsFile)} (a file was added)`,
+      });
+    }
+  }
+  for (const [rel, list] of wanted) {
+    const file = join(dir, rel);
+    const actual = await hashFile(file, [...new Set(list.map((w) => w.algorithm))], signal);
+    if (!actual.ok) return actual;
+    for (const w of list) {
+      const got = actual.value[w.algorithm];
+      if (got !== w.hex) {
+        return err({
+          reason: "mismatch",
+          path: file,
+          algorithm: w.algorithm,
+          expected: w.hex,
+          actual: got ?? "",
+          message: `${prefix}${rel}: ${w.algorithm} digest does not match ${basename(digestsFile)} (the file is corrupt or was replaced)`,
+        });
+      }
+    }
+  }
+  return ok(present.length);
 }

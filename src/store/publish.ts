@@ -23,7 +23,7 @@ import {
 import { basename, dirname, join } from "node:path";
 import { type Result, ok, err } from "../util/result.js";
 import { contentsKindFor, makeContents } from "./contents.js";
-import { makeDigests, makeSha256File } from "./digests.js";
+import { makeDigests, makeFolderDigests, makeSha256File } from "./digests.js";
 import { updatePointers } from "./pointers.js";
 
 /** Why publishing failed. */
@@ -296,6 +296,14 @@ export async function publishStage(
     const ws = writeStaged(`${stagedMain}.sha256`, sha.value);
     if (!ws.ok) return ws;
     sidecars.push(`${main}.DIGESTS`, `${main}.sha256`);
+  } else if ((opts.digests ?? true) && lstatSync(stagedMain).isDirectory()) {
+    // A folder output (the live CD payload) gets one DIGESTS entry per file, so the stage that
+    // uses it can verify it as it verifies a tarball.
+    const digests = await makeFolderDigests(stagedMain, opts.signal);
+    if (!digests.ok) return err({ reason: "digest-failed", message: digests.error.message });
+    const wd = writeStaged(`${stagedMain}.DIGESTS`, digests.value);
+    if (!wd.ok) return wd;
+    sidecars.push(`${main}.DIGESTS`);
   }
   if (opts.signal?.aborted === true) {
     return err({ reason: "cancelled", message: "cancelled before publishing" });

@@ -6,7 +6,7 @@
  */
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { type Result, ok, err } from "../util/result.js";
-import { verifyDigests } from "./digests.js";
+import { verifyDigests, verifyFolderDigests } from "./digests.js";
 
 /** Why an input was refused. */
 export interface InputFailure {
@@ -18,7 +18,7 @@ export interface InputFailure {
 
 /**
  * Checks `path` against `<real path>.DIGESTS` and returns the real path to use. A folder (the
- * livecd-stage2 payload) has no digests and is returned as is. When `required` (a stage output,
+ * livecd-stage2 payload) is checked file by file against its folder DIGESTS. When `required` (a stage output,
  * which substrate always publishes with digests), a file without `.DIGESTS` is refused.
  */
 export async function verifyInput(
@@ -37,8 +37,25 @@ export async function verifyInput(
       message: `input ${label} has no output at ${path}`,
     });
   }
-  if (statSync(real).isDirectory()) return ok(real);
   const digests = `${real}.DIGESTS`;
+  if (statSync(real).isDirectory()) {
+    // A folder (the livecd-stage2 payload) carries one DIGESTS entry per file.
+    if (!existsSync(digests)) {
+      if (!required) return ok(real);
+      return err({
+        reason: "input-unverifiable",
+        path,
+        message: `input ${label}: ${path} has no .DIGESTS, so it cannot be verified; rebuild ${label} (delete its .stamp)`,
+      });
+    }
+    const v = await verifyFolderDigests(real, digests, signal);
+    if (v.ok) return ok(real);
+    return err({
+      reason: v.error.reason === "mismatch" ? "input-corrupt" : "input-unverifiable",
+      path,
+      message: `input ${label}: ${v.error.message}; refused before use. Rebuild ${label} (delete its .stamp) or restore the file`,
+    });
+  }
   if (!existsSync(digests)) {
     if (!required) return ok(real);
     return err({

@@ -151,3 +151,57 @@ void describe("planning a tampered output", () => {
     assert.equal(makePlan(tree, { toolVersion: "t" }).stages[0]!.decision.kind, "fresh");
   });
 });
+
+void describe("verifyInput on a folder output (the live CD payload)", () => {
+  async function publishedPayload(): Promise<string> {
+    const flavourDir = join(mkdtempSync(join(tmpdir(), "substrate-verify-dir-")), "builds/amd64/x");
+    const dateDir = join(flavourDir, "20260101");
+    const name = "livecd-stage2-amd64-x-20260101";
+    const staging = stagingDirFor(dateDir, "livecd-stage2-amd64-x");
+    mkdirSync(join(staging, name, "boot"), { recursive: true });
+    writeFileSync(join(staging, name, "boot/vmlinuz"), "kernel\n");
+    writeFileSync(join(staging, name, "payload.json"), "{}\n");
+    const output = join(dateDir, name);
+    const r = await publishStage({
+      stagingDir: staging,
+      names: [name],
+      outputs: {
+        output,
+        latest: join(flavourDir, "livecd-stage2-amd64-x-latest"),
+        pointer: join(flavourDir, "latest-livecd-stage2-amd64-x.txt"),
+        pointerText: `20260101/${name}\n`,
+      },
+      stamp: { fingerprint: "p", record: {} },
+    });
+    assert.ok(r.ok, JSON.stringify(r));
+    return output;
+  }
+
+  void it("publishes a DIGESTS entry per file and accepts the untouched folder", async () => {
+    const out = await publishedPayload();
+    const digests = readFileSync(`${out}.DIGESTS`, "utf8");
+    assert.match(
+      digests,
+      /# SHA512 HASH\n[0-9a-f]{128} {2}livecd-stage2-amd64-x-20260101\/boot\/vmlinuz\n/,
+    );
+    const r = await verifyInput(out, "x:livecd-stage2", true);
+    assert.ok(r.ok, JSON.stringify(r));
+  });
+
+  void it("refuses a changed, an added or a removed file before use", async () => {
+    for (const change of ["changed", "added", "removed"] as const) {
+      const out = await publishedPayload();
+      const real = realpathSync(out);
+      if (change === "changed") writeFileSync(join(real, "boot/vmlinuz"), "evil kernel\n");
+      if (change === "added") writeFileSync(join(real, "boot/extra"), "x\n");
+      if (change === "removed") rmSync(join(real, "payload.json"));
+      const r = await verifyInput(out, "x:livecd-stage2", true);
+      assert.ok(!r.ok, `${change}: refused`);
+      assert.equal(
+        r.error.reason,
+        change === "changed" ? "input-corrupt" : "input-unverifiable",
+        `${change}: ${r.error.message}`,
+      );
+    }
+  });
+});
