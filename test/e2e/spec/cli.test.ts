@@ -211,3 +211,18 @@ void describe("substrate check: the build graph (issue 11, defect 4)", () => {
     assert.doesNotMatch(r.out, /did you mean/);
   });
 });
+
+void describe("substrate check: outputs stay in the store (issue 11, defect 10)", () => {
+  void it("rejects a livecd/iso that climbs out of the store with `..`", () => {
+    const root = tree({
+      "substrate.toml":
+        'name = "roflmaos"\ndriver = "apt"\n[arch.amd64]\nbuilds = ["roflmaos:stage3", "roflmaos:livecd-stage3"]\n',
+      "specs/amd64/roflmaos/stage3.spec": "compression_mode: pixz\n",
+      "specs/amd64/roflmaos/livecd-stage3.spec":
+        "source_subpath: amd64/roflmaos/stage3-amd64-roflmaos-latest\nlivecd/payload: amd64/roflmaos/stage3-amd64-roflmaos-latest\nlivecd/volid: x\nlivecd/iso: ../../../../srv/x.iso\n",
+    });
+    const r = run(["check", "--date", "20261126"], root);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /livecd-stage3\.spec:4:13: error: livecd\/iso puts .* outside the store/);
+  });
+});
