@@ -129,6 +129,18 @@ export function resolveGraph(tree: SpecTree, view: StoreView = diskView): StageG
       });
     }
     byOutput.set(outputs.output, spec.id);
+    // A named ISO or disk image (`livecd/iso`, `diskimage/qcow2`) must stay inside the store.
+    const rel0 = relative(outputs.flavourDir, outputs.output);
+    if (rel0 === "" || rel0.startsWith("..") || isAbsolute(rel0)) {
+      const key = outputs.form === "qcow2" ? "diskimage/qcow2" : "livecd/iso";
+      diagnostics.push({
+        severity: "error",
+        code: "output-outside-store",
+        message: `${key} puts ${spec.id}'s output at ${outputs.output}, outside the store folder ${outputs.flavourDir}`,
+        span: keySpan(spec, key),
+        hint: "name the file alone (e.g. `roflmaOS-@latest@.iso`): it is written in the dated folder of the store",
+      });
+    }
     const add = (key: string, via: IndexEntry["via"]): void => {
       if (!index.has(key)) index.set(key, { id: spec.id, via });
     };

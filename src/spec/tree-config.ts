@@ -3,6 +3,7 @@
  * every table and key (all problems at once, with did-you-mean hints), and source spans for
  * values, which smol-toml does not give, found by searching the TOML text.
  */
+import { existsSync } from "node:fs";
 import { basename, isAbsolute, resolve } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import type { Diagnostic, SourceSpan } from "../report/diagnostic.js";
@@ -271,6 +272,17 @@ export function parseTreeConfig(
     return isAbsolute(v) ? v : resolve(root, v);
   };
   const store = { builds: storePath("builds"), logs: storePath("logs"), cache: storePath("cache") };
+  for (const key of STORE_KEYS) {
+    const v = storeT[key];
+    if (typeof v === "string" && (v.trim() === "" || resolve(root, v) === "/")) {
+      err(
+        loc.key(["store"], key),
+        "bad-config-value",
+        `[store] ${key} = "${v}" would put the store ${v.trim() === "" ? "nowhere" : "at the file system's root"}`,
+        `name a folder of its own, e.g. ${key} = "${key}" (relative to the tree)`,
+      );
+    }
+  }
 
   const tokens: Record<string, string> = {};
   const tokT = subTable(doc, [], "tokens") ?? {};
@@ -301,6 +313,34 @@ export function parseTreeConfig(
     const t = aptT ?? {};
     const keyring = str(t, ["apt"], "keyring");
     const variant = str(t, ["apt"], "variant");
+    for (const key of ["suite", "mirror"] as const) {
+      const v = t[key];
+      if (typeof v === "string" && v.trim() === "")
+        err(
+          loc.key(["apt"], key),
+          "bad-config-value",
+          `[apt] ${key} is empty`,
+          `default: "${APT_DEFAULTS[key]}"`,
+        );
+    }
+    const comps = t["components"];
+    if (Array.isArray(comps) && comps.length === 0)
+      err(
+        loc.key(["apt"], "components"),
+        "bad-config-value",
+        "[apt] components is empty: nothing would be installable",
+        'e.g. components = ["main"]',
+      );
+    if (
+      keyring !== undefined &&
+      !existsSync(isAbsolute(keyring) ? keyring : resolve(root, keyring))
+    )
+      err(
+        loc.key(["apt"], "keyring"),
+        "bad-config-value",
+        `[apt] keyring ${keyring} does not exist`,
+        "keyring paths are relative to the tree root",
+      );
     apt = {
       suite: str(t, ["apt"], "suite") ?? APT_DEFAULTS.suite,
       mirror: str(t, ["apt"], "mirror") ?? APT_DEFAULTS.mirror,

@@ -211,3 +211,34 @@ void describe("substrate check: the build graph (issue 11, defect 4)", () => {
     assert.doesNotMatch(r.out, /did you mean/);
   });
 });
+
+void describe("substrate check: outputs stay in the store (issue 11, defect 10)", () => {
+  void it("rejects a livecd/iso that climbs out of the store with `..`", () => {
+    const root = tree({
+      "substrate.toml":
+        'name = "roflmaos"\ndriver = "apt"\n[arch.amd64]\nbuilds = ["roflmaos:stage3", "roflmaos:livecd-stage3"]\n',
+      "specs/amd64/roflmaos/stage3.spec": "compression_mode: pixz\n",
+      "specs/amd64/roflmaos/livecd-stage3.spec":
+        "source_subpath: amd64/roflmaos/stage3-amd64-roflmaos-latest\nlivecd/payload: amd64/roflmaos/stage3-amd64-roflmaos-latest\nlivecd/volid: x\nlivecd/iso: ../../../../srv/x.iso\n",
+    });
+    const r = run(["check", "--date", "20261126"], root);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /livecd-stage3\.spec:4:13: error: livecd\/iso puts .* outside the store/);
+  });
+});
+
+void describe("substrate check: substrate.toml values that cannot work (issue 11, defect 10)", () => {
+  void it("reports builds = '/', an empty mirror, no components and a missing keyring", () => {
+    const root = tree({
+      ...GOOD_TREE,
+      "substrate.toml":
+        'name = "roflmaos"\ndriver = "apt"\n[store]\nbuilds = "/"\n[apt]\nmirror = ""\ncomponents = []\nkeyring = "nope.gpg"\n[arch.amd64]\nbuilds = ["roflmaos:stage3", "roflmaos:stage4"]\n',
+    });
+    const r = run(["check", "--date", "20261126"], root);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /substrate\.toml:4:1: error: \[store\] builds = "\/"/);
+    assert.match(r.out, /substrate\.toml:6:1: error: \[apt\] mirror is empty/);
+    assert.match(r.out, /substrate\.toml:7:1: error: \[apt\] components is empty/);
+    assert.match(r.out, /substrate\.toml:8:1: error: \[apt\] keyring nope\.gpg does not exist/);
+  });
+});
