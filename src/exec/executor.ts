@@ -22,6 +22,7 @@ import {
 } from "../store/root-cache.js";
 import { TARGETS } from "../targets/registry.js";
 import type { StageFailure, StageInput, TargetContext } from "../targets/target-kind.js";
+import { describeNoSpace, isNoSpace } from "../util/disk-space.js";
 import { type Result, err, ok } from "../util/result.js";
 import { unreachable } from "../util/unreachable.js";
 import { schedule, type Job } from "./scheduler.js";
@@ -123,12 +124,16 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
     step?: string,
     tail?: readonly string[],
   ): false => {
+    // A full disk, whichever tool or write hit it: say which file system and what is left.
+    const full = isNoSpace(message) || (tail ?? []).some(isNoSpace);
     emit({
       type: "stage-failed",
       stage: stage.id,
       durationMs: Date.now() - started,
-      reason,
-      message,
+      reason: full ? "no-space" : reason,
+      message: full
+        ? `${describeNoSpace([out.log, out.dateDir, join(opts.cacheDir, "work")])}; this stage's work folder and staging files are removed\n  ${message.split("\n")[0] ?? ""}`
+        : message,
       log: out.log,
       ...(step === undefined ? {} : { step }),
       ...(tail === undefined ? {} : { logTail: tail }),
@@ -288,6 +293,21 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
   }
 }
 
+/** A stage whose own writes threw (a full disk: ENOSPC) fails like any other, no stack trace. */
+function stageThrew(stage: PlannedStage, opts: ExecuteOptions, e: unknown): false {
+  const full = isNoSpace(e);
+  opts.reporter.emit({
+    type: "stage-failed",
+    stage: stage.id,
+    durationMs: 0,
+    reason: full ? "no-space" : "internal-error",
+    message: full
+      ? `${describeNoSpace([stage.outputs.log, stage.outputs.dateDir, join(opts.cacheDir, "work")])}: ${e instanceof Error ? e.message : String(e)}`
+      : `Internal error while building ${stage.id}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+  });
+  return false;
+}
+
 function cpuCount(): number {
   return Math.max(1, availableParallelism());
 }
@@ -327,7 +347,7 @@ export async function execute(opts: ExecuteOptions): Promise<ExecuteSummary> {
       .filter((i): i is Extract<PlanInput, { type: "stage" }> => i.type === "stage")
       .map((i) => i.stage)
       .filter((id) => buildIds.has(id)),
-    run: () => runStage(s, opts),
+    run: () => runStage(s, opts).catch((e: unknown) => stageThrew(s, opts, e)),
   }));
   const outcome = await schedule(jobs, {
     jobs: opts.jobs,

@@ -23,7 +23,7 @@ export function isNoSpace(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   if (code === "ENOSPC" || code === "EDQUOT") return true;
   const text = e instanceof Error ? e.message : typeof e === "string" ? e : "";
-  return /ENOSPC|EDQUOT|No space left on device|Disk quota exceeded/i.test(text);
+  return /ENOSPC|EDQUOT|No space left on|Disk quota exceeded/i.test(text);
 }
 
 /** The nearest existing folder at or above `path`. */

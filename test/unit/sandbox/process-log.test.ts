@@ -101,6 +101,8 @@ void describe("disk-space helpers", () => {
     assert.ok(isNoSpace(Object.assign(new Error("x"), { code: "ENOSPC" })));
     assert.ok(isNoSpace("tar: ./usr/bin/x: Cannot write: No space left on device"));
     assert.ok(isNoSpace(new Error("ENOSPC: no space left on device, write")));
+    // substrate's own message (a log-failed run, described) is recognised too.
+    assert.ok(isNoSpace(describeNoSpace(["/tmp"])));
     assert.equal(isNoSpace("exit status 1"), false);
     assert.equal(isNoSpace(undefined), false);
   });
