@@ -129,16 +129,18 @@ export function resolveGraph(tree: SpecTree, view: StoreView = diskView): StageG
       });
     }
     byOutput.set(outputs.output, spec.id);
-    // A named ISO or disk image (`livecd/iso`, `diskimage/qcow2`) must stay inside the store.
-    const rel0 = relative(outputs.flavourDir, outputs.output);
-    if (rel0 === "" || rel0.startsWith("..") || isAbsolute(rel0)) {
+    // A named ISO or disk image (`livecd/iso`, `diskimage/qcow2`) is a plain file name: it is
+    // written in the store's dated folder, where the publish step, the `latest` link and the
+    // pointer file expect it (a subfolder, an absolute path or `..` is refused here, not late).
+    const rel0 = relative(outputs.dateDir, outputs.output);
+    if (rel0 === "" || rel0.includes("/") || rel0.startsWith("..") || isAbsolute(rel0)) {
       const key = outputs.form === "qcow2" ? "diskimage/qcow2" : "livecd/iso";
       diagnostics.push({
         severity: "error",
         code: "output-outside-store",
-        message: `${key} puts ${spec.id}'s output at ${outputs.output}, outside the store folder ${outputs.flavourDir}`,
+        message: `${key} puts ${spec.id}'s output at ${outputs.output}, not a file in the store's dated folder ${outputs.dateDir}`,
         span: keySpan(spec, key),
-        hint: "name the file alone (e.g. `roflmaOS-@latest@.iso`): it is written in the dated folder of the store",
+        hint: "name the file alone, without a folder (e.g. `roflmaOS-@latest@.iso`): it is written in the dated folder of the store; copy it elsewhere after the build",
       });
     }
     const add = (key: string, via: IndexEntry["via"]): void => {

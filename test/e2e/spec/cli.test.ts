@@ -213,6 +213,24 @@ void describe("substrate check: the build graph (issue 11, defect 4)", () => {
 });
 
 void describe("substrate check: outputs stay in the store (issue 11, defect 10)", () => {
+  for (const iso of ["../../../../srv/x.iso", "/srv/x.iso", "sub/x.iso"]) {
+    void it(`rejects a livecd/iso with a folder in it (${iso}); a plain name passes`, () => {
+      const files = (value: string): Record<string, string> => ({
+        "substrate.toml":
+          'name = "roflmaos"\ndriver = "apt"\n[arch.amd64]\nbuilds = ["roflmaos:stage3", "roflmaos:livecd-stage3"]\n',
+        "specs/amd64/roflmaos/stage3.spec": "compression_mode: pixz\n",
+        "specs/amd64/roflmaos/livecd-stage3.spec": `source_subpath: amd64/roflmaos/stage3-amd64-roflmaos-latest\nlivecd/payload: amd64/roflmaos/stage3-amd64-roflmaos-latest\nlivecd/volid: x\nlivecd/iso: ${value}\n`,
+      });
+      const bad = run(["check", "--date", "20261126"], tree(files(iso)));
+      assert.equal(bad.code, 1, bad.out);
+      assert.match(
+        bad.out,
+        /livecd-stage3\.spec:4:13: error: livecd\/iso puts .* not a file in the store's dated folder/,
+      );
+      const good = run(["check", "--date", "20261126"], tree(files("x.iso")));
+      assert.doesNotMatch(good.out, /output-outside-store|not a file in the store/, good.out);
+    });
+  }
   void it("rejects a livecd/iso that climbs out of the store with `..`", () => {
     const root = tree({
       "substrate.toml":
@@ -223,7 +241,10 @@ void describe("substrate check: outputs stay in the store (issue 11, defect 10)"
     });
     const r = run(["check", "--date", "20261126"], root);
     assert.equal(r.code, 1, r.out);
-    assert.match(r.out, /livecd-stage3\.spec:4:13: error: livecd\/iso puts .* outside the store/);
+    assert.match(
+      r.out,
+      /livecd-stage3\.spec:4:13: error: livecd\/iso puts .* not a file in the store's dated folder/,
+    );
   });
 });
 
