@@ -266,6 +266,10 @@ export async function runKillChain(options: {
     "--only",
     "roflmaos:livecd-stage3",
   ];
+  // Only mounts a build could have made count: under its work folder, its cache or a path of
+  // substrate's (other tests may mount unrelated things, such as binfmt_misc, meanwhile).
+  const ours = (m: string): boolean =>
+    m.includes(work) || m.includes(options.cache) || m.includes("substrate");
   const mountsBefore = hostMounts();
   const builds = join(work, "builds");
   const outcomes: KillOutcome[] = [];
@@ -281,7 +285,7 @@ export async function runKillChain(options: {
     }
     const mounts = await settle(() => {
       const now = hostMounts();
-      return now.filter((m) => !mountsBefore.includes(m));
+      return now.filter((m) => ours(m) && !mountsBefore.includes(m));
     }, 10_000);
     problems.push(...mounts.map((m) => `mount left behind: ${m}`));
     const procs = await settle(() => processesUnder(work), 15_000);
@@ -297,7 +301,7 @@ export async function runKillChain(options: {
   const check = async (): Promise<string[]> => {
     const problems: string[] = [];
     const mounts = await settle(
-      () => hostMounts().filter((m) => !mountsBefore.includes(m)),
+      () => hostMounts().filter((m) => ours(m) && !mountsBefore.includes(m)),
       10_000,
     );
     problems.push(...mounts.map((m) => `mount left behind: ${m}`));
@@ -334,7 +338,7 @@ export async function runKillChain(options: {
   const iso = join(builds, "amd64/roflmaos", options.date, `roflmaOS-${options.date}.iso`);
   if (!existsSync(iso)) finalProblems.push(`no ISO at ${iso}`);
   finalProblems.push(...unverifiablePublicFiles(builds));
-  const left = hostMounts().filter((m) => !mountsBefore.includes(m));
+  const left = hostMounts().filter((m) => ours(m) && !mountsBefore.includes(m));
   finalProblems.push(...left.map((m) => `mount left behind: ${m}`));
   return { outcomes, finalProblems, iso };
 }
