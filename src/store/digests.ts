@@ -167,6 +167,19 @@ function knownAlgorithm(name: string): DigestAlgorithm | undefined {
   }
 }
 
+/** The text of a DIGESTS file, or why it cannot be read. */
+function readDigestsFile(digestsFile: string): Result<string, DigestFailure> {
+  try {
+    return ok(readFileSync(digestsFile, "utf8"));
+  } catch (e) {
+    return err({
+      reason: "unreadable",
+      path: digestsFile,
+      message: `cannot read ${digestsFile}: ${e instanceof Error ? e.message : String(e)}`,
+    });
+  }
+}
+
 /**
  * Verifies `file` against the DIGESTS file `digestsFile`: every SHA512/BLAKE2B/SHA256 entry
  * naming the file's basename must match, and at least one must exist. Returns the algorithms
@@ -177,16 +190,9 @@ export async function verifyDigests(
   digestsFile: string,
   signal?: AbortSignal,
 ): Promise<Result<readonly DigestAlgorithm[], DigestFailure>> {
-  let text: string;
-  try {
-    text = readFileSync(digestsFile, "utf8");
-  } catch (e) {
-    return err({
-      reason: "unreadable",
-      path: digestsFile,
-      message: `cannot read ${digestsFile}: ${e instanceof Error ? e.message : String(e)}`,
-    });
-  }
+  const read = readDigestsFile(digestsFile);
+  if (!read.ok) return read;
+  const text = read.value;
   const name = basename(file);
   const wanted: { algorithm: DigestAlgorithm; hex: string }[] = [];
   for (const e of parseDigests(text)) {
@@ -200,6 +206,20 @@ export async function verifyDigests(
       message: `${digestsFile} has no SHA512, BLAKE2B or SHA256 line for ${name}`,
     });
   }
+  return matchDigests(file, name, wanted, digestsFile, signal);
+}
+
+/**
+ * Hashes `file` once with every algorithm `wanted` names and compares; `name` is how the
+ * mismatch message calls the file. Returns the algorithms checked.
+ */
+async function matchDigests(
+  file: string,
+  name: string,
+  wanted: readonly { readonly algorithm: DigestAlgorithm; readonly hex: string }[],
+  digestsFile: string,
+  signal?: AbortSignal,
+): Promise<Result<readonly DigestAlgorithm[], DigestFailure>> {
   const algorithms = [...new Set(wanted.map((w) => w.algorithm))];
   const actual = await hashFile(file, algorithms, signal);
   if (!actual.ok) return actual;
@@ -269,16 +289,9 @@ export async function verifyFolderDigests(
   digestsFile: string,
   signal?: AbortSignal,
 ): Promise<Result<number, DigestFailure>> {
-  let text: string;
-  try {
-    text = readFileSync(digestsFile, "utf8");
-  } catch (e) {
-    return err({
-      reason: "unreadable",
-      path: digestsFile,
-      message: `cannot read ${digestsFile}: ${e instanceof Error ? e.message : String(e)}`,
-    });
-  }
+  const read = readDigestsFile(digestsFile);
+  if (!read.ok) return read;
+  const text = read.value;
   const prefix = `${basename(dir)}/`;
   const wanted = new Map<string, { algorithm: DigestAlgorithm; hex: string }[]>();
   for (const e of parseDigests(text, true)) {
@@ -298,22 +311,8 @@ export async function verifyFolderDigests(
     }
   }
   for (const [rel, list] of wanted) {
-    const file = join(dir, rel);
-    const actual = await hashFile(file, [...new Set(list.map((w) => w.algorithm))], signal);
-    if (!actual.ok) return actual;
-    for (const w of list) {
-      const got = actual.value[w.algorithm];
-      if (got !== w.hex) {
-        return err({
-          reason: "mismatch",
-          path: file,
-          algorithm: w.algorithm,
-          expected: w.hex,
-          actual: got ?? "",
-          message: `${prefix}${rel}: ${w.algorithm} digest does not match ${basename(digestsFile)} (the file is corrupt or was replaced)`,
-        });
-      }
-    }
+    const m = await matchDigests(join(dir, rel), `${prefix}${rel}`, list, digestsFile, signal);
+    if (!m.ok) return m;
   }
   return ok(present.length);
 }
