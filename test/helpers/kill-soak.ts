@@ -9,6 +9,7 @@ const factors = [1, 0.5, 2, 0.25, 3];
 let kills = 0;
 let clean = 0;
 let failures = 0;
+let notReached = 0;
 const log = (line: string): void => {
   process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 };
@@ -23,7 +24,10 @@ for (let round = 0; round < rounds; round++) {
     publishFaults: 30,
   });
   for (const o of r.outcomes) {
-    if (!o.killed) continue;
+    if (!o.killed) {
+      notReached++;
+      continue;
+    }
     kills++;
     if (o.problems.length === 0) clean++;
   }
@@ -32,5 +36,8 @@ for (let round = 0; round < rounds; round++) {
     log(`final build: ${r.finalProblems.join("; ")}`);
   }
 }
-log(`kills: ${kills}, clean recoveries: ${clean}, final builds failed: ${failures}/${rounds}`);
+log(
+  `kills: ${kills}, clean recoveries: ${clean}, points not reached: ${notReached}, ` +
+    `final builds failed: ${failures}/${rounds}`,
+);
 process.exit(kills === clean && failures === 0 ? 0 : 1);
