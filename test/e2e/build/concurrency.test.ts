@@ -7,8 +7,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { aptTreeConfig, writeFile } from "../../helpers/apt-tree.js";
 import { CLI_BIN, type CliResult, type JsonEvent, ofType, runCli } from "../../helpers/cli.js";
 
 const CACHE = "/var/cache/substrate";
@@ -16,21 +17,8 @@ const STAGE = "amd64/base:stage3";
 
 /** A one-stage apt tree (the same in every copy, so the stage id is the same). */
 function writeTree(dir: string): void {
-  mkdirSync(join(dir, "specs/amd64/base"), { recursive: true });
-  writeFileSync(
-    join(dir, "substrate.toml"),
-    `name = "concurrencytest"
-driver = "apt"
-[apt]
-suite = "bookworm"
-mirror = "http://deb.debian.org/debian"
-components = ["main"]
-[arch.amd64]
-subarch = "amd64"
-builds = ["base:stage3"]
-`,
-  );
-  writeFileSync(join(dir, "specs/amd64/base/stage3.spec"), "compression_mode: gzip\n");
+  writeFile(join(dir, "substrate.toml"), aptTreeConfig("concurrencytest", ["base:stage3"]));
+  writeFile(join(dir, "specs/amd64/base/stage3.spec"), "compression_mode: gzip\n");
 }
 
 /** Every SHA512 line of the stage's .DIGESTS verifies in its folder. */

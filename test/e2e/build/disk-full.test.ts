@@ -7,25 +7,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { aptTreeConfig, writeFile as write } from "../../helpers/apt-tree.js";
 import { CLI_BIN, type JsonEvent } from "../../helpers/cli.js";
 
 const CACHE = "/var/cache/substrate";
 const STORE_SIZE = "20m";
-
-function write(path: string, text: string): void {
-  mkdirSync(join(path, ".."), { recursive: true });
-  writeFileSync(path, text);
-}
 
 /** Processes whose command line mentions `needle`. */
 function processesMentioning(needle: string): string[] {
@@ -47,19 +36,7 @@ void test(
   () => {
     const work = mkdtempSync(join(tmpdir(), "substrate-diskfull-"));
     const tree = join(work, "tree");
-    write(
-      join(tree, "substrate.toml"),
-      `name = "diskfull"
-driver = "apt"
-[apt]
-suite = "bookworm"
-mirror = "http://deb.debian.org/debian"
-components = ["main"]
-[arch.amd64]
-subarch = "amd64"
-builds = ["diskfull:stage3"]
-`,
-    );
+    write(join(tree, "substrate.toml"), aptTreeConfig("diskfull", ["diskfull:stage3"]));
     write(join(tree, "specs/amd64/diskfull/stage3.spec"), "compression_mode: gzip\n");
     const store = join(work, "builds");
     const listing = join(work, "listing");

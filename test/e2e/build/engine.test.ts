@@ -8,18 +8,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  readlinkSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { aptTreeConfig, writeFile as write } from "../../helpers/apt-tree.js";
 import { CLI_BIN, ofType, runCli, stagesOf } from "../../helpers/cli.js";
 
 const DATE = "20260102";
@@ -32,25 +24,11 @@ function mountinfo(): string[] {
     .sort();
 }
 
-function write(path: string, text: string, mode = 0o644): void {
-  mkdirSync(join(path, ".."), { recursive: true });
-  writeFileSync(path, text, { mode });
-}
-
 /** A small apt tree: stage3 -> stage4 -> evil stage4 (overlay through a hostile symlink), embedded. */
 function writeTree(dir: string, canaryDir: string): void {
   write(
     join(dir, "substrate.toml"),
-    `name = "enginetest"
-driver = "apt"
-[apt]
-suite = "bookworm"
-mirror = "http://deb.debian.org/debian"
-components = ["main"]
-[arch.amd64]
-subarch = "amd64"
-builds = ["base:stage3", "base:stage4", "evil:stage4", "tiny:embedded"]
-`,
+    aptTreeConfig("enginetest", ["base:stage3", "base:stage4", "evil:stage4", "tiny:embedded"]),
   );
   write(
     join(dir, "specs/amd64/base/stage3.spec"),
