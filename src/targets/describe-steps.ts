@@ -4,7 +4,6 @@
  */
 import type { PlannedStage } from "../plan/plan.js";
 import { KINDS } from "../spec/kinds/registry.js";
-import type { SpecValue } from "../spec/types.js";
 import { kernelRequests } from "./kernels.js";
 import { listOf, stringOf } from "./values.js";
 
@@ -14,7 +13,6 @@ export const CLEAN_STEP = "clean (machine-id, /tmp, /var/tmp, package caches)";
 /** What a kind's `describe` gets: the planned stage and the lines its steps share. */
 export interface StepsToDescribe {
   readonly stage: PlannedStage;
-  readonly values: Readonly<Record<string, SpecValue>>;
   /** `bootstrap a base root from the archive`, or `unpack <input>`. */
   readonly source: string;
   /** The tokens of the kind's own `<prefix>/<key>` (`packages` is `livecd/packages` for livecd). */
@@ -33,7 +31,6 @@ export function stepsToDescribe(stage: PlannedStage): StepsToDescribe {
   const src = stage.inputs.source;
   return {
     stage,
-    values: v,
     source:
       src === undefined || src.type === "bootstrap"
         ? "bootstrap a base root from the archive"
