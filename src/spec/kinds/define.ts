@@ -44,8 +44,8 @@ export interface Requirement {
 }
 
 /** The schema of one target kind. */
-export interface TargetSchema {
-  readonly kind: TargetKindName;
+export interface TargetSchema<K extends TargetKindName = TargetKindName> {
+  readonly kind: K;
   /** Catalyst's spec prefix (`livecd` for livecd-stage1/2/3, `diskimage`, else the kind). */
   readonly prefix: string;
   /** One line describing the stage. */
@@ -76,7 +76,7 @@ export type KindOutput =
  * (`spec/kinds/<kind>.ts`): its keys, its input roles and its output. What the kind does when
  * built is its target module (`targets/<kind>.ts`).
  */
-export interface KindDefinition extends TargetSchema {
+export interface KindDefinition<K extends TargetKindName = TargetKindName> extends TargetSchema<K> {
   /** The inputs it consumes: `source` (`source_subpath`) and, for livecd-stage3, `payload`. */
   readonly inputs: readonly InputRole[];
   readonly output: KindOutput;

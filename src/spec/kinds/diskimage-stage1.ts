@@ -3,7 +3,7 @@ import type { KindDefinition } from "./define.js";
 import { many, prefixed, stageRequired } from "./define.js";
 
 /** The diskimage-stage1 kind: its keys, inputs and output. */
-export const diskimageStage1: KindDefinition = {
+export const diskimageStage1: KindDefinition<"diskimage-stage1"> = {
   kind: "diskimage-stage1",
   prefix: "diskimage",
   summary: "the disk image's root: packages installed on top of a stage",

@@ -3,7 +3,7 @@ import type { KindDefinition } from "./define.js";
 import { many, one, prefixed, stageRequired } from "./define.js";
 
 /** The diskimage-stage2 kind: its keys, inputs and output. */
-export const diskimageStage2: KindDefinition = {
+export const diskimageStage2: KindDefinition<"diskimage-stage2"> = {
   kind: "diskimage-stage2",
   prefix: "diskimage",
   summary: "a bootable qcow2 disk image (UEFI) with a kernel",

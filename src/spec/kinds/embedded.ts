@@ -3,7 +3,7 @@ import type { KindDefinition } from "./define.js";
 import { many, one, prefixed, stageRequired } from "./define.js";
 
 /** The embedded kind: its keys, inputs and output. */
-export const embedded: KindDefinition = {
+export const embedded: KindDefinition<"embedded"> = {
   kind: "embedded",
   prefix: "embedded",
   summary: "packages merged into an empty root (/tmp/mergeroot): no compiler, maybe a kernel",

@@ -6,7 +6,7 @@ import type { KindDefinition } from "./define.js";
 import { many, one, prefixed, stageRequired } from "./define.js";
 
 /** The livecd-stage1 kind: its keys, inputs and output. */
-export const livecdStage1: KindDefinition = {
+export const livecdStage1: KindDefinition<"livecd-stage1"> = {
   kind: "livecd-stage1",
   prefix: "livecd",
   summary: "the live system's root filesystem: packages installed on top of a stage",

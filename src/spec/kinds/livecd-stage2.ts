@@ -37,7 +37,7 @@ export const LIVECD_IMAGE_KEYS = prefixed("livecd", {
 });
 
 /** The livecd-stage2 kind: its keys, inputs and output. */
-export const livecdStage2: KindDefinition = {
+export const livecdStage2: KindDefinition<"livecd-stage2"> = {
   kind: "livecd-stage2",
   prefix: "livecd",
   summary: "the live CD's kernel and boot payload (upstream catalyst: the whole ISO)",

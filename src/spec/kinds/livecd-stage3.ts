@@ -9,7 +9,7 @@ import { many, one, prefixed, stageRequired } from "./define.js";
 import { LIVECD_IMAGE_KEYS } from "./livecd-stage2.js";
 
 /** The livecd-stage3 kind: its keys, inputs and output. */
-export const livecdStage3: KindDefinition = {
+export const livecdStage3: KindDefinition<"livecd-stage3"> = {
   kind: "livecd-stage3",
   prefix: "livecd",
   summary: "the ISO: a root filesystem squashed and joined with a livecd-stage2 payload",

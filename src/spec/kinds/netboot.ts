@@ -6,7 +6,7 @@ import type { KindDefinition } from "./define.js";
 import { many, one, prefixed, stageRequired } from "./define.js";
 
 /** The netboot kind: its keys, inputs and output. */
-export const netboot: KindDefinition = {
+export const netboot: KindDefinition<"netboot"> = {
   kind: "netboot",
   prefix: "netboot",
   summary: "network-boot kernels carrying an initramfs image",

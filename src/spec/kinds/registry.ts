@@ -18,8 +18,8 @@ import { stage2 } from "./stage2.js";
 import { stage3 } from "./stage3.js";
 import { stage4 } from "./stage4.js";
 
-/** The registry. */
-export const KINDS: Readonly<Record<TargetKindName, KindDefinition>> = {
+/** The registry; each entry's `kind` must be its own name. */
+export const KINDS: { readonly [K in TargetKindName]: KindDefinition<K> } = {
   stage1,
   stage2,
   stage3,

@@ -3,7 +3,7 @@ import type { KindDefinition } from "./define.js";
 import { YES_NO, many, one, stageRequired } from "./define.js";
 
 /** The stage1 kind: its keys, inputs and output. */
-export const stage1: KindDefinition = {
+export const stage1: KindDefinition<"stage1"> = {
   kind: "stage1",
   prefix: "stage1",
   summary: "a minimal root able to build a toolchain, built into /tmp/stage1root of the seed",

@@ -6,7 +6,7 @@ import type { KindDefinition } from "./define.js";
 import { stageRequired } from "./define.js";
 
 /** The stage3 kind: its keys, inputs and output. */
-export const stage3: KindDefinition = {
+export const stage3: KindDefinition<"stage3"> = {
   kind: "stage3",
   prefix: "stage3",
   summary: "a complete base system (@system, or a Debian base bootstrapped by mmdebstrap)",

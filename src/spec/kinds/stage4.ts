@@ -3,7 +3,7 @@ import type { KindDefinition } from "./define.js";
 import { many, one, prefixed, stageRequired } from "./define.js";
 
 /** The stage4 kind: its keys, inputs and output. */
-export const stage4: KindDefinition = {
+export const stage4: KindDefinition<"stage4"> = {
   kind: "stage4",
   prefix: "stage4",
   summary: "a stage3 plus packages, optional kernels, users, overlays and a script",
