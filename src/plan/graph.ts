@@ -16,6 +16,8 @@
 import { basename, dirname, isAbsolute, join, posix, relative } from "node:path";
 import type { Diagnostic, SourceSpan } from "../report/diagnostic.js";
 import type { StageId } from "../report/events.js";
+import { sourceRequired } from "../spec/keys.js";
+import { KINDS } from "../spec/kinds/registry.js";
 import type { SpecTree, StageSpec } from "../spec/types.js";
 import { closest } from "../spec/suggest.js";
 import { stageOutputs } from "./layout.js";
@@ -180,10 +182,11 @@ export function resolveGraph(tree: SpecTree, view: StoreView = diskView): StageG
     const { spec } = node;
     const resolved: Partial<Record<InputRole, StageInput>> = {};
     for (const role of INPUT_ROLES) {
-      if (role === "payload" && spec.kind !== "livecd-stage3") continue;
+      if (!KINDS[spec.kind].inputs.includes(role)) continue;
       const key = INPUT_KEYS[role].find((k) => single(spec.values[k]) !== undefined);
       if (key === undefined) {
-        if (role === "source" && config.driver === "apt" && spec.kind === "stage3") {
+        // A kind that needs no `source_subpath` with this driver starts from nothing (apt stage3).
+        if (role === "source" && !sourceRequired(spec.kind, config.driver)) {
           resolved.source = { type: "bootstrap" };
         } else if (!alreadyReported(spec, INPUT_KEYS[role][0] ?? "")) {
           const keys = INPUT_KEYS[role].join("` or `");

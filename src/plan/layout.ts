@@ -4,6 +4,7 @@
  * `<builds>/<arch>/<flavour>/<date>/<stage>-<arch><rel>-<date><ext>`.
  */
 import { isAbsolute, join } from "node:path";
+import { KINDS } from "../spec/kinds/registry.js";
 import type { DriverName, SpecValue, StageSpec, TreeConfig } from "../spec/types.js";
 import { compressionExtension, relSuffix } from "./naming.js";
 import type { OutputForm, StageOutputs } from "./types.js";
@@ -36,25 +37,17 @@ export function nameParts(spec: StageSpec): { stageName: string; relWord: string
     : { stageName: spec.stage, relWord: spec.flavour };
 }
 
-/** The form of a stage's output, which decides its extension. */
+/**
+ * The form of a stage's output, which decides its extension: its kind's (`KindDefinition.output`),
+ * or for a `compressed` kind the form its `compression_mode` gives.
+ */
 export function outputForm(spec: StageSpec, driver: DriverName): OutputForm {
-  switch (spec.kind) {
-    case "livecd-stage1":
-      return "squashfs";
-    case "livecd-stage2":
-    case "netboot":
-      return "directory";
-    case "livecd-stage3":
-      return "iso";
-    case "diskimage-stage2":
-      return "qcow2";
-    default: {
-      const ext = compressionExtension(
-        single(spec.values["compression_mode"]) ?? defaultCompression(driver),
-      );
-      return ext === "" ? "directory" : ext === ".squashfs" ? "squashfs" : "tarball";
-    }
-  }
+  const output = KINDS[spec.kind].output;
+  if (output.form !== "compressed") return output.form;
+  const ext = compressionExtension(
+    single(spec.values["compression_mode"]) ?? defaultCompression(driver),
+  );
+  return ext === "" ? "directory" : ext === ".squashfs" ? "squashfs" : "tarball";
 }
 
 /** The extension of a stage's dated output (empty for folders; ISOs and qcow2s are named by the spec). */
@@ -89,13 +82,9 @@ export function stageOutputs(spec: StageSpec, config: TreeConfig, date: string):
   let latest = join(flavourDir, `${name}-latest${ext}`);
   // ISOs and disk images are named by the spec (`livecd/iso`, `diskimage/qcow2`); a relative
   // name sits in the dated folder, like catalyst's `$storedir/builds/<rel_type>/<value>`.
-  const named =
-    form === "iso"
-      ? single(spec.values["livecd/iso"])
-      : form === "qcow2"
-        ? single(spec.values["diskimage/qcow2"])
-        : undefined;
-  if (form === "iso" || form === "qcow2") {
+  const kindOutput = KINDS[spec.kind].output;
+  if (kindOutput.form === "iso" || kindOutput.form === "qcow2") {
+    const named = single(spec.values[kindOutput.nameKey]);
     if (named !== undefined) output = isAbsolute(named) ? named : join(dateDir, named);
     latest = join(flavourDir, `latest-${name}${ext}`);
   }

@@ -5,7 +5,7 @@
  * `livecd/payload`, `livecd/cdtar`) are tracked as inputs instead.
  */
 import { resolve } from "node:path";
-import { referencedPaths as schemaPaths } from "../spec/schema.js";
+import { referencedPaths as schemaPaths } from "../spec/keys.js";
 import type { StageSpec } from "../spec/types.js";
 
 /** One key whose value names host paths. */

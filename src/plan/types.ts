@@ -5,6 +5,7 @@
  */
 import type { Diagnostic, SourceSpan } from "../report/diagnostic.js";
 import type { DecisionKind, StageId } from "../report/events.js";
+import type { InputRole } from "../spec/kinds/define.js";
 import type { StageSpec, TargetKindName } from "../spec/types.js";
 
 /** A SHA-256 hex digest over a stage's canonical fingerprint record. */
@@ -13,9 +14,9 @@ export type Fingerprint = string & { readonly __brand: "Fingerprint" };
 /**
  * Why a stage takes an input: `source` is the root it starts from (`source_subpath`), `payload`
  * is livecd-stage3's second input, the livecd-stage2 boot payload (`livecd/payload` or the
- * catalyst-compatible `livecd/cdtar`).
+ * catalyst-compatible `livecd/cdtar`). Each kind lists its roles (`KindDefinition.inputs`).
  */
-export type InputRole = "source" | "payload";
+export type { InputRole } from "../spec/kinds/define.js";
 
 /** Every input role, in the order records and diagnostics list them. */
 export const INPUT_ROLES: readonly InputRole[] = ["source", "payload"];

@@ -9,7 +9,7 @@ import type { Diagnostic, SourceSpan } from "../report/diagnostic.js";
 import type { SpecTree } from "./types.js";
 import { parseSpec } from "./parser.js";
 import { substituteTokens } from "./tokens.js";
-import { validateSpec } from "./schema.js";
+import { validateSpec } from "./validate.js";
 import { firstLineSpan, todayStamp } from "./tree.js";
 
 /** Options of a standalone check. */

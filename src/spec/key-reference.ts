@@ -3,8 +3,9 @@
  * cannot drift from the code (a unit test compares them). Regenerate the section with
  * `node -e 'import("./dist/src/spec/key-reference.js").then((m) => process.stdout.write(m.renderKeyReference()))'`.
  */
-import type { KeyRule } from "./schemas/define.js";
-import { COMMON_KEYS, KERNEL_KEYS, SCHEMAS } from "./schema.js";
+import { COMMON_KEYS, KERNEL_KEYS } from "./kinds/common.js";
+import type { KeyRule } from "./kinds/define.js";
+import { KINDS } from "./kinds/registry.js";
 import { TARGET_KINDS } from "./types.js";
 
 function cell(s: string): string {
@@ -48,7 +49,7 @@ export function renderKeyReference(): string {
   );
   for (const [k, r] of Object.entries(KERNEL_KEYS)) out.push(row(`boot/kernel/<label>/${k}`, r));
   for (const kind of TARGET_KINDS) {
-    const s = SCHEMAS[kind];
+    const s = KINDS[kind];
     out.push("", `### ${kind}`, "", `${s.summary}. Prefix \`${s.prefix}\`.`, "");
     const req = s.required.map(
       (r) =>

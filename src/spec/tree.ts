@@ -18,8 +18,10 @@ import type {
 } from "./types.js";
 import { parseSpec, tokensToValue } from "./parser.js";
 import { substituteTokens } from "./tokens.js";
-import { isTargetKind, referencedPaths, validateSpec } from "./schema.js";
-import type { PathReference } from "./schema.js";
+import { referencedPaths } from "./keys.js";
+import type { PathReference } from "./keys.js";
+import { isTargetKind } from "./kinds/registry.js";
+import { validateSpec } from "./validate.js";
 import { relSuffix } from "./naming.js";
 import { parseTreeConfig, TREE_CONFIG_FILE } from "./tree-config.js";
 import { pySplit } from "./text.js";

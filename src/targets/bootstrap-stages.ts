@@ -4,6 +4,7 @@
  */
 import { err } from "../util/result.js";
 import { capture, clean, fromDriver, sequence, unpackSource } from "./steps.js";
+import { describeDriverStage } from "./describe-steps.js";
 import type { TargetKind } from "./target-kind.js";
 import { join } from "node:path";
 import { aptStageSupport } from "../drivers/apt/stage-support.js";
@@ -12,7 +13,7 @@ function bootstrapStage(name: "stage1" | "stage2"): TargetKind {
   return {
     name,
     hostTools: [],
-    inputRoles: ["source"],
+    describe: describeDriverStage,
     async run(ctx) {
       if (ctx.driver.name === "apt") {
         const support = aptStageSupport(name);

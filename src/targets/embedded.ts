@@ -27,7 +27,12 @@ export const MERGE_ROOT_PATH = "/tmp/mergeroot";
 export const embedded: TargetKind = {
   name: "embedded",
   hostTools: [],
-  inputRoles: ["source"],
+  describe: (d) => [
+    d.source,
+    `merge ${d.own("packages").join(" ")} into ${MERGE_ROOT_PATH}`,
+    ...d.finish(),
+    `capture ${d.stage.outputs.output}`,
+  ],
   async run(ctx) {
     const buildRoot = join(ctx.workDir, "root");
     const mergeRoot = join(ctx.workDir, "mergeroot");

@@ -53,7 +53,14 @@ export const livecdStage1: TargetKind = {
   hostTools: [
     { command: "mksquashfs", debianPackage: "squashfs-tools", why: "makes the live root image" },
   ],
-  inputRoles: ["source"],
+  describe: (d) => [
+    d.source,
+    ...(d.own("packages").length > 0 ? [`packages ${d.own("packages").join(" ")}`] : []),
+    "live setup (hostname, empty root password, systemd presets)",
+    ...d.finish(),
+    "package manifest",
+    `squashfs ${d.stage.outputs.output}`,
+  ],
   async run(ctx) {
     const root = join(ctx.workDir, "root");
     const packages = listOf(ctx.values["livecd/packages"]);

@@ -104,7 +104,13 @@ export const livecdStage2: TargetKind = {
   hostTools: [
     { command: "mksquashfs", debianPackage: "squashfs-tools", why: "packs the kernel modules" },
   ],
-  inputRoles: ["source"],
+  describe: (d) => [
+    `${d.source} (build environment, not kept)`,
+    ...d.kernels(),
+    "live initramfs (dracut dmsquash-live)",
+    "boot loader binaries",
+    `payload ${d.stage.outputs.output}`,
+  ],
   async run(ctx) {
     const root = join(ctx.workDir, "root");
     if (kernelRequests(ctx.values).length === 0) {

@@ -30,6 +30,7 @@ import { describeFailure } from "../sandbox/process.js";
 import type { KeptRoot } from "../store/root-cache.js";
 import { espFailure, isoFailure } from "./image-failures.js";
 import { err, ok, type Result } from "../util/result.js";
+import { describeImageStage } from "./describe-steps.js";
 import { liveSetup } from "./live-setup.js";
 import { squashRoot } from "./livecd-stage1.js";
 import { isoModulesPath, readPayload, type PayloadManifest } from "./payload.js";
@@ -236,7 +237,7 @@ export const livecdStage3: TargetKind = {
     { command: "mcopy", debianPackage: "mtools", why: "fills the ESP image without loop mounts" },
     { command: "mksquashfs", debianPackage: "squashfs-tools", why: "squashes a tarball root" },
   ],
-  inputRoles: ["source", "payload"],
+  describe: describeImageStage,
   async run(ctx) {
     const payloadInput = ctx.inputs.payload;
     if (payloadInput?.kind !== "payload") {

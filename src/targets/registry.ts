@@ -1,9 +1,11 @@
 /**
- * Every stage kind's module. Typed as a record over all kind names, so a kind without a module
- * fails to compile.
+ * Every stage kind's target module (what it runs, how that reads in a dry run). Typed as a
+ * record over all kind names, so a kind without a module fails to compile. The kinds' pure
+ * definitions (keys, inputs, output) are `spec/kinds/registry.ts`.
  */
 import type { TargetKindName } from "../spec/types.js";
 import { stage1, stage2 } from "./bootstrap-stages.js";
+import { describeImageStage, describePackagedStage } from "./describe-steps.js";
 import { embedded } from "./embedded.js";
 import { livecdStage1 } from "./livecd-stage1.js";
 import { livecdStage2 } from "./livecd-stage2.js";
@@ -26,13 +28,16 @@ export const TARGETS: Readonly<Record<TargetKindName, TargetKind>> = {
   "diskimage-stage1": notYetBuildable(
     "diskimage-stage1",
     "build a stage4 instead; qcow2 disk images are planned",
+    describePackagedStage,
   ),
   "diskimage-stage2": notYetBuildable(
     "diskimage-stage2",
     "qcow2 disk images are planned; use livecd-stage3 for bootable media",
+    describeImageStage,
   ),
   netboot: notYetBuildable(
     "netboot",
     "netboot images are planned; use livecd-stage3 for bootable media",
+    describeImageStage,
   ),
 };

@@ -6,13 +6,14 @@
 import { join } from "node:path";
 import { err, ok } from "../util/result.js";
 import { capture, clean, fromDriver, sequence, unpackSource } from "./steps.js";
+import { describeDriverStage } from "./describe-steps.js";
 import type { TargetKind } from "./target-kind.js";
 
 /** The stage3 kind. */
 export const stage3: TargetKind = {
   name: "stage3",
   hostTools: [],
-  inputRoles: ["source"],
+  describe: describeDriverStage,
   async run(ctx) {
     const root = join(ctx.workDir, "root");
     const r = await sequence([

@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import { ok } from "../util/result.js";
+import { describePackagedStage } from "./describe-steps.js";
 import { installKernels } from "./kernels.js";
 import {
   capture,
@@ -20,7 +21,7 @@ import { listOf } from "./values.js";
 export const stage4: TargetKind = {
   name: "stage4",
   hostTools: [],
-  inputRoles: ["source"],
+  describe: describePackagedStage,
   async run(ctx) {
     const root = join(ctx.workDir, "root");
     const packages = listOf(ctx.values["stage4/packages"]);

@@ -8,6 +8,7 @@ import type { Driver, HostTool, StageContext } from "../drivers/driver.js";
 import type { KeptRoot } from "../store/root-cache.js";
 import type { StageSpec, TargetKindName } from "../spec/types.js";
 import type { Result } from "../util/result.js";
+import type { StepsToDescribe } from "./describe-steps.js";
 
 /** What every input carries: where it is and what produced it. */
 interface InputBase {
@@ -66,13 +67,16 @@ export interface TargetContext extends StageContext {
   ): Promise<Result<T, StageFailure>>;
 }
 
-/** One stage kind. */
+/**
+ * One stage kind's effectful half: what it runs and how that reads in `build --dry-run`. Its
+ * pure half (keys, input roles, output form) is its definition in `spec/kinds/<kind>.ts`.
+ */
 export interface TargetKind {
   readonly name: TargetKindName;
-  /** Host tools this kind needs beyond the driver's (for `substrate doctor`). */
+  /** Host tools this kind's own steps need beyond the driver's (for `substrate doctor`). */
   readonly hostTools: readonly HostTool[];
-  /** Input roles this kind consumes (for error messages and the executor's input resolution). */
-  readonly inputRoles: readonly ("source" | "payload")[];
+  /** The steps `run` would take, one line each, for `build --dry-run` (targets/describe.ts). */
+  describe(d: StepsToDescribe): string[];
   /** Builds the stage into `ctx.stagingDir`. Returns the basenames it wrote (main output first). */
   run(ctx: TargetContext): Promise<Result<readonly string[], StageFailure>>;
 }

@@ -6,12 +6,19 @@ import type { TargetKindName } from "../spec/types.js";
 import { err } from "../util/result.js";
 import type { TargetKind } from "./target-kind.js";
 
-/** A kind whose `run` fails with a clear `not-meaningful` reason. */
-export function notYetBuildable(name: TargetKindName, hint: string): TargetKind {
+/**
+ * A kind whose `run` fails with a clear `not-meaningful` reason; `describe` says what it will do
+ * once built (the dry run of a valid spec).
+ */
+export function notYetBuildable(
+  name: TargetKindName,
+  hint: string,
+  describe: TargetKind["describe"],
+): TargetKind {
   return {
     name,
     hostTools: [],
-    inputRoles: ["source"],
+    describe,
     run: () =>
       Promise.resolve(
         err({

@@ -2,13 +2,12 @@
  * Reading spec values the way catalyst normalises them (catalyst.md §1.1 "Normalisation"):
  * lists from strings, comma-split groups, the per-kind key prefix.
  */
+import { KINDS } from "../spec/kinds/registry.js";
 import type { SpecValue, TargetKindName } from "../spec/types.js";
 
-/** The key prefix a kind uses for its own keys (`livecd/…`, `stage4/…`). */
+/** The key prefix a kind uses for its own keys (`livecd/…`, `stage4/…`): its definition's. */
 export function keyPrefix(kind: TargetKindName): string {
-  if (kind.startsWith("livecd-")) return "livecd";
-  if (kind.startsWith("diskimage-")) return "diskimage";
-  return kind;
+  return KINDS[kind].prefix;
 }
 
 /** A value as a list of tokens (a string is whitespace-split; null/absent is empty). */

@@ -4,7 +4,6 @@
  * (mksquashfs, xorriso, mtools) are the target's business and listed there.
  */
 import type { TargetKindName } from "../../spec/types.js";
-import { unreachable } from "../../util/unreachable.js";
 import type { HostTool } from "../driver.js";
 
 const MMDEBSTRAP: HostTool = {
@@ -60,28 +59,27 @@ const BOOTSTRAP_TOOLS: readonly HostTool[] = [
   ...CHROOT_TOOLS,
 ];
 
+/** Tools for stages that start from a stage tarball and run apt inside it. */
+const TARBALL_TOOLS: readonly HostTool[] = [DPKG_QUERY, ...CHROOT_TOOLS, TAR, ZSTD];
+
+/** What each kind needs with the apt driver; typed over every kind, so a new kind must say. */
+const BY_KIND: Readonly<Record<TargetKindName, readonly HostTool[]>> = {
+  // Not meaningful with apt: the stage fails before it needs anything.
+  stage1: [],
+  stage2: [],
+  stage3: BOOTSTRAP_TOOLS,
+  stage4: TARBALL_TOOLS,
+  embedded: TARBALL_TOOLS,
+  "livecd-stage1": TARBALL_TOOLS,
+  "livecd-stage2": TARBALL_TOOLS,
+  // Assembles the ISO from earlier outputs; no package manager runs.
+  "livecd-stage3": [],
+  "diskimage-stage1": TARBALL_TOOLS,
+  "diskimage-stage2": TARBALL_TOOLS,
+  netboot: TARBALL_TOOLS,
+};
+
 /** The apt driver's host tools for a stage kind. */
 export function aptHostTools(kind: TargetKindName): readonly HostTool[] {
-  switch (kind) {
-    case "stage1":
-    case "stage2":
-      // Not meaningful with apt: the stage fails before it needs anything.
-      return [];
-    case "stage3":
-      return BOOTSTRAP_TOOLS;
-    case "stage4":
-    case "embedded":
-    case "livecd-stage1":
-    case "livecd-stage2":
-    case "diskimage-stage1":
-    case "diskimage-stage2":
-    case "netboot":
-      // These start from a stage tarball and run apt inside it; dpkg-query names the tools.
-      return [DPKG_QUERY, ...CHROOT_TOOLS, TAR, ZSTD];
-    case "livecd-stage3":
-      // Assembles the ISO from earlier outputs; no package manager runs.
-      return [];
-    default:
-      return unreachable(kind);
-  }
+  return BY_KIND[kind];
 }

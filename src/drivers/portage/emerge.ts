@@ -139,6 +139,132 @@ export function updateSeed(values: Readonly<Record<string, SpecValue>>): boolean
   return `update_seed must be yes or no, not "${s}"`;
 }
 
+/** What a kind's own commands are made from (one stage's settings and helpers). */
+interface CommandKit {
+  readonly values: Readonly<Record<string, SpecValue>>;
+  readonly settings: EmergeSettings;
+  readonly env: Record<string, string>;
+  /** The profile's packages.build list (stage1 only). */
+  readonly stage1Packages: readonly string[];
+  /** An emerge command with the stage's options and environment (plus `extra`). */
+  emerge(step: string, args: readonly string[], extra?: Record<string, string>): StageCommand;
+  /** `etc-update --automode -5`, optional. */
+  readonly etcUpdate: StageCommand;
+}
+
+/** The Portage half of a stage kind: its own commands and how it installs packages. */
+interface KindEmerge {
+  /** The commands of the kind's own work (Driver.buildStage); [] for kinds without such work. */
+  commands(k: CommandKit): StageCommand[];
+  /** Package installs update deeply (`--update --deep --newuse`): livecd/diskimage stage1. */
+  readonly deepInstall: boolean;
+}
+
+/**
+ * stage1 (catalyst `chroot.sh` + `preclean`): the seed updated if asked, then the profile's
+ * packages.build into /tmp/stage1root.
+ */
+function stage1Commands(k: CommandKit): StageCommand[] {
+  const cmds: StageCommand[] = [];
+  if (updateSeed(k.values) === true) {
+    const command = words(k.values["update_seed_command"]);
+    cmds.push({
+      step: "update seed",
+      argv: [
+        "emerge",
+        ...emergeOptions(k.settings, { seedUpdate: true }),
+        "--buildpkg=n",
+        ...(command.length > 0 ? command : ["--update", "--deep", "--newuse", "@world"]),
+      ],
+      env: { ...k.env, ...(isBindist(k.values) ? { USE: "bindist" } : {}) },
+    });
+  }
+  cmds.push(
+    k.emerge("baselayout", ["--oneshot", "--nodeps", "sys-apps/baselayout"], {
+      ROOT: STAGE1_ROOT,
+      USE: "build",
+    }),
+    {
+      step: "locale",
+      script: [STAGE1_ROOT, ""]
+        .map(
+          (r) =>
+            `mkdir -p ${r}/etc/env.d && echo 'C.UTF-8 UTF-8' > ${r}/etc/locale.gen && printf 'LANG="C.UTF-8"\\nLC_COLLATE="C.UTF-8"\\n' > ${r}/etc/env.d/02locale`,
+        )
+        .join("\n"),
+    },
+    {
+      step: "make.conf (stage1)",
+      script: `cat >> /etc/portage/make.conf <<'SUBSTRATE_EOF'\n${stage1MakeConfLines(k.values)}\nSUBSTRATE_EOF`,
+    },
+    k.emerge("packages.build", ["--implicit-system-deps=n", "--oneshot", ...k.stage1Packages], {
+      ROOT: STAGE1_ROOT,
+      BINPKG_COMPRESS: "zstd",
+    }),
+    {
+      step: "locale-gen",
+      script: `if command -v locale-gen >/dev/null 2>&1; then locale-gen --destdir ${STAGE1_ROOT}/ --config ${STAGE1_ROOT}/etc/locale.gen; fi`,
+    },
+    {
+      step: "make.conf (restore)",
+      script:
+        "sed -i '/^# substrate stage1 (temporary)$/,/^# substrate stage1 end$/d' /etc/portage/make.conf",
+    },
+    {
+      step: "preclean",
+      script: [
+        `ln -sfn ../usr/share/zoneinfo/Factory ${STAGE1_ROOT}/etc/localtime`,
+        `rm -rf ${STAGE1_ROOT}/usr/share/man/* ${STAGE1_ROOT}/usr/share/doc/* ${STAGE1_ROOT}/usr/share/info/*`,
+        cleanupStagesScript(STAGE1_ROOT),
+      ].join("\n"),
+    },
+  );
+  return cmds;
+}
+
+const NO_WORK: KindEmerge = { commands: () => [], deepInstall: false };
+const updateWorld = (k: CommandKit): StageCommand[] => [
+  k.emerge("@world", ["--update", "--deep", "--newuse", "@world"]),
+];
+
+/** Every kind's Portage work; typed over every kind, so a new kind must say. */
+const BY_KIND: Readonly<Record<TargetKindName, KindEmerge>> = {
+  stage1: { commands: stage1Commands, deepInstall: false },
+  stage2: {
+    commands: (k) => [
+      {
+        step: "bootstrap.sh",
+        argv: [
+          "/var/db/repos/gentoo/scripts/bootstrap.sh",
+          "-q",
+          ...(k.settings.pkgcache ? ["-r"] : []),
+        ],
+        env: k.env,
+      },
+      k.etcUpdate,
+      { step: "preclean", script: cleanupStagesScript("/") },
+    ],
+    deepInstall: false,
+  },
+  stage3: {
+    commands: (k) => [
+      k.emerge("@system", ["-e", "--update", "--deep", "--with-bdeps=y", "@system"]),
+      k.etcUpdate,
+      k.emerge("depclean", ["--depclean", "--with-bdeps=y"]),
+      { step: "preclean", script: cleanupStagesScript("/") },
+    ],
+    deepInstall: false,
+  },
+  stage4: { commands: updateWorld, deepInstall: false },
+  embedded: NO_WORK,
+  "livecd-stage1": { commands: updateWorld, deepInstall: true },
+  "livecd-stage2": NO_WORK,
+  "livecd-stage3": NO_WORK,
+  "diskimage-stage1": { commands: updateWorld, deepInstall: true },
+  "diskimage-stage2": NO_WORK,
+  netboot: NO_WORK,
+};
+
 /**
  * The commands of a stage kind's own work (Driver.buildStage). `stage1Packages` is the profile's
  * packages.build list (read by the driver from the snapshot). Kinds without such work get [].
@@ -151,107 +277,23 @@ export function stageCommands(
 ): StageCommand[] {
   const opts = emergeOptions(s);
   const env = emergeEnv(s);
-  const emerge = (
-    step: string,
-    args: readonly string[],
-    extra: Record<string, string> = {},
-  ): StageCommand => ({
-    step,
-    argv: ["emerge", ...opts, ...args],
-    env: { ...env, ...extra },
+  return BY_KIND[kind].commands({
+    values,
+    settings: s,
+    env,
+    stage1Packages,
+    emerge: (step, args, extra = {}) => ({
+      step,
+      argv: ["emerge", ...opts, ...args],
+      env: { ...env, ...extra },
+    }),
+    etcUpdate: { step: "etc-update", argv: ["etc-update", "--automode", "-5"], optional: true },
   });
-  const etcUpdate: StageCommand = {
-    step: "etc-update",
-    argv: ["etc-update", "--automode", "-5"],
-    optional: true,
-  };
-  switch (kind) {
-    case "stage1": {
-      const cmds: StageCommand[] = [];
-      if (updateSeed(values) === true) {
-        const command = words(values["update_seed_command"]);
-        cmds.push({
-          step: "update seed",
-          argv: [
-            "emerge",
-            ...emergeOptions(s, { seedUpdate: true }),
-            "--buildpkg=n",
-            ...(command.length > 0 ? command : ["--update", "--deep", "--newuse", "@world"]),
-          ],
-          env: { ...env, ...(isBindist(values) ? { USE: "bindist" } : {}) },
-        });
-      }
-      cmds.push(
-        emerge("baselayout", ["--oneshot", "--nodeps", "sys-apps/baselayout"], {
-          ROOT: STAGE1_ROOT,
-          USE: "build",
-        }),
-        {
-          step: "locale",
-          script: [STAGE1_ROOT, ""]
-            .map(
-              (r) =>
-                `mkdir -p ${r}/etc/env.d && echo 'C.UTF-8 UTF-8' > ${r}/etc/locale.gen && printf 'LANG="C.UTF-8"\\nLC_COLLATE="C.UTF-8"\\n' > ${r}/etc/env.d/02locale`,
-            )
-            .join("\n"),
-        },
-        {
-          step: "make.conf (stage1)",
-          script: `cat >> /etc/portage/make.conf <<'SUBSTRATE_EOF'\n${stage1MakeConfLines(values)}\nSUBSTRATE_EOF`,
-        },
-        emerge("packages.build", ["--implicit-system-deps=n", "--oneshot", ...stage1Packages], {
-          ROOT: STAGE1_ROOT,
-          BINPKG_COMPRESS: "zstd",
-        }),
-        {
-          step: "locale-gen",
-          script: `if command -v locale-gen >/dev/null 2>&1; then locale-gen --destdir ${STAGE1_ROOT}/ --config ${STAGE1_ROOT}/etc/locale.gen; fi`,
-        },
-        {
-          step: "make.conf (restore)",
-          script:
-            "sed -i '/^# substrate stage1 (temporary)$/,/^# substrate stage1 end$/d' /etc/portage/make.conf",
-        },
-        {
-          step: "preclean",
-          script: [
-            `ln -sfn ../usr/share/zoneinfo/Factory ${STAGE1_ROOT}/etc/localtime`,
-            `rm -rf ${STAGE1_ROOT}/usr/share/man/* ${STAGE1_ROOT}/usr/share/doc/* ${STAGE1_ROOT}/usr/share/info/*`,
-            cleanupStagesScript(STAGE1_ROOT),
-          ].join("\n"),
-        },
-      );
-      return cmds;
-    }
-    case "stage2":
-      return [
-        {
-          step: "bootstrap.sh",
-          argv: ["/var/db/repos/gentoo/scripts/bootstrap.sh", "-q", ...(s.pkgcache ? ["-r"] : [])],
-          env,
-        },
-        etcUpdate,
-        { step: "preclean", script: cleanupStagesScript("/") },
-      ];
-    case "stage3":
-      return [
-        emerge("@system", ["-e", "--update", "--deep", "--with-bdeps=y", "@system"]),
-        etcUpdate,
-        emerge("depclean", ["--depclean", "--with-bdeps=y"]),
-        { step: "preclean", script: cleanupStagesScript("/") },
-      ];
-    case "stage4":
-    case "livecd-stage1":
-    case "diskimage-stage1":
-      return [emerge("@world", ["--update", "--deep", "--newuse", "@world"])];
-    default:
-      return [];
-  }
 }
 
 /** The argv that installs `packages` for a stage kind (livecd/diskimage stage1 update deeply). */
 export function installArgs(kind: TargetKindName, packages: readonly string[]): string[] {
-  return kind === "livecd-stage1" || kind === "diskimage-stage1"
+  return BY_KIND[kind].deepInstall
     ? ["--update", "--deep", "--newuse", ...packages]
     : [...packages];
 }

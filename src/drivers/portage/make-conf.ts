@@ -70,25 +70,57 @@ function words(v: SpecValue | undefined): string[] {
   return s === undefined ? [] : s.split(/\s+/).filter((w) => w !== "");
 }
 
+/** How a stage kind shapes make.conf (catalyst's per-target rules). */
+interface KindMakeConf {
+  /** The seed's make.conf is the base (every kind but stage1, which starts from the arch table). */
+  readonly fromSeed: boolean;
+  /** The spec's flag keys written over it (stage1 all of them, stage2 the compiler flags). */
+  readonly flagKeys: readonly string[];
+  /** The spec's `chost` applies (the bootstrap stages build a new toolchain). */
+  readonly chost: boolean;
+  /** The spec prefix whose `/use` goes into make.conf (`stage4`, `livecd`, ...). */
+  readonly usePrefix?: string;
+  /** What catalyst adds to `catalyst_use` (`livecd`, `diskimage` for those stage1 kinds). */
+  readonly catalystUse: readonly string[];
+}
+
+/** A kind built on a seed's make.conf, with its own `<prefix>/use`. */
+const onSeed = (usePrefix?: string, catalystUse: readonly string[] = []): KindMakeConf => ({
+  fromSeed: true,
+  flagKeys: [],
+  chost: false,
+  ...(usePrefix === undefined ? {} : { usePrefix }),
+  catalystUse,
+});
+
+/** Every kind's make.conf rules; typed over every kind, so a new kind must say. */
+const MAKE_CONF: Readonly<Record<TargetKindName, KindMakeConf>> = {
+  stage1: {
+    fromSeed: false,
+    flagKeys: ["common_flags", "cflags", "cxxflags", "fcflags", "fflags", "ldflags"],
+    chost: true,
+    catalystUse: [],
+  },
+  stage2: {
+    fromSeed: true,
+    flagKeys: ["cflags", "cxxflags", "ldflags"],
+    chost: true,
+    catalystUse: [],
+  },
+  stage3: onSeed(),
+  stage4: onSeed("stage4"),
+  embedded: onSeed("embedded"),
+  "livecd-stage1": onSeed("livecd", ["livecd"]),
+  "livecd-stage2": onSeed("livecd"),
+  "livecd-stage3": onSeed("livecd"),
+  "diskimage-stage1": onSeed("diskimage", ["diskimage"]),
+  "diskimage-stage2": onSeed("diskimage"),
+  netboot: onSeed("netboot"),
+};
+
 /** The spec prefix whose `/use` goes into make.conf (`stage4`, `livecd`, `embedded`, ...). */
 export function usePrefix(kind: TargetKindName): string | undefined {
-  switch (kind) {
-    case "stage4":
-      return "stage4";
-    case "embedded":
-      return "embedded";
-    case "livecd-stage1":
-    case "livecd-stage2":
-    case "livecd-stage3":
-      return "livecd";
-    case "diskimage-stage1":
-    case "diskimage-stage2":
-      return "diskimage";
-    case "netboot":
-      return "netboot";
-    default:
-      return undefined;
-  }
+  return MAKE_CONF[kind].usePrefix;
 }
 
 /** `catalyst_use` for a stage: the spec's list plus `livecd`/`diskimage` for those stage1 kinds. */
@@ -96,10 +128,7 @@ export function catalystUse(
   kind: TargetKindName,
   values: Readonly<Record<string, SpecValue>>,
 ): string[] {
-  const use = words(values["catalyst_use"]);
-  if (kind === "livecd-stage1") use.push("livecd");
-  if (kind === "diskimage-stage1") use.push("diskimage");
-  return use;
+  return [...words(values["catalyst_use"]), ...MAKE_CONF[kind].catalystUse];
 }
 
 /** True when the stage builds for binary distribution (`bindist` in `catalyst_use`). */
@@ -120,11 +149,12 @@ export function makeConfInput(opts: {
   readonly building: boolean;
 }): MakeConfInput {
   const { kind, values, arch, seed } = opts;
+  const rules = MAKE_CONF[kind];
   let commonFlags = arch?.commonFlags;
   let chost = arch?.chost;
   let cbuild: string | undefined;
   const flags: Record<string, string> = {};
-  if (kind !== "stage1") {
+  if (rules.fromSeed) {
     commonFlags = seed["COMMON_FLAGS"] ?? commonFlags;
     chost = seed["CHOST"] ?? chost;
     cbuild = seed["CBUILD"];
@@ -133,26 +163,20 @@ export function makeConfInput(opts: {
       if (v !== undefined) flags[k] = v;
     }
   }
-  const specKeys: readonly string[] =
-    kind === "stage1"
-      ? ["common_flags", "cflags", "cxxflags", "fcflags", "fflags", "ldflags"]
-      : kind === "stage2"
-        ? ["cflags", "cxxflags", "ldflags"]
-        : [];
-  for (const key of specKeys) {
+  for (const key of rules.flagKeys) {
     const v = str(values[key]);
     if (v === undefined) continue;
     if (key === "common_flags") commonFlags = v;
     else flags[key.toUpperCase()] = v;
   }
-  if (kind === "stage1" || kind === "stage2") chost = str(values["chost"]) ?? chost;
+  if (rules.chost) chost = str(values["chost"]) ?? chost;
   cbuild = str(values["cbuild"]) ?? cbuild;
   const cpuFlags: Record<string, readonly string[]> = {};
   for (const [k, v] of Object.entries(arch?.cpuFlags ?? {})) {
     const fromSeed = seed[k];
     cpuFlags[k] = fromSeed === undefined ? v : fromSeed.split(/\s+/).filter((w) => w !== "");
   }
-  const prefix = usePrefix(kind);
+  const prefix = rules.usePrefix;
   return {
     ...(commonFlags === undefined ? {} : { commonFlags }),
     flags,

@@ -8,15 +8,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseSpec } from "../../../src/spec/parser.js";
 import { substituteTokens } from "../../../src/spec/tokens.js";
-import {
-  COMMON_KEYS,
-  SCHEMAS,
-  referencedPaths,
-  requiredKeys,
-  storeReferences,
-  validateSpec,
-} from "../../../src/spec/schema.js";
-import type { ValidateOptions } from "../../../src/spec/schema.js";
+import { COMMON_KEYS } from "../../../src/spec/kinds/common.js";
+import { KINDS } from "../../../src/spec/kinds/registry.js";
+import { referencedPaths, requiredKeys, storeReferences } from "../../../src/spec/keys.js";
+import { validateSpec } from "../../../src/spec/validate.js";
+import type { ValidateOptions } from "../../../src/spec/validate.js";
 import { checkFiles } from "../../../src/spec/check.js";
 import { TARGET_KINDS } from "../../../src/spec/types.js";
 import type { SourceSpan } from "../../../src/report/diagnostic.js";
@@ -57,7 +53,7 @@ const FULL = [
 void describe("schemas", () => {
   void it("has a schema for every target kind, each requiring catalyst's common keys", () => {
     for (const kind of TARGET_KINDS) {
-      const s = SCHEMAS[kind];
+      const s = KINDS[kind];
       assert.equal(s.kind, kind);
       const req = s.required.map((r) => r.key);
       for (const k of ["rel_type", "source_subpath", "subarch", "target", "version_stamp"]) {
@@ -70,14 +66,14 @@ void describe("schemas", () => {
   });
 
   void it("uses catalyst's prefixes", () => {
-    assert.equal(SCHEMAS["livecd-stage1"].prefix, "livecd");
-    assert.equal(SCHEMAS["livecd-stage3"].prefix, "livecd");
-    assert.equal(SCHEMAS["diskimage-stage2"].prefix, "diskimage");
-    assert.equal(SCHEMAS.stage4.prefix, "stage4");
+    assert.equal(KINDS["livecd-stage1"].prefix, "livecd");
+    assert.equal(KINDS["livecd-stage3"].prefix, "livecd");
+    assert.equal(KINDS["diskimage-stage2"].prefix, "diskimage");
+    assert.equal(KINDS.stage4.prefix, "stage4");
   });
 
   void it("has catalyst's per-kind required keys", () => {
-    const req = (k: keyof typeof SCHEMAS) => SCHEMAS[k].required.map((r) => r.key);
+    const req = (k: keyof typeof KINDS) => KINDS[k].required.map((r) => r.key);
     assert.ok(req("stage4").includes("stage4/packages"));
     assert.ok(req("livecd-stage1").includes("livecd/packages"));
     assert.ok(req("livecd-stage2").includes("boot/kernel"));

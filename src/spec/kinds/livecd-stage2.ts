@@ -2,7 +2,7 @@
  * livecd-stage2 (prefix `livecd`): upstream catalyst builds the kernel and the whole ISO here; in
  * the three-stage design it builds the kernel and boot payload that livecd-stage3 consumes.
  */
-import type { TargetSchema } from "./define.js";
+import type { KindDefinition } from "./define.js";
 import { many, one, prefixed, stageRequired } from "./define.js";
 
 /** Values `livecd/type` takes. */
@@ -36,12 +36,14 @@ export const LIVECD_IMAGE_KEYS = prefixed("livecd", {
   }),
 });
 
-/** The livecd-stage2 schema. */
-export const livecdStage2: TargetSchema = {
+/** The livecd-stage2 kind: its keys, inputs and output. */
+export const livecdStage2: KindDefinition<"livecd-stage2"> = {
   kind: "livecd-stage2",
   prefix: "livecd",
   summary: "the live CD's kernel and boot payload (upstream catalyst: the whole ISO)",
   bootKernel: true,
+  inputs: ["source"],
+  output: { form: "directory" },
   required: [...stageRequired({}), { key: "boot/kernel" }],
   keys: {
     "boot/kernel": many("kernel labels to build"),

@@ -1,13 +1,15 @@
 /** stage4 (catalyst `targets/stage4`): a stage3 plus packages, kernels, users and overlays. */
-import type { TargetSchema } from "./define.js";
+import type { KindDefinition } from "./define.js";
 import { many, one, prefixed, stageRequired } from "./define.js";
 
-/** The stage4 schema. */
-export const stage4: TargetSchema = {
+/** The stage4 kind: its keys, inputs and output. */
+export const stage4: KindDefinition<"stage4"> = {
   kind: "stage4",
   prefix: "stage4",
   summary: "a stage3 plus packages, optional kernels, users, overlays and a script",
   bootKernel: true,
+  inputs: ["source"],
+  output: { form: "compressed" },
   required: [...stageRequired({}), { key: "stage4/packages" }],
   keys: {
     "boot/kernel": many("kernel labels to build"),

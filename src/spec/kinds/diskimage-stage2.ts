@@ -1,13 +1,15 @@
 /** diskimage-stage2 (prefix `diskimage`): kernel, configuration and the qcow2 image. */
-import type { TargetSchema } from "./define.js";
+import type { KindDefinition } from "./define.js";
 import { many, one, prefixed, stageRequired } from "./define.js";
 
-/** The diskimage-stage2 schema. */
-export const diskimageStage2: TargetSchema = {
+/** The diskimage-stage2 kind: its keys, inputs and output. */
+export const diskimageStage2: KindDefinition<"diskimage-stage2"> = {
   kind: "diskimage-stage2",
   prefix: "diskimage",
   summary: "a bootable qcow2 disk image (UEFI) with a kernel",
   bootKernel: true,
+  inputs: ["source"],
+  output: { form: "qcow2", nameKey: "diskimage/qcow2" },
   required: [...stageRequired({}), { key: "boot/kernel" }],
   keys: {
     "boot/kernel": many("kernel labels to build"),

@@ -1,13 +1,15 @@
 /** embedded (catalyst `targets/embedded`): packages merged into an empty ROOT, no toolchain. */
-import type { TargetSchema } from "./define.js";
+import type { KindDefinition } from "./define.js";
 import { many, one, prefixed, stageRequired } from "./define.js";
 
-/** The embedded schema. */
-export const embedded: TargetSchema = {
+/** The embedded kind: its keys, inputs and output. */
+export const embedded: KindDefinition<"embedded"> = {
   kind: "embedded",
   prefix: "embedded",
   summary: "packages merged into an empty root (/tmp/mergeroot): no compiler, maybe a kernel",
   bootKernel: true,
+  inputs: ["source"],
+  output: { form: "compressed" },
   required: stageRequired({}),
   keys: {
     "boot/kernel": many("kernel labels to build"),

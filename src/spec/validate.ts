@@ -1,56 +1,16 @@
 /**
- * Per-target schemas and spec validation: which keys each target kind requires and accepts
- * (catalyst reference §3, the fork's livecd-stage3, substrate's extensions), value shapes, and
- * the keys that reference tree files or other builds' outputs (`referencedPaths`,
- * `storeReferences`), which the planner fingerprints.
+ * Spec validation: the target kind, unknown keys (with suggestions), missing required keys,
+ * value shapes and enumerations, driver-specific keys (catalyst reference §3, the fork's
+ * livecd-stage3, substrate's extensions). Reports every problem, never stops early.
  */
 import type { Diagnostic, SourceSpan } from "../report/diagnostic.js";
 import type { DriverName, SpecToken, SpecValue, TargetKindName } from "./types.js";
 import { TARGET_KINDS } from "./types.js";
-import type { KeyRule, PathKind, Requirement, TargetSchema } from "./schemas/define.js";
-import { COMMON_KEYS, KERNEL_KEYS } from "./schemas/common.js";
-import { stage1 } from "./schemas/stage1.js";
-import { stage2 } from "./schemas/stage2.js";
-import { stage3 } from "./schemas/stage3.js";
-import { stage4 } from "./schemas/stage4.js";
-import { embedded } from "./schemas/embedded.js";
-import { livecdStage1 } from "./schemas/livecd-stage1.js";
-import { livecdStage2 } from "./schemas/livecd-stage2.js";
-import { livecdStage3 } from "./schemas/livecd-stage3.js";
-import { diskimageStage1 } from "./schemas/diskimage-stage1.js";
-import { diskimageStage2 } from "./schemas/diskimage-stage2.js";
-import { netboot } from "./schemas/netboot.js";
+import { COMMON_KEYS, KERNEL_KEYS } from "./kinds/common.js";
+import type { KeyRule } from "./kinds/define.js";
+import { KINDS, isTargetKind } from "./kinds/registry.js";
+import { kernelLabelSet, kernelLabels, keyRule, requiredKeys, validKeys } from "./keys.js";
 import { closest } from "./suggest.js";
-
-export type { KeyRule, PathKind, Requirement, TargetSchema } from "./schemas/define.js";
-export { COMMON_KEYS, KERNEL_KEYS } from "./schemas/common.js";
-
-/** Every kind's schema; typed over `TargetKindName` so a missing kind fails to compile. */
-export const SCHEMAS: Readonly<Record<TargetKindName, TargetSchema>> = {
-  stage1,
-  stage2,
-  stage3,
-  stage4,
-  embedded,
-  "livecd-stage1": livecdStage1,
-  "livecd-stage2": livecdStage2,
-  "livecd-stage3": livecdStage3,
-  "diskimage-stage1": diskimageStage1,
-  "diskimage-stage2": diskimageStage2,
-  netboot,
-};
-
-/** Keys a spec tree computes for every stage (substrate.md §2 step 6); a lone file may omit them. */
-export const COMPUTED_KEYS: readonly string[] = [
-  "target",
-  "version_stamp",
-  "rel_type",
-  "subarch",
-  "snapshot_treeish",
-  "pkgcache_path",
-  "kerncache_path",
-  "common_flags",
-];
 
 /** Keys that catalyst's own templates show but catalyst rejects, with what to do instead. */
 const STALE_KEYS: Readonly<Record<string, string>> = {
@@ -63,105 +23,6 @@ const STALE_KEYS: Readonly<Record<string, string>> = {
   "stage4/motd": "catalyst's stage4 template shows it, but stage4 does not accept it",
   "stage4/modblacklist": "catalyst's stage4 template shows it, but stage4 does not accept it",
 };
-
-/** True when `name` is a target kind. */
-export function isTargetKind(name: string): name is TargetKindName {
-  return (TARGET_KINDS as readonly string[]).includes(name);
-}
-
-/** The kernel labels listed in `boot/kernel`. */
-export function kernelLabels(values: Readonly<Record<string, SpecValue>>): string[] {
-  const v = values["boot/kernel"];
-  if (typeof v === "string") return [v];
-  return v ? [...v] : [];
-}
-
-// The labels of a spec's `boot/kernel` as a set, computed once per values object (a spec with
-// thousands of labels checks each of its keys against it).
-const labelSets = new WeakMap<object, ReadonlySet<string>>();
-function kernelLabelSet(values: Readonly<Record<string, SpecValue>>): ReadonlySet<string> {
-  let set = labelSets.get(values);
-  if (set === undefined) {
-    set = new Set(kernelLabels(values));
-    labelSets.set(values, set);
-  }
-  return set;
-}
-
-function listOf(v: SpecValue | undefined): string[] {
-  if (typeof v === "string") return [v];
-  return v ? [...v] : [];
-}
-
-/**
- * What `key` accepts for a target kind, given the spec's values (for the dynamic
- * `boot/kernel/<label>/*` and `netboot/packages/<pkg>/files` keys), or `undefined` if invalid.
- */
-export function keyRule(
-  kind: TargetKindName,
-  key: string,
-  values: Readonly<Record<string, SpecValue>>,
-): KeyRule | undefined {
-  const schema = SCHEMAS[kind];
-  const direct = schema.keys[key] ?? COMMON_KEYS[key];
-  if (direct) return direct;
-  if (key.startsWith("boot/kernel/")) {
-    const rest = key.slice("boot/kernel/".length);
-    const slash = rest.lastIndexOf("/");
-    if (slash > 0) {
-      const label = rest.slice(0, slash);
-      const sub = rest.slice(slash + 1);
-      if (kernelLabelSet(values).has(label)) return KERNEL_KEYS[sub];
-    }
-    return undefined;
-  }
-  if (kind === "netboot" && key.startsWith("netboot/packages/") && key.endsWith("/files")) {
-    const pkg = key.slice("netboot/packages/".length, -"/files".length);
-    if (listOf(values["netboot/packages"]).includes(pkg)) {
-      return {
-        doc: "files of the package copied into the image",
-        shape: "list",
-        origin: "catalyst",
-      };
-    }
-  }
-  return undefined;
-}
-
-/** Every valid key of a kind for these values (static keys plus dynamic ones). */
-export function validKeys(
-  kind: TargetKindName,
-  values: Readonly<Record<string, SpecValue>>,
-): string[] {
-  const schema = SCHEMAS[kind];
-  const keys = [...Object.keys(COMMON_KEYS), ...Object.keys(schema.keys)];
-  if (schema.bootKernel) {
-    for (const label of kernelLabels(values)) {
-      for (const sub of Object.keys(KERNEL_KEYS)) keys.push(`boot/kernel/${label}/${sub}`);
-    }
-  }
-  if (kind === "netboot") {
-    for (const pkg of listOf(values["netboot/packages"]))
-      keys.push(`netboot/packages/${pkg}/files`);
-  }
-  return keys;
-}
-
-/**
- * The required keys of a kind for a driver. With `driver` undefined (a file checked on its own)
- * only keys every driver requires count, and `standalone` also drops the keys a tree computes.
- */
-export function requiredKeys(
-  kind: TargetKindName,
-  driver: DriverName | undefined,
-  standalone: boolean,
-): Requirement[] {
-  return SCHEMAS[kind].required.filter((r) => {
-    if (standalone && COMPUTED_KEYS.includes(r.key)) return false;
-    if (r.drivers === undefined) return true;
-    return driver !== undefined && r.drivers.includes(driver);
-  });
-}
 
 /** A spec ready for validation: final values plus where keys and tokens are in the source. */
 export interface SpecUnderCheck {
@@ -265,7 +126,7 @@ export function validateSpec(spec: SpecUnderCheck, opts: ValidateOptions): Valid
     return { diagnostics };
   }
   const kind = resolved.kind;
-  const schema = SCHEMAS[kind];
+  const schema = KINDS[kind];
   const anchor = spec.keySpans.get("target") ?? spec.firstLine;
 
   for (const key of Object.keys(spec.values)) {
@@ -332,10 +193,10 @@ function unknownKey(
   // label's (which made a spec with many labels quadratic).
   const under = /^boot\/kernel\/(.+)\/[^/]*$/.exec(key)?.[1];
   const valid =
-    under !== undefined && SCHEMAS[kind].bootKernel && kernelLabelSet(values).has(under)
+    under !== undefined && KINDS[kind].bootKernel && kernelLabelSet(values).has(under)
       ? [
           ...Object.keys(COMMON_KEYS),
-          ...Object.keys(SCHEMAS[kind].keys),
+          ...Object.keys(KINDS[kind].keys),
           ...Object.keys(KERNEL_KEYS).map((sub) => `boot/kernel/${under}/${sub}`),
         ]
       : validKeys(kind, values);
@@ -358,7 +219,7 @@ function unknownKey(
     const labels = kernelLabels(values);
     if (slash > 0) {
       const label = rest.slice(0, slash);
-      if (!kernelLabelSet(values).has(label) && SCHEMAS[kind].bootKernel) {
+      if (!kernelLabelSet(values).has(label) && KINDS[kind].bootKernel) {
         return {
           ...base,
           hint:
@@ -372,13 +233,13 @@ function unknownKey(
   // The same key under this kind's prefix (`stage4/fsscript` in a livecd spec).
   const slash = key.indexOf("/");
   if (slash > 0) {
-    const moved = `${SCHEMAS[kind].prefix}/${key.slice(slash + 1)}`;
+    const moved = `${KINDS[kind].prefix}/${key.slice(slash + 1)}`;
     if (moved !== key && valid.includes(moved))
       return { ...base, hint: `did you mean \`${moved}\`?` };
   }
   const guess = closest(key, valid);
   if (guess !== undefined) return { ...base, hint: `did you mean \`${guess}\`?` };
-  const elsewhere = TARGET_KINDS.filter((k) => k !== kind && SCHEMAS[k].keys[key] !== undefined);
+  const elsewhere = TARGET_KINDS.filter((k) => k !== kind && KINDS[k].keys[key] !== undefined);
   if (elsewhere.length > 0) {
     return { ...base, hint: `"${key}" is valid for ${elsewhere.join(", ")}` };
   }
@@ -487,85 +348,5 @@ function kernelLabelChecks(spec: SpecUnderCheck, opts: ValidateOptions): Diagnos
       hint: "use a label made of letters, digits and `_`",
     });
   });
-  return out;
-}
-
-/** A tree file or folder a spec refers to. */
-export interface PathReference {
-  readonly key: string;
-  /** The path as written (after token substitution). */
-  readonly path: string;
-  readonly type: PathKind;
-  readonly span?: SourceSpan;
-}
-
-/**
- * Every file or folder a spec's values reference (root overlays, fsscripts, confdirs, kernel
- * configs, ...), in key order. Paths are as written after token substitution; a relative path is
- * relative to the tree root. `tokens` (e.g. `StageSpec.tokens`) adds spans.
- */
-export function referencedPaths(
-  kind: TargetKindName,
-  values: Readonly<Record<string, SpecValue>>,
-  tokens?: ReadonlyMap<string, readonly SpecToken[]>,
-): PathReference[] {
-  const out: PathReference[] = [];
-  for (const [key, value] of Object.entries(values)) {
-    const rule = keyRule(kind, key, values);
-    if (rule?.path === undefined || value === null) continue;
-    const toks = tokens?.get(key);
-    listOf(value).forEach((item, i) => {
-      const span = toks?.[i]?.span;
-      const paths =
-        rule.pathForm === "user=path"
-          ? item.split(",").flatMap((e) => {
-              const eq = e.indexOf("=");
-              return eq >= 0 && eq < e.length - 1 ? [e.slice(eq + 1)] : [];
-            })
-          : [item];
-      for (const path of paths) {
-        out.push({ key, path, type: rule.path ?? "file-or-dir", ...(span ? { span } : {}) });
-      }
-    });
-  }
-  return out;
-}
-
-/** Another build's output that a spec consumes. */
-export interface StoreReference {
-  /** `source_subpath`, `livecd/payload` or `livecd/cdtar` (read as `livecd/payload`). */
-  readonly key: string;
-  /** The store subpath as written, e.g. `amd64/roflmaos/livecd-stage2-amd64-roflmaos-latest`. */
-  readonly subpath: string;
-  /** `seed` for `source_subpath`, `payload` for livecd-stage3's boot payload. */
-  readonly role: "seed" | "payload";
-  readonly span?: SourceSpan;
-}
-
-/** The outputs of other builds a spec consumes (seed, and for livecd-stage3 the payload). */
-export function storeReferences(
-  kind: TargetKindName,
-  values: Readonly<Record<string, SpecValue>>,
-  tokens?: ReadonlyMap<string, readonly SpecToken[]>,
-): StoreReference[] {
-  const out: StoreReference[] = [];
-  for (const [key, value] of Object.entries(values)) {
-    const rule = keyRule(kind, key, values);
-    if (rule?.storeRef !== true || typeof value !== "string") continue;
-    const span = tokens?.get(key)?.[0]?.span;
-    out.push({
-      key,
-      subpath: value,
-      role: key === "source_subpath" ? "seed" : "payload",
-      ...(span ? { span } : {}),
-    });
-  }
-  return out;
-}
-
-/** Every key any schema accepts statically, for documentation and the parser's atom rule. */
-export function allStaticKeys(): Set<string> {
-  const out = new Set<string>(Object.keys(COMMON_KEYS));
-  for (const kind of TARGET_KINDS) for (const k of Object.keys(SCHEMAS[kind].keys)) out.add(k);
   return out;
 }

@@ -2,15 +2,17 @@
  * netboot (catalyst `targets/netboot`): kernels with an initramfs image for network boot;
  * `netboot/packages/<pkg>/files` keys are valid for each package in `netboot/packages`.
  */
-import type { TargetSchema } from "./define.js";
+import type { KindDefinition } from "./define.js";
 import { many, one, prefixed, stageRequired } from "./define.js";
 
-/** The netboot schema. */
-export const netboot: TargetSchema = {
+/** The netboot kind: its keys, inputs and output. */
+export const netboot: KindDefinition<"netboot"> = {
   kind: "netboot",
   prefix: "netboot",
   summary: "network-boot kernels carrying an initramfs image",
   bootKernel: true,
+  inputs: ["source"],
+  output: { form: "directory" },
   required: [...stageRequired({}), { key: "boot/kernel" }],
   keys: {
     "boot/kernel": many("kernel labels to build"),

@@ -2,15 +2,17 @@
  * livecd-stage1 (prefix `livecd`): the live system's root, packages installed on a stage; the
  * fork adds stage4-like clean-up keys (unmerge, depclean, rm, empty, fsscript, root_overlay).
  */
-import type { TargetSchema } from "./define.js";
+import type { KindDefinition } from "./define.js";
 import { many, one, prefixed, stageRequired } from "./define.js";
 
-/** The livecd-stage1 schema. */
-export const livecdStage1: TargetSchema = {
+/** The livecd-stage1 kind: its keys, inputs and output. */
+export const livecdStage1: KindDefinition<"livecd-stage1"> = {
   kind: "livecd-stage1",
   prefix: "livecd",
   summary: "the live system's root filesystem: packages installed on top of a stage",
   bootKernel: false,
+  inputs: ["source"],
+  output: { form: "squashfs" },
   required: [...stageRequired({}), { key: "livecd/packages" }],
   keys: prefixed("livecd", {
     packages: many("packages for the live system"),

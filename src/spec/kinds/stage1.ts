@@ -1,13 +1,15 @@
 /** stage1 (catalyst `targets/stage1`): bootstraps a minimal toolchain root from a seed. */
-import type { TargetSchema } from "./define.js";
+import type { KindDefinition } from "./define.js";
 import { YES_NO, many, one, stageRequired } from "./define.js";
 
-/** The stage1 schema. */
-export const stage1: TargetSchema = {
+/** The stage1 kind: its keys, inputs and output. */
+export const stage1: KindDefinition<"stage1"> = {
   kind: "stage1",
   prefix: "stage1",
   summary: "a minimal root able to build a toolchain, built into /tmp/stage1root of the seed",
   bootKernel: false,
+  inputs: ["source"],
+  output: { form: "compressed" },
   required: stageRequired({}),
   keys: {
     chost: one("the CHOST tuple of the new toolchain"),

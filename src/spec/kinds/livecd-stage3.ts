@@ -4,16 +4,18 @@
  * substrate names the payload with `livecd/payload`; `livecd/cdtar` (the fork's key) means the
  * same.
  */
-import type { TargetSchema } from "./define.js";
+import type { KindDefinition } from "./define.js";
 import { many, one, prefixed, stageRequired } from "./define.js";
 import { LIVECD_IMAGE_KEYS } from "./livecd-stage2.js";
 
-/** The livecd-stage3 schema. */
-export const livecdStage3: TargetSchema = {
+/** The livecd-stage3 kind: its keys, inputs and output. */
+export const livecdStage3: KindDefinition<"livecd-stage3"> = {
   kind: "livecd-stage3",
   prefix: "livecd",
   summary: "the ISO: a root filesystem squashed and joined with a livecd-stage2 payload",
   bootKernel: true,
+  inputs: ["source", "payload"],
+  output: { form: "iso", nameKey: "livecd/iso" },
   required: [
     ...stageRequired({ noPackageManager: true }),
     { key: "boot/kernel" },

@@ -1,6 +1,7 @@
 /**
- * The vocabulary schema modules are written in: what a key accepts (`KeyRule`), what a target
- * requires (`Requirement`), a target's whole schema (`TargetSchema`), and small builders.
+ * The vocabulary kind modules are written in: what a key accepts (`KeyRule`), what a target
+ * requires (`Requirement`), a target's keys (`TargetSchema`), its whole pure definition
+ * (`KindDefinition`: schema, inputs, output), and small builders.
  */
 import type { DriverName, TargetKindName } from "../types.js";
 
@@ -43,8 +44,8 @@ export interface Requirement {
 }
 
 /** The schema of one target kind. */
-export interface TargetSchema {
-  readonly kind: TargetKindName;
+export interface TargetSchema<K extends TargetKindName = TargetKindName> {
+  readonly kind: K;
   /** Catalyst's spec prefix (`livecd` for livecd-stage1/2/3, `diskimage`, else the kind). */
   readonly prefix: string;
   /** One line describing the stage. */
@@ -55,6 +56,30 @@ export interface TargetSchema {
   readonly required: readonly Requirement[];
   /** Whether `boot/kernel` (and so `boot/kernel/<label>/*`) is accepted. */
   readonly bootKernel: boolean;
+}
+
+/** The role of a stage's input: its seed or parent (`source_subpath`), or a boot payload. */
+export type InputRole = "source" | "payload";
+
+/**
+ * What a kind's main output is. `compressed`: a tarball, squashfs or folder as its
+ * `compression_mode` says (plan/layout.ts); `iso` and `qcow2` are named by the spec's `nameKey`.
+ */
+export type KindOutput =
+  | { readonly form: "compressed" }
+  | { readonly form: "squashfs" }
+  | { readonly form: "directory" }
+  | { readonly form: "iso" | "qcow2"; readonly nameKey: string };
+
+/**
+ * Everything spec/ and plan/ know about a stage kind, in one module per kind
+ * (`spec/kinds/<kind>.ts`): its keys, its input roles and its output. What the kind does when
+ * built is its target module (`targets/<kind>.ts`).
+ */
+export interface KindDefinition<K extends TargetKindName = TargetKindName> extends TargetSchema<K> {
+  /** The inputs it consumes: `source` (`source_subpath`) and, for livecd-stage3, `payload`. */
+  readonly inputs: readonly InputRole[];
+  readonly output: KindOutput;
 }
 
 /** A catalyst key taking exactly one token. */
