@@ -1,7 +1,16 @@
 // Lint rules. The layer rules below are the design's import arrows (docs/architecture.md):
-// a pure planner, one module that spawns processes, one module that prints.
+// a pure planner, one module that spawns processes, one module that prints (src/report/: no
+// console and no process.stdout/stderr.write anywhere else in src/).
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+
+/** Printing is `src/report/`'s: everything else emits events or calls its output functions. */
+const noStreamWrites = {
+  selector:
+    "MemberExpression[object.object.name='process'][object.property.name=/^(stdout|stderr)$/][property.name='write']",
+  message:
+    "Only src/report/ prints: emit an event, or hand a command's product to report/output.ts.",
+};
 
 const noSpawn = {
   group: ["node:child_process", "child_process"],
@@ -23,6 +32,7 @@ export default tseslint.config(
       "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true }],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
       "no-restricted-imports": ["error", { patterns: [noSpawn] }],
+      "no-restricted-syntax": ["error", noStreamWrites],
     },
   },
   {
@@ -55,8 +65,9 @@ export default tseslint.config(
     rules: { "no-restricted-imports": "off" },
   },
   {
-    files: ["src/report/**/*.ts", "src/cli/**/*.ts", "test/**/*.ts", "bench/**/*.ts"],
-    rules: { "no-console": "off" },
+    // Only report/ prints (tests and benchmarks print what they like).
+    files: ["src/report/**/*.ts", "test/**/*.ts", "bench/**"],
+    rules: { "no-console": "off", "no-restricted-syntax": "off" },
   },
   {
     files: ["test/**/*.ts"],

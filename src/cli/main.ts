@@ -1,6 +1,7 @@
 /**
  * The `substrate` command line: wires each subcommand (one module under `commands/`) into
- * commander and returns the exit code. Commands print only through a `Reporter`.
+ * commander and returns the exit code. Commands print only through `report/`: a `Reporter`
+ * for events, `report/output.ts` for their product and usage errors.
  */
 import { Command, CommanderError } from "commander";
 import { registerSpecCommands } from "./commands/spec.js";

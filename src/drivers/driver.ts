@@ -4,6 +4,7 @@
  * (an absolute host path that is the chroot) and runs its tools through `sandbox/`.
  */
 import type { Event, StageId } from "../report/events.js";
+import type { FetchInputsRequest, FetchInputsSummary } from "./fetch-request.js";
 import type { DriverName, SpecValue, TargetKindName } from "../spec/types.js";
 import type { Result } from "../util/result.js";
 
@@ -148,4 +149,6 @@ export interface Driver {
     root: string,
     kind: TargetKindName,
   ): Promise<DriverResult<{ readonly captureRoot: string }>>;
+  /** `substrate fetch`: downloads and verifies the inputs the stages need (Portage: seeds, snapshots). */
+  fetchInputs?(req: FetchInputsRequest): Promise<FetchInputsSummary>;
 }

@@ -18,6 +18,10 @@ export type Event =
   | { readonly type: "warning"; readonly message: string; readonly hint?: string }
   /** A fatal error: what was asked cannot be done and the command exits non-zero. */
   | { readonly type: "error"; readonly message: string; readonly hint?: string }
+  /** A remark worth reading that changes nothing (e.g. which firmware a VM falls back to). */
+  | { readonly type: "note"; readonly message: string }
+  /** A command line that cannot be run as written: `substrate <command> --help` tells why. */
+  | { readonly type: "usage-error"; readonly command: string; readonly message: string }
   | {
       readonly type: "run-started";
       readonly command: string;
@@ -85,6 +89,15 @@ export type Event =
       readonly skipped: number;
       /** substrate's own peak resident memory in KiB (the tools it ran not counted). */
       readonly maxRssKiB?: number;
+    }
+  /** `substrate boot`: the VM runs with its serial console on this terminal. */
+  | {
+      readonly type: "boot-interactive";
+      readonly iso: string;
+      /** `direct kernel` or `EFI boot loader`. */
+      readonly loader: string;
+      /** The accelerator in use (`kvm`, `tcg`). */
+      readonly accel: string;
     }
   | {
       readonly type: "boot-phase";

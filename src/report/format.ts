@@ -40,6 +40,13 @@ export function describeEvent(event: Event, color: boolean): string | undefined 
       );
     case "error":
       return `${c.red("error:")} ${event.message}` + (event.hint ? `\n  hint: ${event.hint}` : "");
+    case "note":
+      return `note: ${event.message}`;
+    case "usage-error":
+      return (
+        `${c.red("error:")} ${event.message}\n` +
+        `(run \`substrate ${event.command} --help\` for usage)`
+      );
     case "run-started":
       return `${event.command}: ${event.stages} stage(s), ${event.jobs} job(s)`;
     case "stage-planned": {
@@ -90,6 +97,11 @@ export function describeEvent(event: Event, color: boolean): string | undefined 
       return (
         `${event.ok ? c.green("ok") : c.red("failed")}: ${event.built} built, ${event.fresh} fresh, ` +
         `${event.failed} failed, ${event.skipped} skipped in ${formatDuration(event.durationMs)}`
+      );
+    case "boot-interactive":
+      return (
+        `booting ${event.iso} (${event.loader}, ${event.accel}); ` +
+        "Ctrl-A X quits, Ctrl-A C is the QEMU monitor"
       );
     case "boot-phase":
       return `  boot: ${event.phase} ${formatDuration(event.durationMs)}`;

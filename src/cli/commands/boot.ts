@@ -17,7 +17,9 @@ import { describeVirtInstall } from "../../boot/virt-install.js";
 import type { VmOptions } from "../../boot/vm.js";
 import type { Result } from "../../util/result.js";
 import { checkIsoMedium } from "../../boot/medium.js";
+import { writeOutput } from "../../report/output.js";
 import { EXIT_USAGE } from "../exit-codes.js";
+import { usageError } from "../usage.js";
 
 interface VmFlags {
   directKernel?: boolean;
@@ -40,9 +42,9 @@ interface TestFlags extends VmFlags {
   module?: string;
 }
 
-function usage(command: string, message: string): void {
-  process.stderr.write(`error: ${message}\n(run \`substrate ${command} --help\` for usage)\n`);
-  process.exitCode = 2;
+/** Errors of `boot` and `virt-install` on stderr, their hint on a line of its own. */
+function textReporter(): Reporter {
+  return createReporter({ text: { flushHints: true } });
 }
 
 function positiveInt(text: string): number | undefined {
@@ -53,15 +55,15 @@ function vmOptions(command: string, iso: string, f: VmFlags): VmOptions | undefi
   const memoryMiB = positiveInt(f.memory);
   const cpus = positiveInt(f.cpus);
   if (memoryMiB === undefined) {
-    usage(command, `--memory takes MiB as a whole number, got "${f.memory}"`);
+    usageError(command, `--memory takes MiB as a whole number, got "${f.memory}"`);
     return undefined;
   }
   if (cpus === undefined) {
-    usage(command, `--cpus takes a whole number, got "${f.cpus}"`);
+    usageError(command, `--cpus takes a whole number, got "${f.cpus}"`);
     return undefined;
   }
   if (!["kvm", "tcg", "auto"].includes(f.accel)) {
-    usage(command, `--accel is kvm, tcg or auto, got "${f.accel}"`);
+    usageError(command, `--accel is kvm, tcg or auto, got "${f.accel}"`);
     return undefined;
   }
   return {
@@ -134,18 +136,24 @@ export function registerBootCommands(program: Command): void {
   ).action(async (iso: string, flags: VmFlags) => {
     const options = vmOptions("boot", iso, flags);
     if (options === undefined) return;
+    const reporter = textReporter();
     const r = await bootInteractive(options, (vm) => {
-      for (const n of vm.notes) process.stderr.write(`note: ${n}\n`);
-      process.stderr.write(
-        `booting ${iso} (${options.directKernel ? "direct kernel" : "EFI boot loader"}, ${vm.accel.accel}); Ctrl-A X quits, Ctrl-A C is the QEMU monitor\n`,
-      );
+      for (const n of vm.notes) reporter.emit({ type: "note", message: n });
+      reporter.emit({
+        type: "boot-interactive",
+        iso,
+        loader: options.directKernel ? "direct kernel" : "EFI boot loader",
+        accel: vm.accel.accel,
+      });
     });
     if (!r.ok) {
-      process.stderr.write(`error: ${r.error.message}\n`);
-      if (r.error.hint !== undefined) process.stderr.write(`hint: ${r.error.hint}\n`);
+      const { message, hint } = r.error;
+      reporter.emit({ type: "error", message, ...(hint === undefined ? {} : { hint }) });
+      reporter.close();
       process.exitCode = r.error.reason === "qemu-failed" ? 1 : 2;
       return;
     }
+    reporter.close();
     process.exitCode = r.value.status === 0 ? 0 : 1;
   });
 
@@ -168,7 +176,7 @@ export function registerBootCommands(program: Command): void {
     if (options === undefined) return;
     const timeout = positiveInt(flags.timeout);
     if (timeout === undefined) {
-      usage("test", `--timeout takes seconds as a whole number, got "${flags.timeout}"`);
+      usageError("test", `--timeout takes seconds as a whole number, got "${flags.timeout}"`);
       return;
     }
     const reporter = createReporter({ json: flags.json === true });
@@ -238,7 +246,7 @@ export function registerBootCommands(program: Command): void {
       const memoryMiB = positiveInt(flags.memory);
       const cpus = positiveInt(flags.cpus);
       if (memoryMiB === undefined || cpus === undefined) {
-        usage("virt-install", "--memory and --cpus take whole numbers");
+        usageError("virt-install", "--memory and --cpus take whole numbers");
         return;
       }
       const r = await describeVirtInstall({
@@ -251,12 +259,18 @@ export function registerBootCommands(program: Command): void {
         ...(flags.kernel === undefined ? {} : { kernelLabel: flags.kernel }),
       });
       if (!r.ok) {
-        process.stderr.write(`error: ${r.error.message}\n`);
-        if ("hint" in r.error && typeof r.error.hint === "string")
-          process.stderr.write(`hint: ${r.error.hint}\n`);
+        const hint =
+          "hint" in r.error && typeof r.error.hint === "string" ? r.error.hint : undefined;
+        const reporter = textReporter();
+        reporter.emit({
+          type: "error",
+          message: r.error.message,
+          ...(hint === undefined ? {} : { hint }),
+        });
+        reporter.close();
         process.exitCode = EXIT_USAGE;
         return;
       }
-      process.stdout.write(r.value + "\n");
+      writeOutput(r.value + "\n");
     });
 }

@@ -20,7 +20,7 @@ import { listOf } from "../../targets/values.js";
 import { toolVersionFor } from "../tool-version.js";
 import { collectSelectors } from "../only.js";
 import { EXIT_FATAL, EXIT_USAGE } from "../exit-codes.js";
-import { testIsoAfterBuild } from "./build-test.js";
+import { testIsoAfterBuild } from "./build-and-boot.js";
 
 interface BuildOptions {
   only?: string[];

@@ -3,15 +3,16 @@
  * the current folder; one folder or substrate.toml: that tree) or spec files on their own, prints
  * every diagnostic and a summary line. Exit 1 on any error, 0 otherwise, 2 for usage errors.
  */
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { checkFiles, checkTree, orderDiagnostics, summarize } from "../../spec/check.js";
 import { resolveGraph } from "../../plan/graph.js";
 import { isDateStamp, loadTree } from "../../spec/tree.js";
-import { cachedReader, formatDiagnostic } from "../../report/diagnostic-printer.js";
 import { hasErrors } from "../../report/diagnostic.js";
 import type { Diagnostic } from "../../report/diagnostic.js";
+import { createReporter } from "../../report/reporter.js";
+import { usageError } from "../usage.js";
 
 interface CheckOptions {
   json?: boolean;
@@ -39,12 +40,8 @@ export function registerCheck(program: Command): void {
     .option("--date <YYYYMMDD>", "build date for @latest@ and computed keys (default: today, UTC)")
     .option("--color", "colour the output")
     .action((paths: string[], opts: CheckOptions) => {
-      const usage = (msg: string): void => {
-        process.stderr.write(`error: ${msg}\n(run \`substrate check --help\` for usage)\n`);
-        process.exitCode = 2;
-      };
       if (opts.date !== undefined && !isDateStamp(opts.date)) {
-        usage(`--date must be a date written YYYYMMDD, got "${opts.date}"`);
+        usageError("check", `--date must be a date written YYYYMMDD, got "${opts.date}"`);
         return;
       }
       const treeArg =
@@ -55,7 +52,7 @@ export function registerCheck(program: Command): void {
             ? paths[0]
             : undefined;
       if (treeArg === undefined && paths.some(isDirectory)) {
-        usage("pass either one tree folder or spec files, not both");
+        usageError("check", "pass either one tree folder or spec files, not both");
         return;
       }
       let diagnostics: Diagnostic[];
@@ -70,26 +67,13 @@ export function registerCheck(program: Command): void {
         files = paths.length;
       }
       const summary = summarize(diagnostics, files);
-      if (opts.json === true) {
-        for (const diagnostic of diagnostics) {
-          const event = { type: "diagnostic", time: new Date().toISOString(), diagnostic };
-          process.stdout.write(JSON.stringify(event) + "\n");
-        }
-        const done = { type: "info", time: new Date().toISOString(), message: summary };
-        process.stdout.write(JSON.stringify(done) + "\n");
-      } else {
-        const read = cachedReader((f) => {
-          try {
-            return readFileSync(f, "utf8");
-          } catch {
-            return undefined;
-          }
-        });
-        for (const d of diagnostics) {
-          process.stdout.write(formatDiagnostic(d, read, { color: opts.color === true }) + "\n\n");
-        }
-        process.stdout.write(summary + "\n");
-      }
+      const reporter = createReporter({
+        json: opts.json === true,
+        text: { diagnostics: "stdout", color: opts.color === true },
+      });
+      for (const diagnostic of diagnostics) reporter.emit({ type: "diagnostic", diagnostic });
+      reporter.emit({ type: "info", message: summary });
+      reporter.close();
       process.exitCode = hasErrors(diagnostics) ? 1 : 0;
     });
 }

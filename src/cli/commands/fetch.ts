@@ -7,16 +7,14 @@
  * refused unless `--insecure`. `--json` prints NDJSON events. Exit 1 when anything is missing
  * or refused, 2 for usage errors.
  */
-import { basename, dirname, relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Command } from "commander";
-import { fetchSeed, type FetchSettings, type SeedRequest } from "../../drivers/portage/seeds.js";
-import { defaultSnapshotDate, fetchSnapshot } from "../../drivers/portage/snapshot.js";
-import type { Plan } from "../../plan/plan.js";
+import { driverFor } from "../../drivers/registry.js";
 import { hasErrors } from "../../report/diagnostic.js";
-import type { Event } from "../../report/events.js";
-import type { SpecTree } from "../../spec/types.js";
-import { loadAndPlan, printDiagnostics, usageError, writeEvent } from "./plan.js";
+import { createReporter } from "../../report/reporter.js";
+import { loadAndPlan } from "./plan.js";
 import { collectSelectors } from "../only.js";
+import { usageError } from "../usage.js";
 
 /** Options of `substrate fetch`. */
 interface FetchOptions {
@@ -32,47 +30,6 @@ interface FetchOptions {
   variant?: string;
   snapshot?: boolean;
   seeds?: boolean;
-}
-
-/** What a plan needs fetched. */
-export interface FetchNeeds {
-  readonly seeds: readonly SeedRequest[];
-  /** Distinct `snapshot_treeish` values of the stages that run Portage. */
-  readonly snapshots: readonly string[];
-}
-
-function str(v: unknown): string | undefined {
-  if (typeof v === "string") return v;
-  if (Array.isArray(v)) return v.join(" ");
-  return undefined;
-}
-
-/**
- * The seeds (stage inputs found nowhere: not built by the tree, not in the store) and snapshots
- * a plan's stages need. Pure.
- */
-export function fetchNeeds(tree: SpecTree, plan: Plan): FetchNeeds {
-  const seeds = new Map<string, SeedRequest>();
-  const snapshots = new Set<string>();
-  const builds = tree.config.store.builds;
-  for (const s of plan.stages) {
-    if (s.kind !== "livecd-stage3") {
-      const t = str(s.spec.values["snapshot_treeish"]);
-      if (t !== undefined) snapshots.add(t);
-    }
-    const src = s.inputs.source;
-    if (src?.type !== "seed" || src.found) continue;
-    const rel = relative(builds, src.path).split("/");
-    const flavour = rel.length >= 3 ? (rel[rel.length - 2] ?? s.spec.flavour) : s.spec.flavour;
-    const arch = rel.length >= 3 ? (rel[0] ?? s.spec.arch) : s.spec.arch;
-    seeds.set(src.path, {
-      seedPath: src.path,
-      arch,
-      subarch: str(s.spec.values["subarch"]) ?? arch,
-      flavour,
-    });
-  }
-  return { seeds: [...seeds.values()], snapshots: [...snapshots].sort() };
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -114,91 +71,50 @@ export function registerFetch(program: Command): void {
     .option("--json", "print NDJSON events instead of text")
     .option("--color", "colour the diagnostics")
     .action(async (treeArg: string | undefined, opts: FetchOptions) => {
-      const date = opts.date ?? defaultSnapshotDate();
-      const loaded = await loadAndPlan("fetch", treeArg, { ...opts, date });
+      // Without --date, a Portage tree's date is yesterday's (the day of the snapshot).
+      const loaded = await loadAndPlan("fetch", treeArg, opts);
       if (loaded === undefined) return;
       const { tree, plan, diagnostics } = loaded;
-      const emit = (event: Event): void => {
-        if (opts.json === true) {
-          writeEvent(event);
-          return;
-        }
-        if (event.type === "info") process.stdout.write(`${event.message}\n`);
-        else if (event.type === "warning") process.stderr.write(`warning: ${event.message}\n`);
-        else if (event.type === "stage-progress" && process.stdout.isTTY) {
-          process.stdout.write(`\r${event.message}\u001b[K`);
-          if (event.fraction === 1) process.stdout.write("\n");
-        }
-      };
-      const fatal = diagnostics.filter((d) => d.severity === "error" && d.code !== "missing-seed");
-      if (tree.config.driver !== "portage") {
+      const driver = driverFor(tree.config.driver, tree.config);
+      if (driver.fetchInputs === undefined) {
         usageError(
           "fetch",
           `${tree.config.file} uses the ${tree.config.driver} driver; fetch is for Portage trees`,
         );
         return;
       }
-      if (hasErrors(fatal)) {
-        if (opts.json === true)
-          for (const diagnostic of fatal) writeEvent({ type: "diagnostic", diagnostic });
-        else printDiagnostics(fatal, opts.color === true, process.stderr);
-        process.exitCode = 1;
-        return;
-      }
-      const mirrors = opts.mirror ?? tree.config.mirrors;
-      const settings: FetchSettings = {
-        mirrors,
-        cacheDir: tree.config.store.cache,
-        ...(opts.keyring === undefined ? {} : { keyring: resolve(opts.keyring) }),
-        ...(opts.insecure === true ? { insecure: true } : {}),
-        emit,
-      };
-      const needs = fetchNeeds(tree, plan);
-      let failed = 0;
-      const report = (what: string, message: string, hint?: string): void => {
-        failed += 1;
-        if (opts.json === true)
-          writeEvent({
-            type: "error",
-            message: `${what}: ${message}`,
-            ...(hint === undefined ? {} : { hint }),
-          });
-        else
-          process.stderr.write(
-            `error: ${what}: ${message}\n${hint === undefined ? "" : `  hint: ${hint}\n`}`,
-          );
-      };
-      if (opts.seeds !== false) {
-        for (const base of needs.seeds) {
-          const req: SeedRequest = {
-            ...base,
-            ...(opts.variant === undefined ? {} : { variant: opts.variant }),
-            ...(opts.seedDate === undefined ? {} : { date: opts.seedDate }),
-            ...(opts.seedFile === undefined ? {} : { file: resolve(opts.seedFile) }),
-          };
-          const r = await fetchSeed(req, settings);
-          const name = `${basename(dirname(req.seedPath))}/${basename(req.seedPath)}`;
-          if (!r.ok) report(`seed ${name}`, r.error.message, r.error.hint);
-          else
-            emit({
-              type: "info",
-              message: `seed ${name} -> ${basename(r.value.file)} (${r.value.verified.signature})`,
-            });
+      const reporter = createReporter({
+        json: opts.json === true,
+        text: { diagnostics: "stderr", color: opts.color === true },
+      });
+      try {
+        const fatal = diagnostics.filter(
+          (d) => d.severity === "error" && d.code !== "missing-seed",
+        );
+        if (hasErrors(fatal)) {
+          for (const diagnostic of fatal) reporter.emit({ type: "diagnostic", diagnostic });
+          process.exitCode = 1;
+          return;
         }
+        const summary = await driver.fetchInputs({
+          stages: plan.stages,
+          buildsDir: tree.config.store.builds,
+          cacheDir: tree.config.store.cache,
+          mirrors: opts.mirror ?? tree.config.mirrors,
+          ...(opts.keyring === undefined ? {} : { keyring: resolve(opts.keyring) }),
+          ...(opts.insecure === true ? { insecure: true } : {}),
+          seeds: opts.seeds !== false,
+          snapshots: opts.snapshot !== false,
+          ...(opts.seedDate === undefined ? {} : { seedDate: opts.seedDate }),
+          ...(opts.seedFile === undefined ? {} : { seedFile: resolve(opts.seedFile) }),
+          ...(opts.variant === undefined ? {} : { variant: opts.variant }),
+          emit: (event) => {
+            reporter.emit(event);
+          },
+        });
+        process.exitCode = summary.failed > 0 ? 1 : 0;
+      } finally {
+        reporter.close();
       }
-      if (opts.snapshot !== false) {
-        for (const treeish of needs.snapshots) {
-          const r = await fetchSnapshot(treeish, settings);
-          if (!r.ok) report(`snapshot ${treeish}`, r.error.message, r.error.hint);
-          else
-            emit({
-              type: "info",
-              message: `snapshot ${basename(r.value.file)}${r.value.reused ? " (already verified)" : ""}`,
-            });
-        }
-      }
-      if (needs.seeds.length === 0 && needs.snapshots.length === 0)
-        emit({ type: "info", message: "nothing to fetch" });
-      process.exitCode = failed > 0 ? 1 : 0;
     });
 }

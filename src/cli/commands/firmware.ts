@@ -11,6 +11,8 @@ import {
   selectFirmware,
 } from "../../boot/firmware.js";
 import { applyFirmwareFix, planFirmwareFix } from "../../boot/firmware-fix.js";
+import { writeOutput } from "../../report/output.js";
+import { createReporter } from "../../report/reporter.js";
 
 function describeEntry(e: DescriptorEntry): string[] {
   const lines = [`${e.name}  [${e.scope}] ${e.path}`];
@@ -64,7 +66,7 @@ export function registerFirmware(program: Command): void {
       const plain = selectFirmware(inventory, { secureBoot: false });
       const secure = selectFirmware(inventory, { secureBoot: true });
       if (flags.json === true) {
-        process.stdout.write(
+        writeOutput(
           JSON.stringify(
             {
               dirs: inventory.dirs,
@@ -107,7 +109,7 @@ export function registerFirmware(program: Command): void {
           "",
           `${broken.length} descriptor(s) point at missing files: run \`substrate firmware fix\``,
         );
-      process.stdout.write(out.join("\n") + "\n");
+      writeOutput(out.join("\n") + "\n");
     });
 
   fw.command("fix")
@@ -141,10 +143,13 @@ export function registerFirmware(program: Command): void {
         try {
           applyFirmwareFix(plan);
         } catch (e) {
-          process.stderr.write(`error: ${(e as Error).message}\n`);
-          process.stderr.write(
-            `hint: writing ${flags.user === true ? "per-user files" : "/etc"} needs permission${flags.user === true ? "" : "; try --user"}\n`,
-          );
+          const reporter = createReporter({ text: { flushHints: true } });
+          reporter.emit({
+            type: "error",
+            message: (e as Error).message,
+            hint: `writing ${flags.user === true ? "per-user files" : "/etc"} needs permission${flags.user === true ? "" : "; try --user"}`,
+          });
+          reporter.close();
           process.exitCode = 1;
           return;
         }
@@ -154,6 +159,6 @@ export function registerFirmware(program: Command): void {
           ? "Nothing to change."
           : `${changed} file(s) ${flags.dryRun === true ? "would change" : "changed"}.`,
       );
-      process.stdout.write(out.join("\n") + "\n");
+      writeOutput(out.join("\n") + "\n");
     });
 }

@@ -13,8 +13,11 @@ import { renderDot } from "../../plan/render/dot.js";
 import { renderMermaid } from "../../plan/render/mermaid.js";
 import { renderSvg } from "../../plan/render/svg.js";
 import { hasErrors } from "../../report/diagnostic.js";
+import { writeOutput } from "../../report/output.js";
+import { createReporter } from "../../report/reporter.js";
 import { collectSelectors } from "../only.js";
-import { loadAndPlan, printDiagnostics, usageError, type TreeCommandOptions } from "./plan.js";
+import { usageError } from "../usage.js";
+import { loadAndPlan, type TreeCommandOptions } from "./plan.js";
 
 interface GraphOptions extends TreeCommandOptions {
   format?: string;
@@ -63,14 +66,21 @@ export function registerGraph(program: Command): void {
             ? renderMermaid(picture)
             : renderDot(picture);
       // Keep stdout for the picture: diagnostics go to stderr here.
-      printDiagnostics(diagnostics, opts.color === true, process.stderr);
+      const reporter = createReporter({
+        text: { diagnostics: "stderr", color: opts.color === true },
+      });
+      for (const diagnostic of diagnostics) reporter.emit({ type: "diagnostic", diagnostic });
       const failed = hasErrors(diagnostics);
       // A file is a deliverable: a tree with errors writes none (stdout still shows the picture).
       if (opts.output !== undefined) {
         if (failed)
-          process.stderr.write(`error: ${opts.output} not written: the tree has errors\n`);
+          reporter.emit({
+            type: "error",
+            message: `${opts.output} not written: the tree has errors`,
+          });
         else writeFileSync(opts.output, text);
-      } else process.stdout.write(text);
+      } else writeOutput(text);
+      reporter.close();
       process.exitCode = failed ? 1 : 0;
     });
 }

@@ -4,18 +4,18 @@
  * and why). `--json` prints NDJSON: `diagnostic` events, then one `stage-planned` per stage in
  * build order. Exit 1 when the tree or the plan has errors, 2 for usage errors.
  */
-import { readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { toolVersionFor } from "../tool-version.js";
 import { collectSelectors } from "../only.js";
+import { usageError } from "../usage.js";
 import { checkTree, orderDiagnostics } from "../../spec/check.js";
 import { isDateStamp, loadTree } from "../../spec/tree.js";
 import type { SpecTree } from "../../spec/types.js";
 import { makePlan, countDecisions, type Plan } from "../../plan/plan.js";
-import { cachedReader, formatDiagnostic } from "../../report/diagnostic-printer.js";
 import { hasErrors, type Diagnostic } from "../../report/diagnostic.js";
-import type { Event } from "../../report/events.js";
+import { writeOutput } from "../../report/output.js";
+import { createReporter } from "../../report/reporter.js";
 
 /** Options shared by `plan` and `graph`. */
 export interface TreeCommandOptions {
@@ -23,33 +23,6 @@ export interface TreeCommandOptions {
   only?: string[];
   json?: boolean;
   color?: boolean;
-}
-
-/** Writes one NDJSON event with its time, as the JSON reporter does. */
-export function writeEvent(event: Event): void {
-  process.stdout.write(JSON.stringify({ ...event, time: new Date().toISOString() }) + "\n");
-}
-
-/** Prints diagnostics with source excerpts (human mode). */
-export function printDiagnostics(
-  diagnostics: readonly Diagnostic[],
-  color: boolean,
-  out: NodeJS.WritableStream = process.stdout,
-): void {
-  const read = cachedReader((f) => {
-    try {
-      return readFileSync(f, "utf8");
-    } catch {
-      return undefined;
-    }
-  });
-  for (const d of diagnostics) out.write(formatDiagnostic(d, read, { color }) + "\n\n");
-}
-
-/** Reports a usage error (exit 2). */
-export function usageError(command: string, message: string): void {
-  process.stderr.write(`error: ${message}\n(run \`substrate ${command} --help\` for usage)\n`);
-  process.exitCode = 2;
 }
 
 /** Loads the tree and plans it; undefined (after reporting) when the date is malformed. */
@@ -118,10 +91,15 @@ export function registerPlan(program: Command): void {
       const loaded = await loadAndPlan("plan", treeArg, opts);
       if (loaded === undefined) return;
       const { tree, plan, diagnostics } = loaded;
-      if (opts.json === true) {
-        for (const diagnostic of diagnostics) writeEvent({ type: "diagnostic", diagnostic });
+      const json = opts.json === true;
+      const reporter = createReporter({
+        json,
+        text: { diagnostics: "stdout", color: opts.color === true },
+      });
+      for (const diagnostic of diagnostics) reporter.emit({ type: "diagnostic", diagnostic });
+      if (json) {
         for (const s of plan.stages) {
-          writeEvent({
+          reporter.emit({
             type: "stage-planned",
             stage: s.id,
             decision: s.decision.kind,
@@ -130,10 +108,8 @@ export function registerPlan(program: Command): void {
             fingerprint: s.fingerprint,
           });
         }
-      } else {
-        printDiagnostics(diagnostics, opts.color === true);
-        process.stdout.write(formatPlan(tree, plan));
-      }
+      } else writeOutput(formatPlan(tree, plan));
+      reporter.close();
       process.exitCode = hasErrors(diagnostics) ? 1 : 0;
     });
 }

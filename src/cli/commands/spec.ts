@@ -6,8 +6,9 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { parseSpec, specValues } from "../../spec/parser.js";
-import { cachedReader, formatDiagnostic } from "../../report/diagnostic-printer.js";
 import { hasErrors } from "../../report/diagnostic.js";
+import { writeOutput } from "../../report/output.js";
+import { createReporter } from "../../report/reporter.js";
 import type { SpecValue } from "../../spec/types.js";
 
 function show(value: SpecValue): string {
@@ -27,38 +28,40 @@ export function registerSpecCommands(program: Command): void {
     .option("--color", "colour diagnostics")
     .action((files: string[], opts: { json?: boolean; color?: boolean }) => {
       let failed = false;
-      const texts = new Map<string, string>();
-      const read = cachedReader((f) => texts.get(f));
+      // Diagnostics go to stderr; stdout holds the listing (or the JSON lines).
+      const reporter = createReporter({
+        text: { diagnostics: "stderr", color: opts.color === true },
+      });
       for (const file of files) {
         let text: string;
         try {
           text = readFileSync(file, "utf8");
         } catch (e) {
           const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(e);
-          process.stderr.write(`error: cannot read ${file}: ${why}\n`);
+          reporter.emit({ type: "error", message: `cannot read ${file}: ${why}` });
           failed = true;
           continue;
         }
-        texts.set(file, text);
         const parsed = parseSpec(file, text);
-        for (const d of parsed.diagnostics) {
-          process.stderr.write(formatDiagnostic(d, read, { color: opts.color === true }) + "\n\n");
-        }
+        for (const diagnostic of parsed.diagnostics)
+          reporter.emit({ type: "diagnostic", diagnostic });
         if (hasErrors(parsed.diagnostics)) failed = true;
         const values = specValues(parsed);
         if (opts.json === true) {
-          process.stdout.write(JSON.stringify({ file, values }) + "\n");
+          writeOutput(JSON.stringify({ file, values }) + "\n");
           continue;
         }
         const keys = Object.keys(values);
         const width = Math.min(32, Math.max(0, ...keys.map((k) => JSON.stringify(k).length)));
-        process.stdout.write(`${file}: ${keys.length} key${keys.length === 1 ? "" : "s"}\n`);
+        const lines = [`${file}: ${keys.length} key${keys.length === 1 ? "" : "s"}`];
         for (const k of keys) {
           const v = values[k] ?? null;
           const kind = v === null ? "" : typeof v === "string" ? "" : ` [${v.length}]`;
-          process.stdout.write(`  ${JSON.stringify(k).padEnd(width)}  ${show(v)}${kind}\n`);
+          lines.push(`  ${JSON.stringify(k).padEnd(width)}  ${show(v)}${kind}`);
         }
+        writeOutput(lines.join("\n") + "\n");
       }
+      reporter.close();
       process.exitCode = failed ? 1 : 0;
     });
 }

@@ -85,6 +85,8 @@ import { isBindist, makeConfInput, parseMakeConf, renderMakeConf, usePrefix } fr
 import { stage1Packages } from "./profile.js";
 import { REPO_BASEDIR, type RepoMount, repoNameOf, reposConfFiles } from "./repos.js";
 import { fetchSnapshot, snapshotDir, snapshotFileName, unpackedSnapshot } from "./snapshot.js";
+import { fetchInputs } from "./fetch-inputs.js";
+import type { FetchInputsRequest, FetchInputsSummary } from "../fetch-request.js";
 
 /** Settings of the Portage driver beyond the tree config. */
 export interface PortageDriverOptions {
@@ -243,6 +245,11 @@ export class PortageDriver implements Driver {
   /** See {@link portageForeignHostTools}. */
   foreignHostTools(interpreters: readonly string[]): readonly HostTool[] {
     return portageForeignHostTools(interpreters);
+  }
+
+  /** See {@link fetchInputs}. */
+  fetchInputs(req: FetchInputsRequest): Promise<FetchInputsSummary> {
+    return fetchInputs(req);
   }
 
   private emit(ctx: StageContext, message: string): void {
