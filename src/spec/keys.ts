@@ -10,6 +10,7 @@ import { TARGET_KINDS } from "./types.js";
 import { COMMON_KEYS, KERNEL_KEYS } from "./kinds/common.js";
 import type { KeyRule, PathKind, Requirement } from "./kinds/define.js";
 import { KINDS } from "./kinds/registry.js";
+import { itemsOf } from "./values.js";
 
 /** Keys a spec tree computes for every stage (substrate.md §2 step 6); a lone file may omit them. */
 export const COMPUTED_KEYS: readonly string[] = [
@@ -42,11 +43,6 @@ export function kernelLabelSet(values: Readonly<Record<string, SpecValue>>): Rea
   return set;
 }
 
-function listOf(v: SpecValue | undefined): string[] {
-  if (typeof v === "string") return [v];
-  return v ? [...v] : [];
-}
-
 /**
  * What `key` accepts for a target kind, given the spec's values (for the dynamic
  * `boot/kernel/<label>/*` and `netboot/packages/<pkg>/files` keys), or `undefined` if invalid.
@@ -71,7 +67,7 @@ export function keyRule(
   }
   if (kind === "netboot" && key.startsWith("netboot/packages/") && key.endsWith("/files")) {
     const pkg = key.slice("netboot/packages/".length, -"/files".length);
-    if (listOf(values["netboot/packages"]).includes(pkg)) {
+    if (itemsOf(values["netboot/packages"]).includes(pkg)) {
       return {
         doc: "files of the package copied into the image",
         shape: "list",
@@ -95,7 +91,7 @@ export function validKeys(
     }
   }
   if (kind === "netboot") {
-    for (const pkg of listOf(values["netboot/packages"]))
+    for (const pkg of itemsOf(values["netboot/packages"]))
       keys.push(`netboot/packages/${pkg}/files`);
   }
   return keys;
@@ -149,7 +145,7 @@ export function referencedPaths(
     const rule = keyRule(kind, key, values);
     if (rule?.path === undefined || value === null) continue;
     const toks = tokens?.get(key);
-    listOf(value).forEach((item, i) => {
+    itemsOf(value).forEach((item, i) => {
       const span = toks?.[i]?.span;
       const paths =
         rule.pathForm === "user=path"

@@ -5,7 +5,7 @@
 import type { PlannedStage } from "../plan/plan.js";
 import { KINDS } from "../spec/kinds/registry.js";
 import { kernelRequests } from "./kernels.js";
-import { listOf, stringOf } from "./values.js";
+import { listOf, stringOf } from "../spec/values.js";
 
 /** The clean step every kind that builds a root ends with. */
 export const CLEAN_STEP = "clean (machine-id, /tmp, /var/tmp, package caches)";

@@ -18,7 +18,7 @@ import {
   unpackSource,
 } from "./steps.js";
 import type { TargetKind } from "./target-kind.js";
-import { listOf } from "./values.js";
+import { listOf } from "../spec/values.js";
 
 /** Where catalyst's embedded scripts see the merge root. */
 export const MERGE_ROOT_PATH = "/tmp/mergeroot";

@@ -7,7 +7,7 @@ import type { SpecValue } from "../spec/types.js";
 import { err, ok, type Result } from "../util/result.js";
 import { fromDriver } from "./steps.js";
 import type { StageFailure, TargetContext } from "./target-kind.js";
-import { listOf } from "./values.js";
+import { listOf } from "../spec/values.js";
 
 /** The kernels a spec asks for, in `boot/kernel` order. */
 export function kernelRequests(values: Readonly<Record<string, SpecValue>>): KernelRequest[] {

@@ -10,7 +10,7 @@ import { mkdirInRoot, readFileInRoot, writeFileInRoot } from "../sandbox/root-pa
 import { err, ok } from "../util/result.js";
 import { fromRootPath, type StepResult } from "./steps.js";
 import type { TargetContext } from "./target-kind.js";
-import { stringOf } from "./values.js";
+import { stringOf } from "../spec/values.js";
 
 /** The hostname a live system gets when neither `livecd/hostname` nor an overlay sets one. */
 export const DEFAULT_LIVE_HOSTNAME = "livecd";

@@ -19,7 +19,7 @@ import {
   type StepResult,
 } from "./steps.js";
 import type { TargetContext, TargetKind } from "./target-kind.js";
-import { listOf } from "./values.js";
+import { listOf } from "../spec/values.js";
 
 /** `<output>.packages.tsv`: the package manifest's name. */
 export function manifestName(outputName: string): string {

@@ -25,7 +25,7 @@ import {
 } from "./payload.js";
 import { fromDriver, fromRootPath, sequence, unpackSource } from "./steps.js";
 import type { StageFailure, TargetContext, TargetKind } from "./target-kind.js";
-import { listOf, stringOf } from "./values.js";
+import { listOf, stringOf } from "../spec/values.js";
 
 /** The boot loader packages and EFI binary path per driver. */
 const BOOTLOADER = {

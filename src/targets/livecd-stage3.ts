@@ -44,7 +44,7 @@ import {
   type StepResult,
 } from "./steps.js";
 import type { StageFailure, TargetContext, TargetKind } from "./target-kind.js";
-import { isYes, stringOf } from "./values.js";
+import { isYes, stringOf } from "../spec/values.js";
 
 /** Hard-links `src` to `dest`, copying when they are on different file systems. */
 function place(src: string, dest: string): void {

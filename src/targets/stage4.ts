@@ -15,7 +15,7 @@ import {
   unpackSource,
 } from "./steps.js";
 import type { TargetKind } from "./target-kind.js";
-import { listOf } from "./values.js";
+import { listOf } from "../spec/values.js";
 
 /** The stage4 kind. */
 export const stage4: TargetKind = {

@@ -20,7 +20,7 @@ import {
 import type { TargetKindName } from "../spec/types.js";
 import { type Result, ok, err } from "../util/result.js";
 import type { StageFailure, TargetContext } from "./target-kind.js";
-import { clstEnvironment, commaListOf, keyPrefix, listOf, stringOf } from "./values.js";
+import { clstEnvironment, commaListOf, keyPrefix, listOf, stringOf } from "../spec/values.js";
 
 /** A step result without a value. */
 export type StepResult = Result<void, StageFailure>;

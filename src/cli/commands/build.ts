@@ -16,7 +16,7 @@ import { loadTree } from "../../spec/tree.js";
 import { describeSteps } from "../../targets/describe.js";
 import { type Result, ok, err } from "../../util/result.js";
 import { checkInterpreters } from "../../sandbox/interpreter.js";
-import { listOf } from "../../targets/values.js";
+import { listOf } from "../../spec/values.js";
 import { toolVersionFor } from "../tool-version.js";
 import { collectSelectors } from "../only.js";
 import { EXIT_FATAL, EXIT_USAGE } from "../exit-codes.js";

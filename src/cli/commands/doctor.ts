@@ -15,7 +15,7 @@ import { prepareInterpreterHost } from "../../sandbox/binfmt.js";
 import { type InterpreterFailure, checkInterpreterHost } from "../../sandbox/interpreter.js";
 import { findExecutable, run } from "../../sandbox/process.js";
 import { TARGETS } from "../../targets/registry.js";
-import { listOf } from "../../targets/values.js";
+import { listOf } from "../../spec/values.js";
 
 /** What `substrate test`/`boot` need on the host. */
 const BOOT_TOOLS: readonly HostTool[] = [

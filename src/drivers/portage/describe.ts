@@ -6,19 +6,11 @@
  */
 import { availableParallelism } from "node:os";
 import type { SpecValue, TargetKindName } from "../../spec/types.js";
+import { stringOf, wordsOf } from "../../spec/values.js";
 import { emergeSettingsFor, stageCommands } from "./emerge.js";
 import { kernelPlan } from "./kernel.js";
 import { catalystUse, usePrefix } from "./make-conf.js";
 import { snapshotFileName } from "./snapshot.js";
-
-function str(v: SpecValue | undefined): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  return typeof v === "string" ? v : v.join(" ");
-}
-
-function words(v: SpecValue | undefined): string[] {
-  return (str(v) ?? "").split(/\s+/).filter((w) => w !== "");
-}
 
 /** Human lines, one per Portage step of a stage of `kind` with spec `values`. */
 export function describePortageSteps(
@@ -28,20 +20,20 @@ export function describePortageSteps(
 ): string[] {
   if (kind === "livecd-stage3" || kind === "diskimage-stage2" || kind === "netboot") return [];
   const lines: string[] = [];
-  const treeish = str(values["snapshot_treeish"]);
+  const treeish = stringOf(values["snapshot_treeish"]);
   if (treeish !== undefined)
     lines.push(`snapshot ${snapshotFileName(treeish)} at /var/db/repos/gentoo (read-only)`);
-  const repos = [...words(values["repos"]), ...words(values["portage_overlay"])];
+  const repos = [...wordsOf(values["repos"]), ...wordsOf(values["portage_overlay"])];
   if (repos.length > 0) lines.push(`repos ${repos.join(" ")} (read-only, repos.conf)`);
-  const profile = str(values["profile"]);
+  const profile = stringOf(values["profile"]);
   if (profile !== undefined) lines.push(`profile ${profile}`);
-  const confdirs = words(values["portage_confdir"]);
+  const confdirs = wordsOf(values["portage_confdir"]);
   if (confdirs.length > 0) lines.push(`portage_confdir ${confdirs.join(" ")}`);
   const use = catalystUse(kind, values);
   const prefix = usePrefix(kind);
-  const specUse = prefix === undefined ? [] : words(values[`${prefix}/use`]);
+  const specUse = prefix === undefined ? [] : wordsOf(values[`${prefix}/use`]);
   lines.push(
-    `make.conf for ${str(values["subarch"]) ?? "?"}${use.length + specUse.length > 0 ? ` (USE ${[...new Set([...use, ...specUse])].sort().join(" ")})` : ""}`,
+    `make.conf for ${stringOf(values["subarch"]) ?? "?"}${use.length + specUse.length > 0 ? ` (USE ${[...new Set([...use, ...specUse])].sort().join(" ")})` : ""}`,
   );
   const settings = emergeSettingsFor({ jobs, cores: jobs, values });
   const packages = kind === "stage1" ? [`<packages.build of ${profile ?? "the profile"}>`] : [];
@@ -53,7 +45,7 @@ export function describePortageSteps(
       lines.push(c.step);
     }
   }
-  for (const label of words(values["boot/kernel"])) {
+  for (const label of wordsOf(values["boot/kernel"])) {
     const keys: Record<string, SpecValue> = {};
     const p = `boot/kernel/${label}/`;
     for (const [k, v] of Object.entries(values)) if (k.startsWith(p)) keys[k.slice(p.length)] = v;

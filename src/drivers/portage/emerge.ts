@@ -6,6 +6,7 @@
  * `describePortageSteps` prints them, tests compare them with what catalyst does.
  */
 import type { SpecValue, TargetKindName } from "../../spec/types.js";
+import { wordsOf } from "../../spec/values.js";
 import { catalystUse, isBindist } from "./make-conf.js";
 
 /** ROOT of stage1's new system (catalyst's stage1 `root_path`). */
@@ -94,13 +95,6 @@ export function emergeSettingsFor(opts: {
   };
 }
 
-function words(v: SpecValue | undefined): string[] {
-  if (v === undefined || v === null) return [];
-  return (typeof v === "string" ? [v] : [...v])
-    .flatMap((w) => w.split(/\s+/))
-    .filter((w) => w !== "");
-}
-
 /** World reset and log removal (catalyst's cleanup_stages), for the system at `root`. */
 export function cleanupStagesScript(root: string): string {
   const r = root === "/" ? "" : root;
@@ -167,7 +161,7 @@ interface KindEmerge {
 function stage1Commands(k: CommandKit): StageCommand[] {
   const cmds: StageCommand[] = [];
   if (updateSeed(k.values) === true) {
-    const command = words(k.values["update_seed_command"]);
+    const command = wordsOf(k.values["update_seed_command"]);
     cmds.push({
       step: "update seed",
       argv: [

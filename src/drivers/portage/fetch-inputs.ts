@@ -7,7 +7,7 @@
 import { basename, dirname, relative } from "node:path";
 import type { FetchInputsRequest, FetchInputsSummary } from "../fetch-request.js";
 import type { PlannedStage } from "../../plan/types.js";
-import type { SpecValue } from "../../spec/types.js";
+import { stringOf } from "../../spec/values.js";
 import { fetchSeed, type FetchSettings, type SeedRequest } from "./seeds.js";
 import { fetchSnapshot } from "./snapshot.js";
 
@@ -16,12 +16,6 @@ export interface FetchNeeds {
   readonly seeds: readonly SeedRequest[];
   /** Distinct `snapshot_treeish` values of the stages that run Portage. */
   readonly snapshots: readonly string[];
-}
-
-function str(v: SpecValue | undefined): string | undefined {
-  if (typeof v === "string") return v;
-  if (Array.isArray(v)) return v.join(" ");
-  return undefined;
 }
 
 /**
@@ -33,7 +27,7 @@ export function fetchNeeds(stages: readonly PlannedStage[], buildsDir: string): 
   const snapshots = new Set<string>();
   for (const s of stages) {
     if (s.kind !== "livecd-stage3") {
-      const t = str(s.spec.values["snapshot_treeish"]);
+      const t = stringOf(s.spec.values["snapshot_treeish"]);
       if (t !== undefined) snapshots.add(t);
     }
     const src = s.inputs.source;
@@ -44,7 +38,7 @@ export function fetchNeeds(stages: readonly PlannedStage[], buildsDir: string): 
     seeds.set(src.path, {
       seedPath: src.path,
       arch,
-      subarch: str(s.spec.values["subarch"]) ?? arch,
+      subarch: stringOf(s.spec.values["subarch"]) ?? arch,
       flavour,
     });
   }

@@ -12,15 +12,11 @@
  * Pure: argv and environment only; the driver runs them.
  */
 import type { SpecValue } from "../../spec/types.js";
+import { stringOf } from "../../spec/values.js";
 
 /** catalyst's sanitize_name, for variable names only. */
 export function sanitizeLabel(label: string): string {
   return label.replace(/[.\-/]/g, "_");
-}
-
-function str(v: SpecValue | undefined): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  return typeof v === "string" ? v : v.join(" ");
 }
 
 /** Splits an argument list like a shell does (kmerge.sh `eval`s them): quotes group, parts join. */
@@ -64,19 +60,20 @@ export interface KernelPlan {
 
 /** Reads a label's keys. */
 export function kernelPlan(label: string, keys: Readonly<Record<string, SpecValue>>): KernelPlan {
-  const dist = (str(keys["distkernel"]) ?? "no").toLowerCase() === "yes";
-  const config = str(keys["config"]);
-  const extraversion = str(keys["extraversion"]);
+  const dist = (stringOf(keys["distkernel"]) ?? "no").toLowerCase() === "yes";
+  const config = stringOf(keys["config"]);
+  const extraversion = stringOf(keys["extraversion"]);
   return {
     label,
     dist,
     sources:
-      str(keys["sources"]) ?? (dist ? "sys-kernel/gentoo-kernel" : "sys-kernel/gentoo-sources"),
-    packages: splitArgs(str(keys["packages"])),
-    use: splitArgs(str(keys["use"])),
+      stringOf(keys["sources"]) ??
+      (dist ? "sys-kernel/gentoo-kernel" : "sys-kernel/gentoo-sources"),
+    packages: splitArgs(stringOf(keys["packages"])),
+    use: splitArgs(stringOf(keys["use"])),
     ...(config === undefined ? {} : { config }),
-    gkKernargs: splitArgs(str(keys["gk_kernargs"])),
-    dracutArgs: splitArgs(str(keys["dracut_args"])),
+    gkKernargs: splitArgs(stringOf(keys["gk_kernargs"])),
+    dracutArgs: splitArgs(stringOf(keys["dracut_args"])),
     ...(extraversion === undefined ? {} : { extraversion }),
   };
 }

@@ -9,6 +9,7 @@
  * lines, as catalyst does unless `sticky-config`. Pure.
  */
 import type { SpecValue, TargetKindName } from "../../spec/types.js";
+import { stringOf, wordsOf } from "../../spec/values.js";
 import type { ArchEntry } from "./arch-table.js";
 
 /** The flag variables catalyst carries, in the order it writes them. */
@@ -58,16 +59,6 @@ export function parseMakeConf(text: string): Record<string, string> {
     vars[key] = value;
   }
   return vars;
-}
-
-function str(v: SpecValue | undefined): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  return typeof v === "string" ? v : v.join(" ");
-}
-
-function words(v: SpecValue | undefined): string[] {
-  const s = str(v);
-  return s === undefined ? [] : s.split(/\s+/).filter((w) => w !== "");
 }
 
 /** How a stage kind shapes make.conf (catalyst's per-target rules). */
@@ -128,12 +119,12 @@ export function catalystUse(
   kind: TargetKindName,
   values: Readonly<Record<string, SpecValue>>,
 ): string[] {
-  return [...words(values["catalyst_use"]), ...MAKE_CONF[kind].catalystUse];
+  return [...wordsOf(values["catalyst_use"]), ...MAKE_CONF[kind].catalystUse];
 }
 
 /** True when the stage builds for binary distribution (`bindist` in `catalyst_use`). */
 export function isBindist(values: Readonly<Record<string, SpecValue>>): boolean {
-  return words(values["catalyst_use"]).includes("bindist");
+  return wordsOf(values["catalyst_use"]).includes("bindist");
 }
 
 /**
@@ -164,13 +155,13 @@ export function makeConfInput(opts: {
     }
   }
   for (const key of rules.flagKeys) {
-    const v = str(values[key]);
+    const v = stringOf(values[key]);
     if (v === undefined) continue;
     if (key === "common_flags") commonFlags = v;
     else flags[key.toUpperCase()] = v;
   }
-  if (rules.chost) chost = str(values["chost"]) ?? chost;
-  cbuild = str(values["cbuild"]) ?? cbuild;
+  if (rules.chost) chost = stringOf(values["chost"]) ?? chost;
+  cbuild = stringOf(values["cbuild"]) ?? cbuild;
   const cpuFlags: Record<string, readonly string[]> = {};
   for (const [k, v] of Object.entries(arch?.cpuFlags ?? {})) {
     const fromSeed = seed[k];
@@ -184,7 +175,7 @@ export function makeConfInput(opts: {
     ...(cbuild === undefined ? {} : { cbuild }),
     cpuFlags,
     catalystUse: catalystUse(kind, values),
-    use: prefix === undefined ? [] : words(values[`${prefix}/use`]),
+    use: prefix === undefined ? [] : wordsOf(values[`${prefix}/use`]),
     building: opts.building,
   };
 }

@@ -1,9 +1,10 @@
 /**
  * Reading spec values the way catalyst normalises them (catalyst.md §1.1 "Normalisation"):
- * lists from strings, comma-split groups, the per-kind key prefix.
+ * lists from strings, comma-split groups, the per-kind key prefix. Every module that reads a
+ * spec value as a string or a list uses these (one set of rules, not a copy per module).
  */
-import { KINDS } from "../spec/kinds/registry.js";
-import type { SpecValue, TargetKindName } from "../spec/types.js";
+import { KINDS } from "./kinds/registry.js";
+import type { SpecValue, TargetKindName } from "./types.js";
 
 /** The key prefix a kind uses for its own keys (`livecd/…`, `stage4/…`): its definition's. */
 export function keyPrefix(kind: TargetKindName): string {
@@ -21,6 +22,21 @@ export function listOf(value: SpecValue | undefined): string[] {
 export function stringOf(value: SpecValue | undefined): string | undefined {
   if (value === undefined || value === null) return undefined;
   return typeof value === "string" ? value : value.join(" ");
+}
+
+/**
+ * Every whitespace-separated word of a value, list items split too (`["a b", "c"]` is
+ * `a b c`); null/absent is empty.
+ */
+export function wordsOf(value: SpecValue | undefined): string[] {
+  const s = stringOf(value);
+  return s === undefined ? [] : s.split(/\s+/).filter((w) => w !== "");
+}
+
+/** A value's items as written: a string is one item, a list its items; null/absent is empty. */
+export function itemsOf(value: SpecValue | undefined): string[] {
+  if (typeof value === "string") return [value];
+  return value ? [...value] : [];
 }
 
 /** catalyst's groups/ssh_public_keys rule: one string splits on commas, a list stays. */
