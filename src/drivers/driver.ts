@@ -11,6 +11,11 @@ import type { Result } from "../util/result.js";
 /** What a driver needs from the running stage. */
 export interface StageContext {
   readonly stage: StageId;
+  /**
+   * The stage's kind, from its spec (filled by the executor). Drivers read the kind here, never
+   * from `values["target"]`.
+   */
+  readonly kind: TargetKindName;
   /** The stage log: every tool's full output is appended here. */
   readonly logFile: string;
   readonly signal: AbortSignal;
@@ -80,6 +85,45 @@ export interface LiveInitramfsRequest {
   readonly extraArgs: readonly string[];
 }
 
+/**
+ * Why a driver refused a stage before (or instead of) running a tool: the spec or an input is
+ * not usable. Each refusal has its own reason, so callers and tests tell them apart without
+ * reading the message; targets report every refusal as the stage's `bad-input`.
+ */
+export type RefusalReason =
+  /** A value the driver checks is malformed (the generic refusal). */
+  | "bad-input"
+  /** A package list holds something that is not a package atom or name. */
+  | "bad-atom"
+  /** `subarch` is not in the arch table. */
+  | "unknown-subarch"
+  /** `interpreter` is missing or no binfmt_misc handler runs it. */
+  | "interpreter-unusable"
+  /** The package-tree snapshot is not set, not in the store, or cannot be fetched or unpacked. */
+  | "snapshot-unavailable"
+  /** A `repos`/`portage_overlay` entry is not a usable repository. */
+  | "repo-unusable"
+  /** `profile` names no profile of the snapshot's repositories. */
+  | "profile-missing"
+  /** The profile lists no packages to build (stage1's packages.build). */
+  | "profile-packages-missing"
+  /** A `portage_confdir` entry is not a usable folder. */
+  | "confdir-unusable"
+  /** A file inside the build root could not be written or resolved. */
+  | "root-write-failed"
+  /** bindist: packages outside the free licence group, or no licence groups to judge by. */
+  | "licence-blocked"
+  /** The root holds no seed to build from. */
+  | "seed-missing"
+  /** `update_seed` (or a similar switch) has a value the driver does not know. */
+  | "bad-setting"
+  /** A kernel's name, config or package cannot be used. */
+  | "bad-kernel"
+  /** A stage kind takes no extra packages (stage1). */
+  | "packages-not-allowed"
+  /** An archive keyring named by the spec or tree is not a file. */
+  | "keyring-missing";
+
 /** Why a driver step failed. */
 export type DriverFailure =
   | {
@@ -89,7 +133,13 @@ export type DriverFailure =
       readonly tail: readonly string[];
     }
   | { readonly reason: "not-meaningful"; readonly message: string; readonly hint: string }
-  | { readonly reason: "bad-input"; readonly message: string; readonly hint?: string }
+  | { readonly reason: RefusalReason; readonly message: string; readonly hint?: string }
+  /** The shared package cache's lock could not be taken (an I/O error, not a cancellation). */
+  | {
+      readonly reason: "cache-lock-failed";
+      readonly step: string;
+      readonly message: string;
+    }
   | { readonly reason: "cancelled"; readonly message: string };
 
 /** A driver result without a value. */
@@ -102,6 +152,18 @@ export interface Driver {
   identity(): Promise<string>;
   /** Host programs a stage of this kind needs. */
   hostTools(kind: TargetKindName): readonly HostTool[];
+  /**
+   * `ok` when the driver can build a stage of `kind`; a `not-meaningful` failure (with a hint)
+   * when the kind means nothing for the distribution (apt: stage1, stage2). Absent: every kind.
+   */
+  supportsKind?(kind: TargetKindName): DriverResult;
+  /**
+   * The driver's own steps of a stage, one human line each, for `build --dry-run`: what
+   * {@link Driver.buildStage} and the root preparation will do. They are shown after the unpack
+   * (or bootstrap) line and replace the target's generic "build ... with the driver" line.
+   * Absent or empty: the driver adds nothing.
+   */
+  describeStage?(kind: TargetKindName, values: Readonly<Record<string, SpecValue>>): string[];
   /** Host programs for stages with `interpreter` set (foreign arches), when the driver runs them. */
   foreignHostTools?(interpreters: readonly string[]): readonly HostTool[];
   /**

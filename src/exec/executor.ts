@@ -203,6 +203,7 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
     }
     const base: StageContext = {
       stage: stage.id,
+      kind: stage.kind,
       logFile: out.log,
       signal: opts.signal,
       emit,

@@ -34,12 +34,15 @@ export function fromDriver(step: string, f: DriverFailure): StageFailure {
       return { reason: "step-failed", step, message: f.message, tail: f.tail };
     case "not-meaningful":
       return f;
-    case "bad-input":
+    case "cache-lock-failed":
+      return { reason: "step-failed", step, message: f.message };
+    case "cancelled":
+      return f;
+    default:
+      // Every refusal (bad-atom, profile-missing, ...) is the stage's bad input.
       return f.hint === undefined
         ? { reason: "bad-input", message: f.message }
         : { reason: "bad-input", message: f.message, hint: f.hint };
-    case "cancelled":
-      return f;
   }
 }
 

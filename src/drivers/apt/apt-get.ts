@@ -86,7 +86,7 @@ export function autoremoveArgv(s: AptGetSettings): string[] {
 const PACKAGE_RE = /^[a-z0-9][a-z0-9.+-]*(:[a-z0-9-]+)?([=/][A-Za-z0-9.+~:_-]+)?$/;
 
 /**
- * Checks package arguments from a spec. Returns the offending word in a `bad-input` failure
+ * Checks package arguments from a spec. Returns the offending word in a `bad-atom` refusal
  * naming `key`.
  */
 export function checkPackageNames(
@@ -96,7 +96,7 @@ export function checkPackageNames(
   const bad = packages.find((p) => !PACKAGE_RE.test(p));
   if (bad !== undefined) {
     return err({
-      reason: "bad-input",
+      reason: "bad-atom",
       message: `\`${key}\`: \`${bad}\` is not a Debian package name`,
       hint: "Debian package names are lower case: letters, digits and + - . (optionally =version or /release)",
     });

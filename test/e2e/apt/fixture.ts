@@ -37,6 +37,7 @@ export function makeContext(
   const events: Event[] = [];
   return {
     stage: "amd64/test:stage3",
+    kind: "stage3",
     logFile: join(work, "stage.log"),
     signal: new AbortController().signal,
     emit: (e) => events.push(e),

@@ -395,7 +395,7 @@ void describe("portage driver licences and refusals (recording stand-in emerge)"
     );
     const c = await d.cleanRoot(ctx, root);
     assert.equal(c.ok, false);
-    assert.equal(c.error.reason, "bad-input");
+    assert.equal(c.error.reason, "licence-blocked");
     assert.match(
       c.error.message,
       /sys-kernel\/firmware-blob-1\.0 \(linux-fw-redistributable no-source-code\)/,
@@ -405,32 +405,40 @@ void describe("portage driver licences and refusals (recording stand-in emerge)"
 
   void it("refuses an unknown profile, a bad update_seed, a missing snapshot and an interpreter without binfmt", async () => {
     const root = freshRoot("refusals");
-    const cases: [Record<string, SpecValue>, RegExp][] = [
+    const cases: [Record<string, SpecValue>, string, RegExp][] = [
       [
         { profile: "default/linux/amd64/99.0" },
+        "profile-missing",
         /profile default\/linux\/amd64\/99\.0 does not exist/,
       ],
-      [{ update_seed: "maybe" }, /update_seed must be yes or no/],
-      [{ snapshot_treeish: "19990101.xz" }, /gentoo-19990101\.xz\.sqfs is not in the store/],
+      [{ update_seed: "maybe" }, "bad-setting", /update_seed must be yes or no/],
+      [
+        { snapshot_treeish: "19990101.xz" },
+        "snapshot-unavailable",
+        /gentoo-19990101\.xz\.sqfs is not in the store/,
+      ],
       [
         { interpreter: "/nonexistent/qemu-arm" },
+        "interpreter-unusable",
         /interpreter \/nonexistent\/qemu-arm does not exist/,
       ],
-      [{ subarch: "pdp11" }, /unknown subarch "pdp11"/],
+      [{ subarch: "pdp11" }, "unknown-subarch", /unknown subarch "pdp11"/],
       // An existing file no binfmt_misc handler runs (armv7a builds need qemu-user-static); on a
       // fresh machine binfmt_misc itself is not mounted, and that is the reason given.
       [
         { interpreter: "/bin/true" },
+        "interpreter-unusable",
         /no enabled binfmt_misc handler runs \/bin\/true \(qemu-true is not registered\)|binfmt_misc is not mounted at \/proc\/sys\/fs\/binfmt_misc: the kernel cannot run the root's programs through \/bin\/true/,
       ],
     ];
-    for (const [extra, message] of cases) {
+    for (const [extra, reason, message] of cases) {
       const r = await driver().buildStage(
         makeContext(work, cache, values("stage1", extra)),
         root,
         "stage1",
       );
       assert.equal(r.ok, false);
+      assert.equal(r.error.reason, reason, r.error.message);
       assert.match(r.error.message, message);
     }
     assert.deepEqual(recorded(root), [], "nothing ran");

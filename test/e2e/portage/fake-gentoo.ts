@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } fro
 import { join } from "node:path";
 import type { StageContext } from "../../../src/drivers/driver.js";
 import type { Event } from "../../../src/report/events.js";
-import type { SpecValue } from "../../../src/spec/types.js";
+import type { SpecValue, TargetKindName } from "../../../src/spec/types.js";
 
 /** The stand-ins' shared recorder: `<tool>|ROOT=..|USE=..|...|<argv>`. */
 const RECORD = `rec() {
@@ -148,6 +148,7 @@ export function makeContext(
   const events: Event[] = [];
   return {
     stage: `amd64/test:${String(values["target"])}`,
+    kind: values["target"] as TargetKindName,
     logFile: join(work, "stage.log"),
     signal: new AbortController().signal,
     emit: (e) => events.push(e),

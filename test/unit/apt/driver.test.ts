@@ -15,7 +15,8 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, test } from "node:test";
-import { AptDriver, CLEAN_PATTERNS } from "../../../src/drivers/apt/apt-driver.js";
+import { AptDriver } from "../../../src/drivers/apt/apt-driver.js";
+import { CLEAN_PATTERNS } from "../../../src/drivers/apt/clean.js";
 import { DEFAULT_APT_SETTINGS } from "../../../src/drivers/apt/apt-options.js";
 import { aptHostTools } from "../../../src/drivers/apt/host-tools.js";
 import { aptStageSupport } from "../../../src/drivers/apt/stage-support.js";
@@ -33,6 +34,7 @@ function ctx(values: Record<string, SpecValue> = {}): StageContext & { events: E
   const events: Event[] = [];
   return {
     stage: "amd64/t:stage3",
+    kind: "stage3",
     logFile: join(work, "log"),
     signal: new AbortController().signal,
     emit: (e) => events.push(e),
@@ -64,7 +66,7 @@ void test("a missing keyring is refused before mmdebstrap runs", async () => {
   const driver = new AptDriver({ ...DEFAULT_APT_SETTINGS, keyring: join(work, "no-such.gpg") });
   const root = join(work, "never-made");
   const r = await driver.bootstrap(ctx(), root, []);
-  assert.ok(!r.ok && r.error.reason === "bad-input");
+  assert.ok(!r.ok && r.error.reason === "keyring-missing");
   assert.match(r.error.message, /no-such\.gpg is not a file/);
   assert.ok(!existsSync(root));
 });
@@ -73,7 +75,7 @@ void test("spec package names that could be options are refused before anything 
   const r = await new AptDriver().install(ctx(), join(work, "nowhere"), [
     "--allow-unauthenticated",
   ]);
-  assert.ok(!r.ok && r.error.reason === "bad-input");
+  assert.ok(!r.ok && r.error.reason === "bad-atom");
 });
 
 void test("listPackages reads the status file and copyright files of a root without dpkg", async () => {
@@ -178,6 +180,6 @@ void test("the registry gives the apt driver with the tree settings, and the Por
   const portage = driverFor("portage", { mirrors: [] });
   assert.equal(portage.name, "portage");
   const r = await portage.bootstrap(ctx(), "/nonexistent", []);
-  assert.ok(!r.ok && r.error.reason === "bad-input");
+  assert.ok(!r.ok && r.error.reason === "seed-missing");
   assert.match(r.error.message, /builds from a seed/);
 });

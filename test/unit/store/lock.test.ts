@@ -15,7 +15,11 @@ import {
   readLockOwner,
   waitForLock,
 } from "../../../src/store/lock.js";
-import { aptCacheLayout, prepareAptCache, withAptCacheLock } from "../../../src/store/cache.js";
+import {
+  aptCacheLayout,
+  prepareAptCache,
+  withAptCacheLock,
+} from "../../../src/drivers/apt/archive-cache.js";
 
 function lockPath(): string {
   return join(mkdtempSync(join(tmpdir(), "substrate-lock-")), "sub/stage.tar.zst.lock");

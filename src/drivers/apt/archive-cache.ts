@@ -1,6 +1,5 @@
 /**
- * The store's cache folder (default `./cache`): downloads kept across builds. The apt package
- * cache is `<cache>/apt/archives/` (with apt's `partial/`), bind-mounted at
+ * The apt driver's shared package cache in the store's cache folder (default `./cache`): it is `<cache>/apt/archives/` (with apt's `partial/`), bind-mounted at
  * `/var/cache/apt/archives` in build roots so every stage and every build reuses downloaded
  * `.deb` files. apt's own lock cannot serialise two chroots that share the folder (it fails
  * instead of waiting), so users of the cache hold `<cache>/apt/archives.lock` while apt runs.
@@ -15,8 +14,9 @@ import {
   renameSync,
 } from "node:fs";
 import { join } from "node:path";
-import { type Result, ok, err } from "../util/result.js";
-import { type Lock, type LockFailure, waitForLock } from "./lock.js";
+import type { DriverFailure, DriverResult, StageContext } from "../driver.js";
+import { type Result, ok, err } from "../../util/result.js";
+import { type Lock, type LockFailure, waitForLock } from "../../store/lock.js";
 
 /** Paths of the shared apt cache. */
 export interface AptCacheLayout {
@@ -111,4 +111,34 @@ export function shareDebs(from: string, to: string): number {
     added += 1;
   }
   return added;
+}
+
+/** The shared archive folder on the host, created on first use. */
+export function sharedArchives(cacheDir: string): string {
+  const dir = aptCacheLayout(cacheDir).archives;
+  mkdirSync(join(dir, "partial"), { recursive: true });
+  return dir;
+}
+
+/** A failure to take the cache lock as the failure of `step`. */
+export function lockFailure(step: string, _f: LockFailure | CacheFailure): DriverFailure {
+  return { reason: "cancelled", message: `${step} was cancelled` };
+}
+
+/**
+ * Runs `fn` for `step` holding the shared package cache's lock (waiting its turn, with progress
+ * notes); failing to take the lock is the step's failure.
+ */
+export async function withArchiveCache<T>(
+  ctx: StageContext,
+  step: string,
+  fn: () => Promise<DriverResult<T>>,
+): Promise<DriverResult<T>> {
+  const r = await withAptCacheLock(ctx.cacheDir, fn, {
+    signal: ctx.signal,
+    onWait: (message) => {
+      ctx.emit({ type: "stage-progress", stage: ctx.stage, message });
+    },
+  });
+  return r.ok ? r.value : err(lockFailure(step, r.error));
 }

@@ -11,7 +11,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { shareDebs } from "../../../src/store/cache.js";
+import { shareDebs } from "../../../src/drivers/apt/archive-cache.js";
 
 void describe("shareDebs", () => {
   void it("links the packages the target lacks, leaves the others and non-packages alone", () => {
