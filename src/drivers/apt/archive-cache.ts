@@ -120,9 +120,18 @@ export function sharedArchives(cacheDir: string): string {
   return dir;
 }
 
-/** A failure to take the cache lock as the failure of `step`. */
-export function lockFailure(step: string, _f: LockFailure | CacheFailure): DriverFailure {
-  return { reason: "cancelled", message: `${step} was cancelled` };
+/**
+ * A failure to take the cache lock as the failure of `step`: a cancellation while waiting is
+ * `cancelled`; anything else (the cache folder or lock file cannot be made) is
+ * `cache-lock-failed`, not a cancellation.
+ */
+export function lockFailure(step: string, f: LockFailure | CacheFailure): DriverFailure {
+  if (f.reason === "cancelled") return { reason: "cancelled", message: `${step} was cancelled` };
+  return {
+    reason: "cache-lock-failed",
+    step,
+    message: `${step}: the apt cache lock: ${f.message}`,
+  };
 }
 
 /**

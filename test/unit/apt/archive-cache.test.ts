@@ -1,4 +1,4 @@
-/** shareDebs: how mmdebstrap's private archive folder is filled from, and merged back into, the shared cache. */
+/** The apt archive cache. shareDebs: how mmdebstrap's private archive folder is filled from, and merged back into, the shared cache. */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
@@ -11,7 +11,9 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { shareDebs } from "../../../src/drivers/apt/archive-cache.js";
+import { shareDebs, withArchiveCache } from "../../../src/drivers/apt/archive-cache.js";
+import type { StageContext } from "../../../src/drivers/driver.js";
+import { ok } from "../../../src/util/result.js";
 
 void describe("shareDebs", () => {
   void it("links the packages the target lacks, leaves the others and non-packages alone", () => {
@@ -34,5 +36,34 @@ void describe("shareDebs", () => {
     );
     assert.equal(shareDebs(from, to), 0, "nothing new the second time");
     assert.equal(shareDebs(join(base, "missing"), to), 0);
+  });
+});
+
+void describe("withArchiveCache", () => {
+  void it("reports a cache that cannot be made as cache-lock-failed, not as cancelled", async () => {
+    const base = mkdtempSync(join(tmpdir(), "substrate-lockfail-"));
+    // The cache folder is a file: the lock's folder cannot be created.
+    const cacheDir = join(base, "cache");
+    writeFileSync(cacheDir, "not a folder\n");
+    const ctx: StageContext = {
+      stage: "amd64/t:stage3",
+      kind: "stage3",
+      logFile: join(base, "log"),
+      signal: new AbortController().signal,
+      emit: () => undefined,
+      cacheDir,
+      jobs: 1,
+      values: {},
+      sourceDateEpoch: 0,
+    };
+    let ran = false;
+    const r = await withArchiveCache(ctx, "apt-get install --download-only", () => {
+      ran = true;
+      return Promise.resolve(ok(undefined));
+    });
+    assert.equal(ran, false);
+    assert.ok(!r.ok);
+    assert.equal(r.error.reason, "cache-lock-failed");
+    assert.match(r.error.message, /cannot create the apt cache/);
   });
 });
