@@ -1,13 +1,13 @@
 /**
  * stage1 and stage2: Gentoo's bootstrap stages. They have no Debian meaning: a Debian root is
- * bootstrapped from the archive in one step (stage3). The Portage driver builds them.
+ * bootstrapped from the archive in one step (stage3). The Portage driver builds them; a driver
+ * that cannot says so through `Driver.supportsKind`.
  */
 import { err } from "../util/result.js";
 import { capture, clean, fromDriver, sequence, unpackSource } from "./steps.js";
 import { describeDriverStage } from "./describe-steps.js";
 import type { TargetKind } from "./target-kind.js";
 import { join } from "node:path";
-import { aptStageSupport } from "../drivers/apt/stage-support.js";
 
 function bootstrapStage(name: "stage1" | "stage2"): TargetKind {
   return {
@@ -15,10 +15,8 @@ function bootstrapStage(name: "stage1" | "stage2"): TargetKind {
     hostTools: [],
     describe: describeDriverStage,
     async run(ctx) {
-      if (ctx.driver.name === "apt") {
-        const support = aptStageSupport(name);
-        if (!support.ok) return err(fromDriver(name, support.error));
-      }
+      const support = ctx.driver.supportsKind?.(name);
+      if (support !== undefined && !support.ok) return err(fromDriver(name, support.error));
       const root = join(ctx.workDir, "root");
       const r = await sequence([
         () => unpackSource(ctx, root),

@@ -15,6 +15,11 @@ export interface StepsToDescribe {
   readonly stage: PlannedStage;
   /** `bootstrap a base root from the archive`, or `unpack <input>`. */
   readonly source: string;
+  /**
+   * The driver's own steps (`Driver.describeStage`), shown right after the source line;
+   * empty when the driver describes none (apt).
+   */
+  readonly driverSteps: readonly string[];
   /** The tokens of the kind's own `<prefix>/<key>` (`packages` is `livecd/packages` for livecd). */
   own(key: string): string[];
   /** One line per kernel in `boot/kernel`. */
@@ -24,13 +29,17 @@ export interface StepsToDescribe {
 }
 
 /** The description helpers for one planned stage. */
-export function stepsToDescribe(stage: PlannedStage): StepsToDescribe {
+export function stepsToDescribe(
+  stage: PlannedStage,
+  driverSteps: readonly string[] = [],
+): StepsToDescribe {
   const v = stage.spec.values;
   const p = KINDS[stage.kind].prefix;
   const own = (key: string): string[] => listOf(v[`${p}/${key}`]);
   const src = stage.inputs.source;
   return {
     stage,
+    driverSteps,
     source:
       src === undefined || src.type === "bootstrap"
         ? "bootstrap a base root from the archive"
@@ -54,15 +63,16 @@ export function stepsToDescribe(stage: PlannedStage): StepsToDescribe {
 
 /**
  * The description of a kind that brings a root up to date with the driver and packs it
- * (stage1, stage2, stage3): the source, the driver's build unless it bootstrapped, clean, capture.
+ * (stage1, stage2, stage3): the source, the driver's build unless it bootstrapped (its own steps
+ * when it describes them), clean, capture.
  */
 export function describeDriverStage(d: StepsToDescribe): string[] {
   const src = d.stage.inputs.source;
+  const build =
+    src !== undefined && src.type !== "bootstrap" ? [`build ${d.stage.kind} with the driver`] : [];
   return [
     d.source,
-    ...(src !== undefined && src.type !== "bootstrap"
-      ? [`build ${d.stage.kind} with the driver`]
-      : []),
+    ...(d.driverSteps.length > 0 ? d.driverSteps : build),
     CLEAN_STEP,
     `capture ${d.stage.outputs.output}`,
   ];
@@ -72,6 +82,7 @@ export function describeDriverStage(d: StepsToDescribe): string[] {
 export function describePackagedStage(d: StepsToDescribe): string[] {
   return [
     d.source,
+    ...d.driverSteps,
     `packages ${d.own("packages").join(" ")}`,
     ...d.kernels(),
     ...d.finish(),

@@ -1,23 +1,16 @@
 /**
  * What a stage would do, step by step, for `substrate build --dry-run`: the same order the
- * target modules run their steps in, with the spec values that drive each step.
+ * target modules run their steps in, with the spec values that drive each step. The driver
+ * describes its own steps through {@link Driver.describeStage}; each kind's `describe` places
+ * them after its source line.
  */
-import { describePortageSteps } from "../drivers/portage/describe.js";
+import type { Driver } from "../drivers/driver.js";
 import type { PlannedStage } from "../plan/plan.js";
-import type { DriverName } from "../spec/types.js";
 import { stepsToDescribe } from "./describe-steps.js";
 import { TARGETS } from "./registry.js";
 
-/** Human lines, one per step. Portage trees get the driver's own steps after the unpack. */
-export function describeSteps(stage: PlannedStage, driver: DriverName): string[] {
-  const steps = genericSteps(stage);
-  if (driver !== "portage") return steps;
-  const portage = describePortageSteps(stage.kind, stage.spec.values);
-  const generic = steps.filter((s) => !s.startsWith("build ") || !s.endsWith(" with the driver"));
-  const at = generic.findIndex((s) => s.startsWith("unpack ") || s.startsWith("bootstrap "));
-  return [...generic.slice(0, at + 1), ...portage, ...generic.slice(at + 1)];
-}
-
-function genericSteps(stage: PlannedStage): string[] {
-  return TARGETS[stage.kind].describe(stepsToDescribe(stage));
+/** Human lines, one per step, with the driver's own steps after the unpack. */
+export function describeSteps(stage: PlannedStage, driver: Driver): string[] {
+  const own = driver.describeStage?.(stage.kind, stage.spec.values) ?? [];
+  return TARGETS[stage.kind].describe(stepsToDescribe(stage, own));
 }

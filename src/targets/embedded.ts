@@ -29,6 +29,7 @@ export const embedded: TargetKind = {
   hostTools: [],
   describe: (d) => [
     d.source,
+    ...d.driverSteps,
     `merge ${d.own("packages").join(" ")} into ${MERGE_ROOT_PATH}`,
     ...d.finish(),
     `capture ${d.stage.outputs.output}`,

@@ -55,6 +55,7 @@ export const livecdStage1: TargetKind = {
   ],
   describe: (d) => [
     d.source,
+    ...d.driverSteps,
     ...(d.own("packages").length > 0 ? [`packages ${d.own("packages").join(" ")}`] : []),
     "live setup (hostname, empty root password, systemd presets)",
     ...d.finish(),

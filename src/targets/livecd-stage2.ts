@@ -106,6 +106,7 @@ export const livecdStage2: TargetKind = {
   ],
   describe: (d) => [
     `${d.source} (build environment, not kept)`,
+    ...d.driverSteps,
     ...d.kernels(),
     "live initramfs (dracut dmsquash-live)",
     "boot loader binaries",

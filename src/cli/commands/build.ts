@@ -179,7 +179,7 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
     for (const s of plan.stages.filter((x) => x.decision.kind !== "fresh")) {
       const when = s.decision.kind === "blocked" ? ` (once unblocked: ${s.decision.reason})` : "";
       reporter.emit({ type: "info", message: `${s.id} would run${when}:` });
-      for (const step of describeSteps(s, tree.config.driver))
+      for (const step of describeSteps(s, driver))
         reporter.emit({ type: "info", message: `    ${step}` });
     }
     return 0;

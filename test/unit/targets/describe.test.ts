@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import type { PlannedStage } from "../../../src/plan/plan.js";
 import type { SpecValue, TargetKindName } from "../../../src/spec/types.js";
 import { TARGET_KINDS } from "../../../src/spec/types.js";
+import { AptDriver } from "../../../src/drivers/apt/apt-driver.js";
 import { describeSteps } from "../../../src/targets/describe.js";
 
 const values: Record<string, SpecValue> = {
@@ -85,13 +86,16 @@ const EXPECTED: Readonly<Record<TargetKindName, readonly string[]>> = {
 void describe("describeSteps", () => {
   void it("describes every kind's steps in the order its target runs them", () => {
     for (const kind of TARGET_KINDS) {
-      const steps = describeSteps(stage(kind, { type: "stage", stage: "a/b:src" }), "apt");
+      const steps = describeSteps(
+        stage(kind, { type: "stage", stage: "a/b:src" }),
+        new AptDriver(),
+      );
       assert.deepEqual(steps, EXPECTED[kind], kind);
     }
   });
 
   void it("describes a stage3 bootstrapped from the archive without a driver build", () => {
-    assert.deepEqual(describeSteps(stage("stage3", { type: "bootstrap" }), "apt"), [
+    assert.deepEqual(describeSteps(stage("stage3", { type: "bootstrap" }), new AptDriver()), [
       "bootstrap a base root from the archive",
       CLEAN,
       "capture /out/x",
