@@ -11,7 +11,11 @@ import {
   splitArgs,
 } from "../../../src/drivers/portage/kernel.js";
 import { dearmor } from "../../../src/drivers/portage/openpgp.js";
-import { parsePointer, pointerPath, upstreamVariant } from "../../../src/drivers/portage/seeds.js";
+import {
+  parsePointer,
+  pointerPath,
+  upstreamVariant,
+} from "../../../src/drivers/portage/autobuild.js";
 import { defaultSnapshotDate, snapshotFileName } from "../../../src/drivers/portage/snapshot.js";
 
 void test("parsePointer reads the signed text of latest-stage3-*.txt", () => {
