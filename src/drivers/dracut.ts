@@ -1,14 +1,15 @@
 /**
- * The live initramfs's dracut command, one table for both drivers. dracut's arguments come
+ * The live initramfs's dracut command, one table for both drivers. These arguments come
  * before the spec's `dracut_args` (later arguments win, so a spec can override them): a generic
  * image for any machine, reproducible under SOURCE_DATE_EPOCH, dmsquash-live, zstd at level 3
  * (dracut's own zstd default, level 15, took 85 s instead of 11 s here for an image 13 %
- * smaller), built in the sandbox's tmpfs /tmp.
+ * smaller), built in the sandbox's tmpfs /tmp. livecd-stage2 passes its own trimming
+ * (`LIVE_DRACUT_ARGS` in targets/payload.ts) as the request's `extraArgs`.
  */
 import type { LiveInitramfsRequest } from "./driver.js";
 
 /** dracut's arguments for the live initramfs before the spec's `dracut_args`. */
-export const LIVE_DRACUT_ARGS = [
+export const DRACUT_DEFAULT_ARGS = [
   "--force",
   "--no-hostonly",
   "--no-hostonly-cmdline",
@@ -27,7 +28,7 @@ export const LIVE_DRACUT_ARGS = [
 export function liveDracutArgv(req: LiveInitramfsRequest): string[] {
   return [
     "dracut",
-    ...LIVE_DRACUT_ARGS,
+    ...DRACUT_DEFAULT_ARGS,
     ...req.extraArgs,
     "--kver",
     req.kernel.version,
