@@ -20,6 +20,7 @@ import { sourceRequired } from "../spec/keys.js";
 import { KINDS } from "../spec/kinds/registry.js";
 import type { SpecTree, StageSpec } from "../spec/types.js";
 import { closest } from "../spec/suggest.js";
+import { singleOf } from "../spec/values.js";
 import { stageOutputs } from "./layout.js";
 import { KNOWN_EXTENSIONS } from "./naming.js";
 import { diskView, type StoreView } from "./store-view.js";
@@ -57,12 +58,6 @@ const SEED_SIDE_FILES = [".CONTENTS", ".CONTENTS.gz", ".DIGESTS", ".sha256", ".a
 interface IndexEntry {
   readonly id: StageId;
   readonly via: "latest" | "dated";
-}
-
-function single(value: unknown): string | undefined {
-  if (typeof value === "string") return value;
-  if (Array.isArray(value) && value.length === 1 && typeof value[0] === "string") return value[0];
-  return undefined;
 }
 
 /** The span of a key's value (first token), else of the key, else the file's first line. */
@@ -183,7 +178,7 @@ export function resolveGraph(tree: SpecTree, view: StoreView = diskView): StageG
     const resolved: Partial<Record<InputRole, StageInput>> = {};
     for (const role of INPUT_ROLES) {
       if (!KINDS[spec.kind].inputs.includes(role)) continue;
-      const key = INPUT_KEYS[role].find((k) => single(spec.values[k]) !== undefined);
+      const key = INPUT_KEYS[role].find((k) => singleOf(spec.values[k]) !== undefined);
       if (key === undefined) {
         // A kind that needs no `source_subpath` with this driver starts from nothing (apt stage3).
         if (role === "source" && !sourceRequired(spec.kind, config.driver)) {
@@ -206,7 +201,7 @@ export function resolveGraph(tree: SpecTree, view: StoreView = diskView): StageG
         }
         continue;
       }
-      const value = single(spec.values[key]) ?? "";
+      const value = singleOf(spec.values[key]) ?? "";
       const span = keySpan(spec, key);
       const subpath = toSubpath(value, builds);
       let hit = subpath === undefined ? undefined : lookup(subpath);

@@ -5,7 +5,8 @@
  */
 import { isAbsolute, join } from "node:path";
 import { KINDS } from "../spec/kinds/registry.js";
-import type { DriverName, SpecValue, StageSpec, TreeConfig } from "../spec/types.js";
+import type { DriverName, StageSpec, TreeConfig } from "../spec/types.js";
+import { singleOf } from "../spec/values.js";
 import { compressionExtension, relSuffix } from "./naming.js";
 import type { OutputForm, StageOutputs } from "./types.js";
 
@@ -15,14 +16,6 @@ import type { OutputForm, StageOutputs } from "./types.js";
  */
 export function defaultCompression(driver: DriverName): string {
   return driver === "apt" ? "zstd" : "lbzip2";
-}
-
-function single(value: SpecValue | undefined): string | undefined {
-  if (typeof value === "string") return value;
-  if (value !== null && value !== undefined && typeof value !== "string" && value.length === 1) {
-    return value[0];
-  }
-  return undefined;
 }
 
 /**
@@ -45,7 +38,7 @@ export function outputForm(spec: StageSpec, driver: DriverName): OutputForm {
   const output = KINDS[spec.kind].output;
   if (output.form !== "compressed") return output.form;
   const ext = compressionExtension(
-    single(spec.values["compression_mode"]) ?? defaultCompression(driver),
+    singleOf(spec.values["compression_mode"]) ?? defaultCompression(driver),
   );
   return ext === "" ? "directory" : ext === ".squashfs" ? "squashfs" : "tarball";
 }
@@ -64,7 +57,7 @@ export function outputExtension(spec: StageSpec, driver: DriverName): string {
       return ".qcow2";
     case "tarball":
       return compressionExtension(
-        single(spec.values["compression_mode"]) ?? defaultCompression(driver),
+        singleOf(spec.values["compression_mode"]) ?? defaultCompression(driver),
       );
   }
 }
@@ -84,7 +77,7 @@ export function stageOutputs(spec: StageSpec, config: TreeConfig, date: string):
   // name sits in the dated folder, like catalyst's `$storedir/builds/<rel_type>/<value>`.
   const kindOutput = KINDS[spec.kind].output;
   if (kindOutput.form === "iso" || kindOutput.form === "qcow2") {
-    const named = single(spec.values[kindOutput.nameKey]);
+    const named = singleOf(spec.values[kindOutput.nameKey]);
     if (named !== undefined) output = isAbsolute(named) ? named : join(dateDir, named);
     latest = join(flavourDir, `latest-${name}${ext}`);
   }

@@ -39,6 +39,13 @@ export function itemsOf(value: SpecValue | undefined): string[] {
   return value ? [...value] : [];
 }
 
+/** A value that is one string (or a list of exactly one); undefined otherwise. */
+export function singleOf(value: SpecValue | undefined): string | undefined {
+  if (typeof value === "string") return value;
+  if (value !== null && value !== undefined && value.length === 1) return value[0];
+  return undefined;
+}
+
 /** catalyst's groups/ssh_public_keys rule: one string splits on commas, a list stays. */
 export function commaListOf(value: SpecValue | undefined): string[] {
   if (value === undefined || value === null) return [];

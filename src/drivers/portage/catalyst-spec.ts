@@ -6,6 +6,7 @@
  * continuation line read by catalyst's parser. Pure.
  */
 import type { SpecValue } from "../../spec/types.js";
+import { wordsOf } from "../../spec/values.js";
 
 /** Keys written first, in catalyst's template order. */
 const LEADING_KEYS = [
@@ -30,11 +31,7 @@ export function renderCatalystSpec(values: Readonly<Record<string, SpecValue>>):
     "# Rendered by substrate for catalyst (substrate build --engine catalyst).",
   ];
   for (const key of keys) {
-    const v = values[key];
-    if (v === undefined || v === null) continue;
-    const tokens = (typeof v === "string" ? [v] : [...v])
-      .flatMap((t) => t.split(/\s+/))
-      .filter((t) => t !== "");
+    const tokens = wordsOf(values[key]);
     if (tokens.length === 0) continue;
     if (tokens.some((t) => t.includes("#"))) {
       throw new Error(`Internal error: ${key} holds "#", which catalyst reads as a comment`);

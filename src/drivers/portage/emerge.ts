@@ -6,7 +6,7 @@
  * `describePortageSteps` prints them, tests compare them with what catalyst does.
  */
 import type { SpecValue, TargetKindName } from "../../spec/types.js";
-import { wordsOf } from "../../spec/values.js";
+import { stringOf, wordsOf } from "../../spec/values.js";
 import { catalystUse, isBindist } from "./make-conf.js";
 
 /** ROOT of stage1's new system (catalyst's stage1 `root_path`). */
@@ -125,9 +125,8 @@ export function stage1MakeConfLines(values: Readonly<Record<string, SpecValue>>)
 
 /** Which update_seed value a stage1 has, or a message when it is neither yes nor no. */
 export function updateSeed(values: Readonly<Record<string, SpecValue>>): boolean | string {
-  const v = values["update_seed"];
-  if (v === undefined || v === null) return false;
-  const s = typeof v === "string" ? v : v.join(" ");
+  const s = stringOf(values["update_seed"]);
+  if (s === undefined) return false;
   if (s === "yes") return true;
   if (s === "no") return false;
   return `update_seed must be yes or no, not "${s}"`;
