@@ -145,9 +145,19 @@ export type DriverFailure =
 /** A driver result without a value. */
 export type DriverResult<T = void> = Result<T, DriverFailure>;
 
+/** The UEFI boot loader a live payload takes from its build environment. */
+export interface BootLoaderFiles {
+  /** Packages that provide it, installed into the livecd-stage2 root. */
+  readonly packages: readonly string[];
+  /** Its EFI binary inside the root. */
+  readonly efi: string;
+}
+
 /** The driver interface. */
 export interface Driver {
   readonly name: DriverName;
+  /** The systemd-boot packages and binary of this distribution (livecd-stage2's payload). */
+  readonly bootLoader: BootLoaderFiles;
   /** What goes into every fingerprint: driver name and the versions of its tools. */
   identity(): Promise<string>;
   /** Host programs a stage of this kind needs. */

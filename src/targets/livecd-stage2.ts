@@ -27,16 +27,6 @@ import { fromDriver, fromRootPath, sequence, unpackSource } from "./steps.js";
 import type { StageFailure, TargetContext, TargetKind } from "./target-kind.js";
 import { listOf, stringOf } from "../spec/values.js";
 
-/** The boot loader packages and EFI binary path per driver. */
-const BOOTLOADER = {
-  apt: { packages: ["systemd-boot-efi"], efi: "/usr/lib/systemd/boot/efi/systemd-bootx64.efi" },
-  portage: {
-    // systemd profiles: sys-apps/systemd with USE=boot (systemd-utils[boot] would conflict).
-    packages: ["sys-apps/systemd"],
-    efi: "/usr/lib/systemd/boot/efi/systemd-bootx64.efi",
-  },
-} as const;
-
 function hostPath(root: string, path: string, step: string): Result<string, StageFailure> {
   const r = resolveInRoot(root, path);
   return r.ok ? ok(r.value) : err(fromRootPath(step, r.error));
@@ -82,7 +72,7 @@ async function buildPayload(ctx: TargetContext, root: string, kernels: readonly 
       bootargs: [...bootargs, ...console],
     });
   }
-  const loader = BOOTLOADER[ctx.driver.name];
+  const loader = ctx.driver.bootLoader;
   const efi = hostPath(root, loader.efi, "payload");
   if (!efi.ok) return efi;
   copyFileSync(efi.value, join(payloadDir, "efi", "BOOTX64.EFI"));
@@ -139,8 +129,8 @@ export const livecdStage2: TargetKind = {
         return ok(undefined);
       },
       () =>
-        ctx.step("bootloader", BOOTLOADER[ctx.driver.name].packages.join(" "), async () => {
-          const i = await ctx.driver.install(ctx, root, BOOTLOADER[ctx.driver.name].packages);
+        ctx.step("bootloader", ctx.driver.bootLoader.packages.join(" "), async () => {
+          const i = await ctx.driver.install(ctx, root, ctx.driver.bootLoader.packages);
           return i.ok ? i : err(fromDriver("bootloader", i.error));
         }),
       () =>

@@ -9,6 +9,7 @@
 import { run } from "../../sandbox/process.js";
 import type { AptSettings, DriverName, TargetKindName } from "../../spec/types.js";
 import type {
+  BootLoaderFiles,
   Driver,
   DriverResult,
   HostTool,
@@ -34,6 +35,11 @@ import { aptStageSupport } from "./stage-support.js";
 export class AptDriver implements Driver {
   /** Always `apt`. */
   readonly name: DriverName = "apt";
+  /** systemd-boot from Debian's systemd-boot-efi. */
+  readonly bootLoader: BootLoaderFiles = {
+    packages: ["systemd-boot-efi"],
+    efi: "/usr/lib/systemd/boot/efi/systemd-bootx64.efi",
+  };
   private identityPromise: Promise<string> | undefined;
 
   /** @param settings the tree's `[apt]` table (defaults: Debian bookworm, main, Debian's CDN). */

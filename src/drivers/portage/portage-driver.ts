@@ -10,6 +10,7 @@
 import { run } from "../../sandbox/process.js";
 import type { DriverName, SpecValue, TargetKindName, TreeConfig } from "../../spec/types.js";
 import type {
+  BootLoaderFiles,
   Driver,
   DriverResult,
   HostTool,
@@ -43,6 +44,12 @@ export type { PortageDriverOptions } from "./portage-session.js";
 export class PortageDriver implements Driver {
   /** Always `portage`. */
   readonly name: DriverName = "portage";
+  /** systemd-boot from sys-apps/systemd. */
+  readonly bootLoader: BootLoaderFiles = {
+    // systemd profiles: sys-apps/systemd with USE=boot (systemd-utils[boot] would conflict).
+    packages: ["sys-apps/systemd"],
+    efi: "/usr/lib/systemd/boot/efi/systemd-bootx64.efi",
+  };
   private readonly state: PortageState;
   private identityPromise: Promise<string> | undefined;
 
