@@ -6,7 +6,10 @@
  * smaller), built in the sandbox's tmpfs /tmp. livecd-stage2 passes its own trimming
  * (`LIVE_DRACUT_ARGS` in targets/payload.ts) as the request's `extraArgs`.
  */
-import type { LiveInitramfsRequest } from "./driver.js";
+import { lstatInRoot, mkdirInRoot } from "../sandbox/root-path.js";
+import { ok } from "../util/result.js";
+import type { DriverResult, LiveInitramfsRequest } from "./driver.js";
+import { type RootSession, refuse, stepFailed } from "./session.js";
 
 /** dracut's arguments for the live initramfs before the spec's `dracut_args`. */
 export const DRACUT_DEFAULT_ARGS = [
@@ -36,7 +39,31 @@ export function liveDracutArgv(req: LiveInitramfsRequest): string[] {
   ];
 }
 
-/** The folder inside the root that holds `output` (`/` for a file at the top). */
-export function outputParent(output: string): string {
+/** `bad-input` unless the request's output is an absolute path inside the root. */
+export function checkOutput(req: LiveInitramfsRequest): DriverResult {
+  return req.output.startsWith("/")
+    ? ok(undefined)
+    : refuse("bad-input", `initramfs output ${req.output} is not an absolute path`);
+}
+
+/**
+ * Runs dracut for `req` as `step` in `session` (dracut already in the root): the output's
+ * folder made first, the output checked afterwards.
+ */
+export async function runLiveDracut(
+  session: RootSession,
+  step: string,
+  req: LiveInitramfsRequest,
+): Promise<DriverResult> {
+  const made = mkdirInRoot(session.root, outputParent(req.output));
+  if (!made.ok) return refuse("root-write-failed", made.error.message);
+  const r = await session.run(step, { argv: liveDracutArgv(req) });
+  if (!r.ok) return r;
+  if (lstatInRoot(session.root, req.output) === undefined)
+    return stepFailed("dracut", `dracut finished but wrote no ${req.output}`);
+  return ok(undefined);
+}
+
+function outputParent(output: string): string {
   return output.slice(0, output.lastIndexOf("/")) || "/";
 }

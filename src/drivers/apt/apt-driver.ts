@@ -8,17 +8,8 @@
  */
 import { run } from "../../sandbox/process.js";
 import type { AptSettings, DriverName, TargetKindName } from "../../spec/types.js";
-import type {
-  BootLoaderFiles,
-  Driver,
-  DriverResult,
-  HostTool,
-  InstalledKernel,
-  KernelRequest,
-  LiveInitramfsRequest,
-  PackageRecord,
-  StageContext,
-} from "../driver.js";
+import type { BootLoaderFiles, DriverResult, HostTool, StageContext } from "../driver.js";
+import { SessionDriver, type SessionOperations } from "../session-driver.js";
 import { DEFAULT_APT_SETTINGS } from "./apt-options.js";
 import { AptSession } from "./apt-session.js";
 import { bootstrap } from "./bootstrap.js";
@@ -32,7 +23,7 @@ import { mergeRoot } from "./merge.js";
 import { aptStageSupport } from "./stage-support.js";
 
 /** The apt driver. Construct it with the tree's `[apt]` settings. */
-export class AptDriver implements Driver {
+export class AptDriver extends SessionDriver<AptSession> {
   /** Always `apt`. */
   readonly name: DriverName = "apt";
   /** systemd-boot from Debian's systemd-boot-efi. */
@@ -43,9 +34,23 @@ export class AptDriver implements Driver {
   private identityPromise: Promise<string> | undefined;
 
   /** @param settings the tree's `[apt]` table (defaults: Debian bookworm, main, Debian's CDN). */
-  constructor(private readonly settings: AptSettings = DEFAULT_APT_SETTINGS) {}
+  protected readonly operations: SessionOperations<AptSession> = {
+    bootstrap,
+    install: (s, packages) => install(s, packages),
+    remove,
+    depclean,
+    mergeRoot,
+    installKernel,
+    liveInitramfs,
+    listPackages,
+    cleanRoot: (s) => cleanRoot(s.root),
+  };
 
-  private session(ctx: StageContext, root: string): AptSession {
+  constructor(private readonly settings: AptSettings = DEFAULT_APT_SETTINGS) {
+    super();
+  }
+
+  protected session(ctx: StageContext, root: string): AptSession {
     return new AptSession(ctx, root, this.settings);
   }
 
@@ -81,59 +86,5 @@ export class AptDriver implements Driver {
   /** See {@link aptStageSupport}: Debian has no bootstrap stages. */
   supportsKind(kind: TargetKindName): DriverResult {
     return aptStageSupport(kind);
-  }
-
-  /** See {@link bootstrap}. */
-  bootstrap(ctx: StageContext, root: string, packages: readonly string[]): Promise<DriverResult> {
-    return bootstrap(this.session(ctx, root), packages);
-  }
-
-  /** See {@link install}. */
-  install(ctx: StageContext, root: string, packages: readonly string[]): Promise<DriverResult> {
-    return install(this.session(ctx, root), packages);
-  }
-
-  /** See {@link remove}. */
-  remove(ctx: StageContext, root: string, packages: readonly string[]): Promise<DriverResult> {
-    return remove(this.session(ctx, root), packages);
-  }
-
-  /** See {@link depclean}. */
-  depclean(ctx: StageContext, root: string): Promise<DriverResult> {
-    return depclean(this.session(ctx, root));
-  }
-
-  /** See {@link mergeRoot}. */
-  mergeRoot(
-    ctx: StageContext,
-    buildRoot: string,
-    target: string,
-    packages: readonly string[],
-  ): Promise<DriverResult> {
-    return mergeRoot(this.session(ctx, buildRoot), target, packages);
-  }
-
-  /** See {@link installKernel}. */
-  installKernel(
-    ctx: StageContext,
-    root: string,
-    kernel: KernelRequest,
-  ): Promise<DriverResult<InstalledKernel>> {
-    return installKernel(this.session(ctx, root), kernel);
-  }
-
-  /** See {@link liveInitramfs}. */
-  liveInitramfs(ctx: StageContext, root: string, req: LiveInitramfsRequest): Promise<DriverResult> {
-    return liveInitramfs(this.session(ctx, root), req);
-  }
-
-  /** See {@link listPackages}. */
-  listPackages(ctx: StageContext, root: string): Promise<DriverResult<readonly PackageRecord[]>> {
-    return Promise.resolve(listPackages(this.session(ctx, root)));
-  }
-
-  /** See {@link cleanRoot}. */
-  cleanRoot(_ctx: StageContext, root: string): Promise<DriverResult> {
-    return Promise.resolve(cleanRoot(root));
   }
 }

@@ -9,17 +9,8 @@
  */
 import { run } from "../../sandbox/process.js";
 import type { DriverName, SpecValue, TargetKindName, TreeConfig } from "../../spec/types.js";
-import type {
-  BootLoaderFiles,
-  Driver,
-  DriverResult,
-  HostTool,
-  InstalledKernel,
-  KernelRequest,
-  LiveInitramfsRequest,
-  PackageRecord,
-  StageContext,
-} from "../driver.js";
+import type { BootLoaderFiles, DriverResult, HostTool, StageContext } from "../driver.js";
+import { SessionDriver, type SessionOperations } from "../session-driver.js";
 import type { FetchInputsRequest, FetchInputsSummary } from "../fetch-request.js";
 import { bootstrap, buildStage } from "./build-stage.js";
 import { cleanRoot } from "./clean.js";
@@ -41,7 +32,7 @@ import {
 export type { PortageDriverOptions } from "./portage-session.js";
 
 /** The Portage driver. Construct it with the tree config (its `mirrors` serve snapshots). */
-export class PortageDriver implements Driver {
+export class PortageDriver extends SessionDriver<PortageSession> {
   /** Always `portage`. */
   readonly name: DriverName = "portage";
   /** systemd-boot from sys-apps/systemd. */
@@ -57,11 +48,24 @@ export class PortageDriver implements Driver {
    * @param config the tree config (`mirrors` for snapshots fetched on demand).
    * @param options keyring, --insecure and host size overrides.
    */
+  protected readonly operations: SessionOperations<PortageSession> = {
+    bootstrap,
+    install,
+    remove,
+    depclean,
+    mergeRoot,
+    installKernel,
+    liveInitramfs,
+    listPackages: (s) => listPackages(s.root),
+    cleanRoot,
+  };
+
   constructor(config: Pick<TreeConfig, "mirrors">, options: PortageDriverOptions = {}) {
+    super();
     this.state = { config, options, prepared: new Map<string, Prepared>() };
   }
 
-  private session(ctx: StageContext, root: string): PortageSession {
+  protected session(ctx: StageContext, root: string): PortageSession {
     return new PortageSession(ctx, root, this.state);
   }
 
@@ -105,59 +109,5 @@ export class PortageDriver implements Driver {
     kind: TargetKindName,
   ): Promise<DriverResult<{ readonly captureRoot: string }>> {
     return buildStage(this.session(ctx, root), kind);
-  }
-
-  /** See {@link bootstrap}. */
-  bootstrap(ctx: StageContext, root: string, packages: readonly string[]): Promise<DriverResult> {
-    return bootstrap(this.session(ctx, root), packages);
-  }
-
-  /** See {@link install}. */
-  install(ctx: StageContext, root: string, packages: readonly string[]): Promise<DriverResult> {
-    return install(this.session(ctx, root), packages);
-  }
-
-  /** See {@link remove}. */
-  remove(ctx: StageContext, root: string, packages: readonly string[]): Promise<DriverResult> {
-    return remove(this.session(ctx, root), packages);
-  }
-
-  /** See {@link depclean}. */
-  depclean(ctx: StageContext, root: string): Promise<DriverResult> {
-    return depclean(this.session(ctx, root));
-  }
-
-  /** See {@link mergeRoot}. */
-  mergeRoot(
-    ctx: StageContext,
-    buildRoot: string,
-    target: string,
-    packages: readonly string[],
-  ): Promise<DriverResult> {
-    return mergeRoot(this.session(ctx, buildRoot), target, packages);
-  }
-
-  /** See {@link installKernel}. */
-  installKernel(
-    ctx: StageContext,
-    root: string,
-    kernel: KernelRequest,
-  ): Promise<DriverResult<InstalledKernel>> {
-    return installKernel(this.session(ctx, root), kernel);
-  }
-
-  /** See {@link liveInitramfs}. */
-  liveInitramfs(ctx: StageContext, root: string, req: LiveInitramfsRequest): Promise<DriverResult> {
-    return liveInitramfs(this.session(ctx, root), req);
-  }
-
-  /** See {@link listPackages}. */
-  listPackages(_ctx: StageContext, root: string): Promise<DriverResult<readonly PackageRecord[]>> {
-    return Promise.resolve(listPackages(root));
-  }
-
-  /** See {@link cleanRoot}. */
-  cleanRoot(ctx: StageContext, root: string): Promise<DriverResult> {
-    return Promise.resolve(cleanRoot(this.session(ctx, root)));
   }
 }
