@@ -51,7 +51,8 @@ export interface ResolveOptions {
 /** Linux gives up after 40 symlinks in one lookup; so do we. */
 const MAX_SYMLINKS = 40;
 
-function lstatOrUndefined(path: string): Stats | undefined {
+/** lstat of a host path (not followed); undefined when it does not exist or cannot be read. */
+export function lstatOrUndefined(path: string): Stats | undefined {
   try {
     return lstatSync(path);
   } catch {

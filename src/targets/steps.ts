@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "no
 import { basename, join } from "node:path";
 import type { DriverFailure } from "../drivers/driver.js";
 import { packTarball, unpackTarball } from "../image/tarball.js";
-import { describeSandboxFailure, recoverRoot, runInChroot } from "../sandbox/chroot.js";
+import { describeSandboxFailure, runInChroot } from "../sandbox/chroot.js";
+import { recoverRoot } from "../sandbox/root-swaps.js";
 import {
   copyOverlayInto,
   emptyInRoot,

@@ -25,8 +25,8 @@ import {
   type SandboxFailure,
   describeSandboxFailure,
   runInChroot,
-  runInNamespace,
 } from "../../sandbox/chroot.js";
+import { runInNamespace } from "../../sandbox/namespace.js";
 import { run } from "../../sandbox/process.js";
 import { shareDebs, withAptCacheLock } from "../../store/cache.js";
 import {

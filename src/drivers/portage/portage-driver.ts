@@ -27,8 +27,8 @@ import {
   type SandboxFailure,
   describeSandboxFailure,
   runInChroot,
-  shellQuote,
 } from "../../sandbox/chroot.js";
+import { shellQuote } from "../../sandbox/setup-script.js";
 import { checkInterpreters } from "../../sandbox/interpreter.js";
 import { run } from "../../sandbox/process.js";
 import {
