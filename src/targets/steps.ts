@@ -10,14 +10,9 @@ import type { DriverFailure } from "../drivers/driver.js";
 import { packTarball, unpackTarball } from "../image/tarball.js";
 import { describeSandboxFailure, runInChroot } from "../sandbox/chroot.js";
 import { recoverRoot } from "../sandbox/root-swaps.js";
-import {
-  copyOverlayInto,
-  emptyInRoot,
-  mkdirInRoot,
-  removeInRoot,
-  writeFileInRoot,
-  type RootPathFailure,
-} from "../sandbox/root-path.js";
+import { mkdirInRoot, writeFileInRoot, type RootPathFailure } from "../sandbox/root-path.js";
+import { copyOverlayInto } from "../sandbox/root-overlay.js";
+import { emptyInRoot, removeInRoot } from "../sandbox/root-glob.js";
 import type { TargetKindName } from "../spec/types.js";
 import { type Result, ok, err } from "../util/result.js";
 import type { StageFailure, TargetContext } from "./target-kind.js";

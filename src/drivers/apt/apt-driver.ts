@@ -30,14 +30,13 @@ import { runInNamespace } from "../../sandbox/namespace.js";
 import { run } from "../../sandbox/process.js";
 import { shareDebs, withAptCacheLock } from "../../store/cache.js";
 import {
-  globInRoot,
   inRootPath,
   lstatInRoot,
   mkdirInRoot,
   readFileInRoot,
-  removeInRoot,
   resolveInRoot,
 } from "../../sandbox/root-path.js";
+import { globInRoot, removeInRoot } from "../../sandbox/root-glob.js";
 import type { AptSettings, DriverName, SpecValue, TargetKindName } from "../../spec/types.js";
 import { ok, err } from "../../util/result.js";
 import type {

@@ -32,16 +32,15 @@ import { shellQuote } from "../../sandbox/setup-script.js";
 import { checkInterpreters } from "../../sandbox/interpreter.js";
 import { run } from "../../sandbox/process.js";
 import {
-  copyOverlayInto,
-  globInRoot,
   inRootPath,
   lstatInRoot,
   mkdirInRoot,
   readFileInRoot,
-  removeInRoot,
   resolveInRoot,
   writeFileInRoot,
 } from "../../sandbox/root-path.js";
+import { copyOverlayInto } from "../../sandbox/root-overlay.js";
+import { globInRoot, removeInRoot } from "../../sandbox/root-glob.js";
 import type { DriverName, SpecValue, TargetKindName, TreeConfig } from "../../spec/types.js";
 import { ok, err } from "../../util/result.js";
 import type {
