@@ -26,6 +26,7 @@ import { dirname, isAbsolute, join } from "node:path";
 import { type Result, ok, err } from "../util/result.js";
 import {
   type RunFailure,
+  type RunOptions,
   type RunOutput,
   cleanEnv,
   describeCommand,
@@ -60,8 +61,14 @@ export interface BindMount {
   readonly readonly?: boolean;
 }
 
-/** Options shared by both runners: how to run and where output goes. */
-export interface SandboxRunOptions {
+/**
+ * Options shared by both runners: how to run and where output goes. stdin, the log, captured
+ * stdout, `onLine`, cancellation and the timeout mean what they mean for process.ts's `run`.
+ */
+export interface SandboxRunOptions extends Pick<
+  RunOptions,
+  "stdin" | "logFile" | "captureStdout" | "onLine" | "signal" | "timeoutMs"
+> {
   /**
    * Extra environment for the command, merged over the defaults. In a chroot the defaults are
    * PATH=/usr/sbin:/usr/bin:/sbin:/bin, HOME=/root, LANG=C.UTF-8, DEBIAN_FRONTEND=noninteractive
@@ -70,16 +77,6 @@ export interface SandboxRunOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Bind mounts, applied after the standard mounts, parents before children. */
   readonly binds?: readonly BindMount[];
-  /** Data written to stdin, then closed. Without it stdin is /dev/null. */
-  readonly stdin?: string | Buffer;
-  /** Append stdout+stderr to this file (the stage log). */
-  readonly logFile?: string;
-  /** Keep stdout in memory and return it (for commands whose output is data). */
-  readonly captureStdout?: boolean;
-  /** Called with each complete output line. */
-  readonly onLine?: (line: string) => void;
-  readonly signal?: AbortSignal;
-  readonly timeoutMs?: number;
 }
 
 /** Options of {@link runInChroot} other than the command. */
