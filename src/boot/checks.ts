@@ -94,7 +94,7 @@ export const CHECK_COMMANDS = {
 export function describeConsoleFailure(f: ConsoleFailure): string {
   switch (f.reason) {
     case "timeout":
-      return `timed out after ${Math.round(f.timeoutMs / 1000)} s waiting for ${f.waitingFor}`;
+      return `timed out after ${Math.round((f.timeoutMs ?? 0) / 1000)} s waiting for ${f.waitingFor ?? "the console"}`;
     case "known-failure":
       return `${f.failure.meaning}: ${f.failure.line}`;
     case "console-closed":

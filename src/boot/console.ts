@@ -14,6 +14,7 @@ import {
   detectFailure,
   isKernelStartLine,
 } from "./failures.js";
+import type { FailureOf } from "../report/failure.js";
 
 /** The two directions of a console. QEMU's stdio, or a scripted fake in tests. */
 export interface ConsoleTransport {
@@ -23,12 +24,9 @@ export interface ConsoleTransport {
 }
 
 /** Why waiting on the console ended without a match. */
-export type ConsoleFailure =
-  | { readonly reason: "timeout"; readonly waitingFor: string; readonly timeoutMs: number }
-  | { readonly reason: "known-failure"; readonly failure: DetectedFailure }
-  | { readonly reason: "console-closed"; readonly waitingFor: string }
-  | { readonly reason: "login-incorrect" }
-  | { readonly reason: "cancelled" };
+export type ConsoleFailure = FailureOf<
+  "timeout" | "known-failure" | "console-closed" | "login-incorrect" | "cancelled"
+>;
 
 /** A successful `expect`. */
 export interface ExpectMatch {
@@ -296,7 +294,7 @@ export class ConsoleEngine {
       w.resolve(r);
     };
     if (this.#cancelled) {
-      done(err({ reason: "cancelled" }));
+      done(err({ reason: "cancelled", message: "cancelled" }));
       return;
     }
     const m = this.#match(w.matchers);
@@ -400,7 +398,10 @@ export class ConsoleEngine {
       break;
     }
     // The shell may still be starting; a second try covers input lost at that moment.
-    let sync: Result<CommandOutput, ConsoleFailure> = err({ reason: "cancelled" });
+    let sync: Result<CommandOutput, ConsoleFailure> = err({
+      reason: "cancelled",
+      message: "cancelled",
+    });
     for (let attempt = 0; attempt < 3; attempt++) {
       sync = await this.run("true", 20_000);
       if (sync.ok || sync.error.reason !== "timeout") break;

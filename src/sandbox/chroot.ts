@@ -35,6 +35,7 @@ import {
 } from "./process.js";
 import { canonicalRoot, mkdirInRoot, namespacedPath, resolveInRoot } from "./root-path.js";
 import { type Swap, recoverSwap, restoreSwap, swapIn } from "./swap.js";
+import type { FailureOf } from "../report/failure.js";
 
 /** A bind mount into the sandbox. */
 export interface BindMount {
@@ -123,25 +124,7 @@ export interface NamespaceOptions extends SandboxRunOptions {
 
 /** Why a sandboxed run failed. */
 export type SandboxFailure =
-  | RunFailure
-  | { readonly reason: "bad-root"; readonly root: string; readonly message: string }
-  | {
-      readonly reason: "bad-bind";
-      readonly source: string;
-      readonly target: string;
-      readonly message: string;
-    }
-  | {
-      readonly reason: "bad-command";
-      readonly message: string;
-    }
-  | {
-      /** A mount or other setup step inside the namespace failed, before the command ran. */
-      readonly reason: "setup-failed";
-      readonly command: string;
-      readonly message: string;
-      readonly tail: readonly string[];
-    };
+  RunFailure | FailureOf<"bad-root" | "bad-bind" | "bad-command" | "setup-failed">;
 
 /** One line explaining a sandbox failure, for messages. */
 export function describeSandboxFailure(f: SandboxFailure): string {
@@ -459,7 +442,7 @@ async function runLaunched(
     case "timed-out":
     case "cancelled":
     case "log-failed":
-      return err({ ...f, command: shownCommand, tail: filterMarks(f.tail) });
+      return err({ ...f, command: shownCommand, tail: filterMarks(f.tail ?? []) });
     case "spawn-error":
       return err({
         ...f,

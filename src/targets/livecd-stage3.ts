@@ -28,7 +28,6 @@ import { unsquashTo } from "../image/unsquash.js";
 import { openOverlayRoot, type OverlayRoot } from "../sandbox/overlay-root.js";
 import { describeFailure } from "../sandbox/process.js";
 import type { KeptRoot } from "../store/root-cache.js";
-import { espFailure, isoFailure } from "./image-failures.js";
 import { err, ok, type Result } from "../util/result.js";
 import { describeImageStage } from "./describe-steps.js";
 import { liveSetup } from "./live-setup.js";
@@ -287,7 +286,7 @@ export const livecdStage3: TargetKind = {
             logFile: ctx.logFile,
             signal: ctx.signal,
           });
-          return e.ok ? ok(undefined) : err(espFailure(e.error));
+          return e.ok ? ok(undefined) : err(e.error);
         }),
       () =>
         ctx.step("iso", ctx.outputName, async () => {
@@ -300,7 +299,7 @@ export const livecdStage3: TargetKind = {
             logFile: ctx.logFile,
             signal: ctx.signal,
           });
-          return i.ok ? ok(undefined) : err(isoFailure(i.error));
+          return i.ok ? ok(undefined) : err(i.error);
         }),
     ]);
     return r.ok ? ok([ctx.outputName]) : r;
