@@ -128,18 +128,7 @@ export type SandboxFailure =
 
 /** One line explaining a sandbox failure, for messages. */
 export function describeSandboxFailure(f: SandboxFailure): string {
-  switch (f.reason) {
-    case "bad-root":
-      return `build root ${f.root}: ${f.message}`;
-    case "bad-bind":
-      return `bind mount ${f.source} -> ${f.target}: ${f.message}`;
-    case "bad-command":
-      return f.message;
-    case "setup-failed":
-      return `sandbox setup failed: ${f.message}`;
-    default:
-      return describeFailure(f);
-  }
+  return describeFailure(f);
 }
 
 /** PATH and the rest of the default environment inside a chroot. */
