@@ -173,12 +173,7 @@ export async function usersAndGroups(ctx: TargetContext, root: string): Promise<
       logFile: ctx.logFile,
       signal: ctx.signal,
     });
-    if (!r.ok)
-      return err({
-        reason: "step-failed",
-        step: "users",
-        message: describeSandboxFailure(r.error),
-      });
+    if (!r.ok) return err(r.error);
     for (const keyFile of keys) {
       for (const u of users) {
         const name = u.split("=", 1)[0] ?? "";
