@@ -158,7 +158,7 @@ export function failureHint(f: Failure): string {
     case "gpgv-missing":
     case "missing":
     case "no-interpreter":
-      return "install the missing program (substrate doctor lists what the host needs)";
+      return "install the missing program (substrate doctor lists what the tree needs)";
     case "cancelled":
       return "run the command again to resume";
     case "log-failed":
@@ -186,7 +186,7 @@ export function failureHint(f: Failure): string {
     case "not-registered":
     case "registration-disabled":
     case "no-fix-binary":
-      return "run substrate doctor --install to prepare the host";
+      return "run substrate doctor --install as root to prepare binfmt_misc";
     case "not-meaningful":
     case "bad-input":
     case "bad-label":
@@ -236,9 +236,9 @@ export function failureHint(f: Failure): string {
     case "input-missing":
     case "input-unverifiable":
     case "input-corrupt":
-      return "rebuild the input stage (substrate build --force on it)";
+      return "rebuild the stage that makes this input: remove its output and run substrate build";
     case "no-firmware":
-      return "install OVMF (edk2-ovmf) or pass --firmware";
+      return "install OVMF (ovmf or edk2-ovmf); substrate firmware show lists what was found";
     case "qemu-failed":
     case "console-closed":
     case "timeout":
