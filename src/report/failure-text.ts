@@ -44,6 +44,8 @@ export function describeFailure(f: Failure): string {
     case "login-incorrect":
       return "login incorrect";
     case "cancelled":
+      // A run names its command (the sandbox swaps the launcher's for the user's).
+      return f.command === undefined ? f.message : `\`${f.command}\` was cancelled`;
     case "bad-command":
     case "overlay-failed":
     case "io-error":
