@@ -17,6 +17,7 @@ import {
 } from "./failures.js";
 import { beginMarker, endMarker, wrapCommand } from "./command-markers.js";
 import { ConsoleCleaner, removeConsoleNoise } from "./console-text.js";
+import type { FailureOf } from "../report/failure.js";
 
 /** The two directions of a console. QEMU's stdio, or a scripted fake in tests. */
 export interface ConsoleTransport {
@@ -26,12 +27,9 @@ export interface ConsoleTransport {
 }
 
 /** Why waiting on the console ended without a match. */
-export type ConsoleFailure =
-  | { readonly reason: "timeout"; readonly waitingFor: string; readonly timeoutMs: number }
-  | { readonly reason: "known-failure"; readonly failure: DetectedFailure }
-  | { readonly reason: "console-closed"; readonly waitingFor: string }
-  | { readonly reason: "login-incorrect" }
-  | { readonly reason: "cancelled" };
+export type ConsoleFailure = FailureOf<
+  "timeout" | "known-failure" | "console-closed" | "login-incorrect" | "cancelled"
+>;
 
 /** A successful `expect`. */
 export interface ExpectMatch {
@@ -195,7 +193,7 @@ export class ConsoleEngine {
       w.resolve(r);
     };
     if (this.#cancelled) {
-      done(err({ reason: "cancelled" }));
+      done(err({ reason: "cancelled", message: "cancelled" }));
       return;
     }
     const m = this.#match(w.matchers);
@@ -299,7 +297,10 @@ export class ConsoleEngine {
       break;
     }
     // The shell may still be starting; a second try covers input lost at that moment.
-    let sync: Result<CommandOutput, ConsoleFailure> = err({ reason: "cancelled" });
+    let sync: Result<CommandOutput, ConsoleFailure> = err({
+      reason: "cancelled",
+      message: "cancelled",
+    });
     for (let attempt = 0; attempt < 3; attempt++) {
       sync = await this.run("true", 20_000);
       if (sync.ok || sync.error.reason !== "timeout") break;

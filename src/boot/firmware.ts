@@ -11,6 +11,7 @@ import { basename, join } from "node:path";
 import { type FirmwareDescriptor, parseDescriptor, supportsQ35 } from "./firmware-descriptor.js";
 import { type KnownFirmwarePair, KNOWN_FIRMWARE_PAIRS } from "./known-firmware.js";
 import { type Result, ok, err } from "../util/result.js";
+import type { FailureOf } from "../report/failure.js";
 
 /** Which of the three descriptor directories a file comes from, lowest priority first. */
 export type DescriptorScope = "distro" | "system" | "user";
@@ -251,11 +252,7 @@ export interface FirmwareChoice {
 }
 
 /** Why no firmware could be chosen. */
-export interface FirmwareFailure {
-  readonly reason: "no-firmware";
-  readonly message: string;
-  readonly hint: string;
-}
+export type FirmwareFailure = FailureOf<"no-firmware">;
 
 /** What kind of firmware to pick. */
 export interface FirmwareRequest {

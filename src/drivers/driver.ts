@@ -7,6 +7,7 @@ import type { Event, StageId } from "../report/events.js";
 import type { FetchInputsRequest, FetchInputsSummary } from "./fetch-request.js";
 import type { DriverName, SpecValue, TargetKindName } from "../spec/types.js";
 import type { Result } from "../util/result.js";
+import type { FailureOf } from "../report/failure.js";
 
 /** What a driver needs from the running stage. */
 export interface StageContext {
@@ -81,16 +82,9 @@ export interface LiveInitramfsRequest {
 }
 
 /** Why a driver step failed. */
-export type DriverFailure =
-  | {
-      readonly reason: "command-failed";
-      readonly step: string;
-      readonly message: string;
-      readonly tail: readonly string[];
-    }
-  | { readonly reason: "not-meaningful"; readonly message: string; readonly hint: string }
-  | { readonly reason: "bad-input"; readonly message: string; readonly hint?: string }
-  | { readonly reason: "cancelled"; readonly message: string };
+export type DriverFailure = FailureOf<
+  "command-failed" | "not-meaningful" | "bad-input" | "cancelled"
+>;
 
 /** A driver result without a value. */
 export type DriverResult<T = void> = Result<T, DriverFailure>;

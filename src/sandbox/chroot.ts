@@ -47,6 +47,7 @@ import {
   chrootSetupScript,
   namespaceLauncher,
 } from "./setup-script.js";
+import type { FailureOf } from "../report/failure.js";
 
 /** A bind mount into the sandbox. */
 export interface BindMount {
@@ -121,40 +122,11 @@ export type ChrootOptions = ChrootBaseOptions & ChrootCommand;
 
 /** Why a sandboxed run failed. */
 export type SandboxFailure =
-  | RunFailure
-  | { readonly reason: "bad-root"; readonly root: string; readonly message: string }
-  | {
-      readonly reason: "bad-bind";
-      readonly source: string;
-      readonly target: string;
-      readonly message: string;
-    }
-  | {
-      readonly reason: "bad-command";
-      readonly message: string;
-    }
-  | {
-      /** A mount or other setup step inside the namespace failed, before the command ran. */
-      readonly reason: "setup-failed";
-      readonly command: string;
-      readonly message: string;
-      readonly tail: readonly string[];
-    };
+  RunFailure | FailureOf<"bad-root" | "bad-bind" | "bad-command" | "setup-failed">;
 
 /** One line explaining a sandbox failure, for messages. */
 export function describeSandboxFailure(f: SandboxFailure): string {
-  switch (f.reason) {
-    case "bad-root":
-      return `build root ${f.root}: ${f.message}`;
-    case "bad-bind":
-      return `bind mount ${f.source} -> ${f.target}: ${f.message}`;
-    case "bad-command":
-      return f.message;
-    case "setup-failed":
-      return `sandbox setup failed: ${f.message}`;
-    default:
-      return describeFailure(f);
-  }
+  return describeFailure(f);
 }
 
 /** PATH and the rest of the default environment inside a chroot. */
@@ -216,7 +188,7 @@ export async function runLaunched(
     case "timed-out":
     case "cancelled":
     case "log-failed":
-      return err({ ...f, command: shownCommand, tail: filterMarks(f.tail) });
+      return err({ ...f, command: shownCommand, tail: filterMarks(f.tail ?? []) });
     case "spawn-error":
       return err({
         ...f,

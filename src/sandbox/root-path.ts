@@ -29,13 +29,12 @@ import {
 } from "node:fs";
 import { dirname, join, normalize } from "node:path";
 import { type Result, ok, err } from "../util/result.js";
+import type { FailureOf } from "../report/failure.js";
 
 /** Why a path inside a root could not be used. */
-export type RootPathFailure =
-  | { readonly reason: "symlink-loop"; readonly path: string; readonly message: string }
-  | { readonly reason: "not-found"; readonly path: string; readonly message: string }
-  | { readonly reason: "not-a-directory"; readonly path: string; readonly message: string }
-  | { readonly reason: "io-error"; readonly path: string; readonly message: string };
+export type RootPathFailure = FailureOf<
+  "symlink-loop" | "not-found" | "not-a-directory" | "io-error"
+>;
 
 /** How to resolve the last component of a path. */
 export interface ResolveOptions {

@@ -3,7 +3,7 @@
  * bootstrapped from the archive in one step (stage3). The Portage driver builds them.
  */
 import { err } from "../util/result.js";
-import { capture, clean, fromDriver, sequence, unpackSource } from "./steps.js";
+import { capture, clean, sequence, unpackSource } from "./steps.js";
 import { describeDriverStage } from "./describe-steps.js";
 import type { TargetKind } from "./target-kind.js";
 import { join } from "node:path";
@@ -17,7 +17,7 @@ function bootstrapStage(name: "stage1" | "stage2"): TargetKind {
     async run(ctx) {
       if (ctx.driver.name === "apt") {
         const support = aptStageSupport(name);
-        if (!support.ok) return err(fromDriver(name, support.error));
+        if (!support.ok) return err(support.error);
       }
       const root = join(ctx.workDir, "root");
       const r = await sequence([
@@ -25,7 +25,7 @@ function bootstrapStage(name: "stage1" | "stage2"): TargetKind {
         () =>
           ctx.step("bootstrap", name, async () => {
             const b = await ctx.driver.bootstrap(ctx, root, []);
-            return b.ok ? b : err(fromDriver("bootstrap", b.error));
+            return b.ok ? b : err(b.error);
           }),
         () => clean(ctx, root, name),
         () => capture(ctx, root),

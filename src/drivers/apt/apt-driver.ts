@@ -297,7 +297,11 @@ export class AptDriver implements Driver {
     ctx: StageContext,
     fn: () => Promise<T>,
   ): Promise<
-    T | { ok: false; error: { reason: "cancelled"; command: string; tail: readonly string[] } }
+    | T
+    | {
+        ok: false;
+        error: { reason: "cancelled"; command: string; message: string; tail: readonly string[] };
+      }
   > {
     const r = await withAptCacheLock(ctx.cacheDir, fn, {
       signal: ctx.signal,
@@ -308,7 +312,12 @@ export class AptDriver implements Driver {
     if (r.ok) return r.value;
     return {
       ok: false,
-      error: { reason: "cancelled", command: "apt cache lock", tail: [r.error.message] },
+      error: {
+        reason: "cancelled",
+        command: "apt cache lock",
+        message: r.error.message,
+        tail: [r.error.message],
+      },
     };
   }
 
