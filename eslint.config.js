@@ -13,9 +13,23 @@ const noStreamWrites = {
 };
 
 const noSpawn = {
-  group: ["node:child_process", "child_process"],
+  // cluster.fork() starts a child process too.
+  group: ["node:child_process", "child_process", "node:cluster", "cluster"],
   message: "Only src/sandbox/ spawns processes: call its runner instead.",
 };
+
+/** The same for the ways round no-restricted-imports: `import("…")` and `require("…")`. */
+const spawnModule = "/^(node:)?(child_process|cluster)$/";
+const noDynamicSpawn = [
+  {
+    selector: `ImportExpression[source.value=${spawnModule}]`,
+    message: noSpawn.message,
+  },
+  {
+    selector: `CallExpression[callee.name='require'][arguments.0.value=${spawnModule}]`,
+    message: noSpawn.message,
+  },
+];
 
 export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", "examples/**", "bench/**/*.js", "scripts/**"] },
@@ -32,7 +46,7 @@ export default tseslint.config(
       "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true }],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
       "no-restricted-imports": ["error", { patterns: [noSpawn] }],
-      "no-restricted-syntax": ["error", noStreamWrites],
+      "no-restricted-syntax": ["error", noStreamWrites, ...noDynamicSpawn],
     },
   },
   {
@@ -60,14 +74,23 @@ export default tseslint.config(
     },
   },
   {
-    // The sandbox is the one place that spawns; benchmarks drive peers and QEMU themselves.
-    files: ["src/sandbox/**/*.ts", "bench/**"],
-    rules: { "no-restricted-imports": "off" },
+    // The sandbox is the one place that spawns.
+    files: ["src/sandbox/**/*.ts"],
+    rules: { "no-restricted-imports": "off", "no-restricted-syntax": ["error", noStreamWrites] },
   },
   {
-    // Only report/ prints (tests and benchmarks print what they like).
-    files: ["src/report/**/*.ts", "test/**/*.ts", "bench/**"],
+    // Only report/ prints; it spawns nothing either.
+    files: ["src/report/**/*.ts"],
+    rules: { "no-console": "off", "no-restricted-syntax": ["error", ...noDynamicSpawn] },
+  },
+  {
+    // Tests and benchmarks print what they like, and benchmarks drive peers and QEMU themselves.
+    files: ["test/**/*.ts", "bench/**"],
     rules: { "no-console": "off", "no-restricted-syntax": "off" },
+  },
+  {
+    files: ["bench/**"],
+    rules: { "no-restricted-imports": "off" },
   },
   {
     files: ["test/**/*.ts"],

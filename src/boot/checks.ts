@@ -7,6 +7,7 @@
 import type { CommandOutput, ConsoleFailure } from "./console.js";
 import type { ChecksumManifest } from "./iso-boot-info.js";
 import type { Result } from "../util/result.js";
+import { describeFailure } from "../report/failure-text.js";
 
 /** Runs a command in the guest. */
 export interface GuestShell {
@@ -92,18 +93,7 @@ export const CHECK_COMMANDS = {
 
 /** Describes a console failure in a check's detail. */
 export function describeConsoleFailure(f: ConsoleFailure): string {
-  switch (f.reason) {
-    case "timeout":
-      return `timed out after ${Math.round(f.timeoutMs / 1000)} s waiting for ${f.waitingFor}`;
-    case "known-failure":
-      return `${f.failure.meaning}: ${f.failure.line}`;
-    case "console-closed":
-      return `the VM exited while waiting for ${f.waitingFor}`;
-    case "login-incorrect":
-      return "login incorrect";
-    case "cancelled":
-      return "cancelled";
-  }
+  return describeFailure(f);
 }
 
 async function sh(

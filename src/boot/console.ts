@@ -4,6 +4,7 @@
  * every line for known failures, waits for patterns with timeouts, logs in, and runs shell
  * commands wrapped in unique markers so their output and exit status can be told apart from the
  * echo of the typed command and from kernel or systemd messages that interleave with it.
+ * The text cleaning is console-text.ts's, the command markers command-markers.ts's.
  */
 import { type Result, ok, err } from "../util/result.js";
 import {
@@ -14,6 +15,9 @@ import {
   detectFailure,
   isKernelStartLine,
 } from "./failures.js";
+import { beginMarker, endMarker, wrapCommand } from "./command-markers.js";
+import { ConsoleCleaner, removeConsoleNoise } from "./console-text.js";
+import type { FailureOf } from "../report/failure.js";
 
 /** The two directions of a console. QEMU's stdio, or a scripted fake in tests. */
 export interface ConsoleTransport {
@@ -23,12 +27,9 @@ export interface ConsoleTransport {
 }
 
 /** Why waiting on the console ended without a match. */
-export type ConsoleFailure =
-  | { readonly reason: "timeout"; readonly waitingFor: string; readonly timeoutMs: number }
-  | { readonly reason: "known-failure"; readonly failure: DetectedFailure }
-  | { readonly reason: "console-closed"; readonly waitingFor: string }
-  | { readonly reason: "login-incorrect" }
-  | { readonly reason: "cancelled" };
+export type ConsoleFailure = FailureOf<
+  "timeout" | "known-failure" | "console-closed" | "login-incorrect" | "cancelled"
+>;
 
 /** A successful `expect`. */
 export interface ExpectMatch {
@@ -64,110 +65,6 @@ export interface ConsoleOptions {
 
 /** Most text kept unmatched; older text is dropped (a runaway console must not eat memory). */
 const MAX_BUFFER = 1 << 20;
-
-/** A complete escape sequence at the start of a string. */
-const COMPLETE_ESCAPE =
-  // eslint-disable-next-line no-control-regex -- escape sequences are control characters
-  /^\x1b(\[[0-9;?=<>]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-Za-z]|[=>78cDEHMNOZ])/;
-
-/**
- * Turns raw console bytes into plain text incrementally: removes ANSI/VT escape sequences and
- * control characters, turns CR LF and lone CR into LF. Holds back an incomplete escape sequence
- * or a trailing CR until the next chunk.
- */
-export class ConsoleCleaner {
-  #pending = "";
-
-  /** Cleans the next chunk; returns the text that is complete so far. */
-  push(chunk: string): string {
-    let text = this.#pending + chunk;
-    this.#pending = "";
-    // Keep an unfinished escape sequence (ESC near the end with no final byte yet).
-    const esc = text.lastIndexOf("\x1b");
-    if (esc >= 0 && esc > text.length - 32 && !COMPLETE_ESCAPE.test(text.slice(esc))) {
-      this.#pending = text.slice(esc);
-      text = text.slice(0, esc);
-    }
-    if (text.endsWith("\r")) {
-      this.#pending = "\r" + this.#pending;
-      text = text.slice(0, -1);
-    }
-    return cleanConsoleText(text);
-  }
-
-  /** Flushes whatever is held back. */
-  flush(): string {
-    const rest = this.#pending;
-    this.#pending = "";
-    return cleanConsoleText(rest);
-  }
-}
-
-/** Removes escape sequences and control characters from complete console text. */
-export function cleanConsoleText(text: string): string {
-  /* eslint-disable no-control-regex -- terminal escape sequences are control characters */
-  return (
-    text
-      // CSI sequences (colours, cursor moves, screen clears)
-      .replace(/\x1b\[[0-9;?=<>]*[ -/]*[@-~]/g, "")
-      // OSC sequences (titles)
-      .replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, "")
-      // charset selection and single-character escapes
-      .replace(/\x1b[()][0-9A-Za-z]/g, "")
-      .replace(/\x1b[=>78cDEHMNOZ]/g, "")
-      .replace(/\x1b/g, "")
-      .replace(/\r\n/g, "\n")
-      .replace(/\r/g, "\n")
-      // other control characters except tab and newline
-      .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "")
-  );
-  /* eslint-enable no-control-regex */
-}
-
-/** Console lines printed by the kernel or systemd that are not a command's output. */
-const NOISE = [
-  /^\[\s*\d+\.\d+\]/, // printk with timestamp
-  /^\[\s*(OK|FAILED|DEPEND|TIME|\*+)\s*\]/, // systemd status
-  /^\s*(Starting|Stopping|Started|Stopped|Finished|Reached target|Mounting|Mounted|Unmounting)\b.*\.\.\.?$/,
-];
-
-/** Drops console-noise lines from a command's output and trims the result. */
-export function removeConsoleNoise(text: string): string {
-  return text
-    .split("\n")
-    .filter((l) => !NOISE.some((re) => re.test(l)))
-    .join("\n")
-    .trim();
-}
-
-/** Marker text; the command line spells it with an empty quote pair inside, so its echo differs. */
-const MARK = "@@SUBSTRATE";
-const MARK_TYPED = '"@@SUB""STRATE';
-
-/**
- * Builds the line typed for a command: a begin marker, the command (stdin from /dev/null,
- * stderr folded into stdout), an end marker carrying the exit status. The markers in the typed
- * text are split by `""` so the terminal's echo never matches them.
- */
-export function wrapCommand(tag: string, command: string): string {
-  const cmd = command.trim().replace(/[;\s]+$/, "");
-  return `echo ${MARK_TYPED}:B:${tag}@@"; { ${cmd} ; } </dev/null 2>&1; echo ${MARK_TYPED}:E:${tag}:$?@@"`;
-}
-
-/** The begin marker of a command's output, as the guest prints it. */
-export function beginMarker(tag: string): string {
-  return `${MARK}:B:${tag}@@`;
-}
-
-/** A RegExp for the end marker of a command's output; group 1 is the exit status. */
-export function endMarker(tag: string): RegExp {
-  return new RegExp(`${MARK}:E:${escapeRegExp(tag)}:(\\d+)@@`);
-}
-
-/** Escapes text for use inside a RegExp. */
-export function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
 
 interface Waiter {
   readonly matchers: readonly (string | RegExp)[];
@@ -296,7 +193,7 @@ export class ConsoleEngine {
       w.resolve(r);
     };
     if (this.#cancelled) {
-      done(err({ reason: "cancelled" }));
+      done(err({ reason: "cancelled", message: "cancelled" }));
       return;
     }
     const m = this.#match(w.matchers);
@@ -400,7 +297,10 @@ export class ConsoleEngine {
       break;
     }
     // The shell may still be starting; a second try covers input lost at that moment.
-    let sync: Result<CommandOutput, ConsoleFailure> = err({ reason: "cancelled" });
+    let sync: Result<CommandOutput, ConsoleFailure> = err({
+      reason: "cancelled",
+      message: "cancelled",
+    });
     for (let attempt = 0; attempt < 3; attempt++) {
       sync = await this.run("true", 20_000);
       if (sync.ok || sync.error.reason !== "timeout") break;

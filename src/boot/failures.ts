@@ -3,21 +3,13 @@
  * instead of waiting for its timeout (the role of substrate's `failures.tcl`). Each pattern is
  * active only in the boot phases where it cannot be a false alarm.
  */
+import type { DetectedFailure, KnownFailureKind } from "../report/failure.js";
 
 /** The phases of a boot as the console shows them. */
 export type BootStage = "firmware" | "kernel" | "userspace";
 
 /** What went wrong, as a stable identifier. */
-export type KnownFailureKind =
-  | "uefi-shell"
-  | "secure-boot-rejected"
-  | "no-bootable-device"
-  | "boot-loader-error"
-  | "kernel-panic"
-  | "emergency-shell"
-  | "initrd-timeout"
-  | "kvm-error"
-  | "firmware-reset";
+export type { KnownFailureKind };
 
 /** One failure pattern. */
 export interface FailurePattern {
@@ -87,11 +79,7 @@ export const FAILURE_PATTERNS: readonly FailurePattern[] = [
 ];
 
 /** A failure seen on the console. */
-export interface DetectedFailure {
-  readonly kind: KnownFailureKind;
-  readonly line: string;
-  readonly meaning: string;
-}
+export type { DetectedFailure };
 
 /** The first pattern that a line matches in the given stage, if any. */
 export function detectFailure(

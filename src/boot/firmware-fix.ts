@@ -18,13 +18,12 @@ import { type FirmwareDescriptor, formatDescriptor } from "./firmware-descriptor
 import {
   type DescriptorEntry,
   type FirmwareInventory,
-  type KnownFirmwarePair,
-  KNOWN_FIRMWARE_PAIRS,
   defaultDescriptorDirs,
   discoverFirmware,
   installedKnownPairs,
   userConfigHome,
 } from "./firmware.js";
+import { type KnownFirmwarePair, KNOWN_FIRMWARE_PAIRS } from "./known-firmware.js";
 
 /** Where the fix writes and what it may use. */
 export interface FirmwareFixOptions {

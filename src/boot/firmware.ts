@@ -2,13 +2,16 @@
  * Firmware discovery: reads the QEMU firmware descriptors from their three directories with
  * QEMU's precedence rules, checks what each one points at, and picks the UEFI build a boot test
  * runs (plain x86_64 UEFI by default, Secure Boot with enrolled keys on request). When no
- * descriptor works, well-known OVMF locations of the common distributions are tried.
+ * descriptor works, well-known OVMF locations of the common distributions (known-firmware.ts)
+ * are tried.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, join } from "node:path";
 import { type FirmwareDescriptor, parseDescriptor, supportsQ35 } from "./firmware-descriptor.js";
+import { type KnownFirmwarePair, KNOWN_FIRMWARE_PAIRS } from "./known-firmware.js";
 import { type Result, ok, err } from "../util/result.js";
+import type { FailureOf } from "../report/failure.js";
 
 /** Which of the three descriptor directories a file comes from, lowest priority first. */
 export type DescriptorScope = "distro" | "system" | "user";
@@ -84,90 +87,6 @@ export interface DescriptorEntry {
 export interface FirmwareInventory {
   readonly dirs: readonly DescriptorDir[];
   readonly entries: readonly DescriptorEntry[];
-}
-
-/** A CODE/VARS pair found at a well-known path (the fallback and `firmware fix`'s source). */
-export interface KnownFirmwarePair {
-  readonly code: string;
-  readonly vars: string;
-  readonly secureBoot: boolean;
-  readonly enrolledKeys: boolean;
-  readonly requiresSmm: boolean;
-  /** Which distribution ships it there. */
-  readonly origin: string;
-}
-
-/** Well-known OVMF locations, preferred first within each kind. */
-export const KNOWN_FIRMWARE_PAIRS: readonly KnownFirmwarePair[] = [
-  pair("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd", "", "Debian/Ubuntu"),
-  pair("/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd", "", "Debian/Ubuntu (2M)"),
-  pair("/usr/share/edk2/ovmf/OVMF_CODE.fd", "/usr/share/edk2/ovmf/OVMF_VARS.fd", "", "Fedora"),
-  pair("/usr/share/edk2/x64/OVMF_CODE.4m.fd", "/usr/share/edk2/x64/OVMF_VARS.4m.fd", "", "Arch"),
-  pair("/usr/share/edk2-ovmf/OVMF_CODE.fd", "/usr/share/edk2-ovmf/OVMF_VARS.fd", "", "Gentoo"),
-  pair(
-    "/usr/share/edk2/OvmfX64/OVMF_CODE.fd",
-    "/usr/share/edk2/OvmfX64/OVMF_VARS.fd",
-    "",
-    "Gentoo (newer)",
-  ),
-  pair(
-    "/usr/share/qemu/edk2-x86_64-code.fd",
-    "/usr/share/qemu/edk2-i386-vars.fd",
-    "",
-    "QEMU upstream",
-  ),
-  pair(
-    "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
-    "/usr/share/OVMF/OVMF_VARS_4M.fd",
-    "s",
-    "Debian/Ubuntu",
-  ),
-  pair(
-    "/usr/share/edk2/ovmf/OVMF_CODE.secboot.fd",
-    "/usr/share/edk2/ovmf/OVMF_VARS.fd",
-    "s",
-    "Fedora",
-  ),
-  pair(
-    "/usr/share/edk2/x64/OVMF_CODE.secboot.4m.fd",
-    "/usr/share/edk2/x64/OVMF_VARS.4m.fd",
-    "s",
-    "Arch",
-  ),
-  pair(
-    "/usr/share/edk2-ovmf/OVMF_CODE.secboot.fd",
-    "/usr/share/edk2-ovmf/OVMF_VARS.fd",
-    "s",
-    "Gentoo",
-  ),
-  pair(
-    "/usr/share/qemu/edk2-x86_64-secure-code.fd",
-    "/usr/share/qemu/edk2-i386-vars.fd",
-    "s",
-    "QEMU upstream",
-  ),
-  pair(
-    "/usr/share/OVMF/OVMF_CODE_4M.ms.fd",
-    "/usr/share/OVMF/OVMF_VARS_4M.ms.fd",
-    "se",
-    "Debian/Ubuntu",
-  ),
-  pair(
-    "/usr/share/edk2/ovmf/OVMF_CODE.secboot.fd",
-    "/usr/share/edk2/ovmf/OVMF_VARS.secboot.fd",
-    "se",
-    "Fedora",
-  ),
-];
-
-function pair(
-  code: string,
-  vars: string,
-  kind: "" | "s" | "se",
-  origin: string,
-): KnownFirmwarePair {
-  const secureBoot = kind !== "";
-  return { code, vars, secureBoot, enrolledKeys: kind === "se", requiresSmm: secureBoot, origin };
 }
 
 function isFile(path: string): boolean {
@@ -333,11 +252,7 @@ export interface FirmwareChoice {
 }
 
 /** Why no firmware could be chosen. */
-export interface FirmwareFailure {
-  readonly reason: "no-firmware";
-  readonly message: string;
-  readonly hint: string;
-}
+export type FirmwareFailure = FailureOf<"no-firmware">;
 
 /** What kind of firmware to pick. */
 export interface FirmwareRequest {

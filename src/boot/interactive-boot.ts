@@ -5,6 +5,7 @@
 import { spawnInteractive } from "../sandbox/interactive.js";
 import { type Result, ok, err } from "../util/result.js";
 import { type PreparedVm, type VmFailure, type VmOptions, prepareVm } from "./vm.js";
+import type { FailureOf } from "../report/failure.js";
 
 /** How an interactive boot ended. */
 export interface InteractiveBootResult {
@@ -14,8 +15,7 @@ export interface InteractiveBootResult {
 }
 
 /** Why it could not start. */
-export type InteractiveBootFailure =
-  VmFailure | { readonly reason: "qemu-failed"; readonly message: string; readonly hint?: string };
+export type InteractiveBootFailure = VmFailure | FailureOf<"qemu-failed">;
 
 /**
  * Boots the ISO on the terminal. `onReady` sees the prepared VM (to print notes and the command)

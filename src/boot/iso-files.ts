@@ -7,12 +7,10 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describeFailure, run } from "../sandbox/process.js";
 import { type Result, ok, err } from "../util/result.js";
+import type { FailureOf } from "../report/failure.js";
 
 /** Why an ISO could not be read. */
-export interface IsoReadFailure {
-  readonly reason: "iso-unreadable";
-  readonly message: string;
-}
+export type IsoReadFailure = FailureOf<"iso-unreadable">;
 
 function fail(message: string): { readonly ok: false; readonly error: IsoReadFailure } {
   return err({ reason: "iso-unreadable", message });

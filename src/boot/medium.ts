@@ -5,16 +5,13 @@
  */
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { type Result, ok, err } from "../util/result.js";
+import type { FailureOf } from "../report/failure.js";
 
 /** Where the ISO 9660 standard identifier sits: sector 16 (2048-byte sectors), byte 1. */
 export const ISO9660_SIGNATURE_OFFSET = 16 * 2048 + 1;
 
 /** Why a file is not an ISO to boot. */
-export interface MediumFailure {
-  readonly reason: "bad-input";
-  readonly message: string;
-  readonly hint?: string;
-}
+export type MediumFailure = FailureOf<"bad-input">;
 
 /** Checks that `path` (as the user named it) is an ISO 9660 image; reads 5 bytes. */
 export function checkIsoMedium(path: string): Result<void, MediumFailure> {

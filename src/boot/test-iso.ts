@@ -13,8 +13,8 @@ import { type Result, ok, err } from "../util/result.js";
 import { parseCheckScript, scriptChecks, type ScriptStep } from "./check-script.js";
 import { type CheckResult, describeConsoleFailure, runChecks, standardChecks } from "./checks.js";
 import { type ConsoleFailure, ConsoleEngine, type ConsoleTransport } from "./console.js";
-import type { DetectedFailure } from "./failures.js";
 import { type VmOptions, prepareVm } from "./vm.js";
+import type { FailureOf } from "../report/failure.js";
 
 /** Default overall limit of a boot test (TCG on a small machine needs minutes). */
 export const DEFAULT_TEST_TIMEOUT_MS = 900_000;
@@ -68,24 +68,25 @@ export interface BootReport {
 }
 
 /** Why a boot test failed. */
-export interface BootFailure {
-  readonly reason:
-    | "bad-input"
-    | "no-firmware"
-    | "qemu-failed"
-    | "known-failure"
-    | "timeout"
-    | "login-failed"
-    | "checks-failed"
-    | "shutdown-failed"
-    | "cancelled";
+export type BootFailure = FailureOf<
+  | "bad-input"
+  | "no-firmware"
+  | "qemu-failed"
+  | "known-failure"
+  | "timeout"
+  | "login-failed"
+  | "checks-failed"
+  | "shutdown-failed"
+  | "cancelled"
+> & {
+  /** Every boot failure says what went wrong in words. */
   readonly message: string;
-  readonly hint?: string;
-  /** The failure line seen on the console (reason `known-failure`). */
-  readonly failure?: DetectedFailure;
   readonly diagnostics?: readonly Diagnostic[];
   readonly report: BootReport;
-}
+};
+
+/** A boot failure before the report is attached (one `Omit` per member). */
+type Unreported<T> = T extends unknown ? Omit<T, "report"> : never;
 
 const SHUTDOWN_TIMEOUT_MS = 120_000;
 
@@ -132,7 +133,7 @@ export async function testIso(options: TestIsoOptions): Promise<Result<BootRepor
     notes: [...notes],
   });
   const finish = (
-    failure: Omit<BootFailure, "report"> | undefined,
+    failure: Unreported<BootFailure> | undefined,
   ): Result<BootReport, BootFailure> => {
     const r = report();
     emit({
@@ -170,12 +171,7 @@ export async function testIso(options: TestIsoOptions): Promise<Result<BootRepor
 
   const vm = await prepareVm(vmOptions, "headless", true);
   if (!vm.ok) {
-    const e = vm.error;
-    return finish({
-      reason: e.reason,
-      message: e.message,
-      ...(e.hint === undefined ? {} : { hint: e.hint }),
-    });
+    return finish(vm.error);
   }
   const prepared = vm.value;
   state.accel = prepared.accel.accel;

@@ -11,7 +11,6 @@ import { type AccelChoice, type AccelRequest, chooseAccel } from "./accel.js";
 import {
   type DescriptorDir,
   type FirmwareChoice,
-  type FirmwareFailure,
   defaultDescriptorDirs,
   discoverFirmware,
   selectFirmware,
@@ -27,6 +26,7 @@ import { checkIsoMedium } from "./medium.js";
 import { kernelReleaseFromFile } from "./kernel-version.js";
 import { qemuArgv, withSerialConsole } from "./qemu-args.js";
 import { type Result, ok, err } from "../util/result.js";
+import type { FailureOf } from "../report/failure.js";
 
 /** How to boot. */
 export interface VmOptions {
@@ -48,9 +48,7 @@ export interface VmOptions {
 }
 
 /** Why a VM could not be set up. */
-export type VmFailure =
-  | FirmwareFailure
-  | { readonly reason: "bad-input"; readonly message: string; readonly hint?: string };
+export type VmFailure = FailureOf<"no-firmware" | "bad-input">;
 
 /** A VM ready to start. */
 export interface PreparedVm {

@@ -7,6 +7,7 @@ import type { Event, StageId } from "../report/events.js";
 import type { FetchInputsRequest, FetchInputsSummary } from "./fetch-request.js";
 import type { DriverName, SpecValue, TargetKindName } from "../spec/types.js";
 import type { Result } from "../util/result.js";
+import type { DriverRefusalReason, FailureOf } from "../report/failure.js";
 
 /** What a driver needs from the running stage. */
 export interface StageContext {
@@ -85,62 +86,16 @@ export interface LiveInitramfsRequest {
   readonly extraArgs: readonly string[];
 }
 
-/**
- * Why a driver refused a stage before (or instead of) running a tool: the spec or an input is
- * not usable. Each refusal has its own reason, so callers and tests tell them apart without
- * reading the message; targets report every refusal as the stage's `bad-input`.
- */
-export type RefusalReason =
-  /** A value the driver checks is malformed (the generic refusal). */
-  | "bad-input"
-  /** A package list holds something that is not a package atom or name. */
-  | "bad-atom"
-  /** `subarch` is not in the arch table. */
-  | "unknown-subarch"
-  /** `interpreter` is missing or no binfmt_misc handler runs it. */
-  | "interpreter-unusable"
-  /** The package-tree snapshot is not set, not in the store, or cannot be fetched or unpacked. */
-  | "snapshot-unavailable"
-  /** A `repos`/`portage_overlay` entry is not a usable repository. */
-  | "repo-unusable"
-  /** `profile` names no profile of the snapshot's repositories. */
-  | "profile-missing"
-  /** The profile lists no packages to build (stage1's packages.build). */
-  | "profile-packages-missing"
-  /** A `portage_confdir` entry is not a usable folder. */
-  | "confdir-unusable"
-  /** A file inside the build root could not be written or resolved. */
-  | "root-write-failed"
-  /** bindist: packages outside the free licence group, or no licence groups to judge by. */
-  | "licence-blocked"
-  /** The root holds no seed to build from. */
-  | "seed-missing"
-  /** `update_seed` (or a similar switch) has a value the driver does not know. */
-  | "bad-setting"
-  /** A kernel's name, config or package cannot be used. */
-  | "bad-kernel"
-  /** A stage kind takes no extra packages (stage1). */
-  | "packages-not-allowed"
-  /** An archive keyring named by the spec or tree is not a file. */
-  | "keyring-missing";
-
 /** Why a driver step failed. */
-export type DriverFailure =
-  | {
-      readonly reason: "command-failed";
-      readonly step: string;
-      readonly message: string;
-      readonly tail: readonly string[];
-    }
-  | { readonly reason: "not-meaningful"; readonly message: string; readonly hint: string }
-  | { readonly reason: RefusalReason; readonly message: string; readonly hint?: string }
-  /** The shared package cache's lock could not be taken (an I/O error, not a cancellation). */
-  | {
-      readonly reason: "cache-lock-failed";
-      readonly step: string;
-      readonly message: string;
-    }
-  | { readonly reason: "cancelled"; readonly message: string };
+export type DriverFailure = FailureOf<
+  | "command-failed"
+  | "not-meaningful"
+  | "bad-input"
+  | "cancelled"
+  | "cache-lock-failed"
+  | "unknown-subarch"
+  | DriverRefusalReason
+>;
 
 /** A driver result without a value. */
 export type DriverResult<T = void> = Result<T, DriverFailure>;

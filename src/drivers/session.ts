@@ -14,13 +14,14 @@ import {
   type SandboxFailure,
   describeSandboxFailure,
   runInChroot,
-  shellQuote,
 } from "../sandbox/chroot.js";
+import { shellQuote } from "../sandbox/setup-script.js";
 import { inRootPath, resolveInRoot } from "../sandbox/root-path.js";
 import type { SpecValue, TargetKindName } from "../spec/types.js";
 import { isYes, listOf, stringOf, wordsOf } from "../spec/values.js";
 import { err, ok } from "../util/result.js";
-import type { DriverFailure, DriverResult, RefusalReason, StageContext } from "./driver.js";
+import type { DriverRefusalReason } from "../report/failure.js";
+import type { DriverFailure, DriverResult, StageContext } from "./driver.js";
 
 /** What a session runs: an argv, or a script for `/bin/sh -c`. */
 export type SessionCommand =
@@ -183,7 +184,7 @@ export function fromSandbox(step: string, f: SandboxFailure): DriverFailure {
 
 /** A refusal: the driver will not run `reason`'s step with this spec or input. */
 export function refuse(
-  reason: RefusalReason,
+  reason: DriverRefusalReason | "bad-input" | "unknown-subarch",
   message: string,
   hint?: string,
 ): { readonly ok: false; readonly error: DriverFailure } {

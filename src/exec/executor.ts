@@ -11,6 +11,8 @@ import { availableParallelism } from "node:os";
 import type { Driver, StageContext } from "../drivers/driver.js";
 import type { Plan, PlannedStage, StageInput as PlanInput } from "../plan/plan.js";
 import type { Event, Reporter, StageId } from "../report/events.js";
+import type { Failure } from "../report/failure.js";
+import { describeFailure, givenHint } from "../report/failure-text.js";
 import { waitForLock } from "../store/lock.js";
 import { publishStage, readStamp, removeStamp } from "../store/publish.js";
 import { verifyInput } from "../store/verify-input.js";
@@ -21,10 +23,9 @@ import {
   settleKeptRoots,
 } from "../store/root-cache.js";
 import { TARGETS } from "../targets/registry.js";
-import type { StageFailure, StageInput, TargetContext } from "../targets/target-kind.js";
+import type { StageInput, TargetContext } from "../targets/target-kind.js";
 import { describeNoSpace, isNoSpace } from "../util/disk-space.js";
 import { type Result, err, ok } from "../util/result.js";
-import { unreachable } from "../util/unreachable.js";
 import { schedule, type Job } from "./scheduler.js";
 import { claimWorkFolder, cleanOrphanWork } from "./work.js";
 
@@ -82,29 +83,6 @@ function targetInput(
   return ok({ kind: "tarball", ...base });
 }
 
-function describeStageFailure(f: StageFailure): {
-  message: string;
-  step?: string;
-  tail?: readonly string[];
-} {
-  switch (f.reason) {
-    case "step-failed":
-      return {
-        message: f.message + (f.hint ? `\n  hint: ${f.hint}` : ""),
-        step: f.step,
-        ...(f.tail ? { tail: f.tail } : {}),
-      };
-    case "not-meaningful":
-      return { message: `${f.message}\n  hint: ${f.hint}` };
-    case "bad-input":
-      return { message: f.message + (f.hint ? `\n  hint: ${f.hint}` : "") };
-    case "cancelled":
-      return { message: f.message };
-    default:
-      return unreachable(f);
-  }
-}
-
 /** True when the stage's output and a stamp of this very fingerprint are in the store. */
 function builtByOther(stage: PlannedStage): boolean {
   const stamp = readStamp(stage.outputs.output) as { fingerprint?: unknown } | undefined;
@@ -118,12 +96,14 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
   };
   const started = Date.now();
   const out = stage.outputs;
-  const fail = (
-    reason: string,
-    message: string,
-    step?: string,
-    tail?: readonly string[],
-  ): false => {
+  // The step a failure came out of (a driver's own step names what it ran, not the stage's step).
+  let failedStep: string | undefined;
+  /** Reports `failure`; `reason` overrides the event's reason (the failure keeps its own). */
+  const fail = (failure: Failure, reason: string = failure.reason): false => {
+    const hint = givenHint(failure);
+    const message = describeFailure(failure) + (hint === undefined ? "" : `\n  hint: ${hint}`);
+    const step = failedStep ?? ("step" in failure ? failure.step : undefined);
+    const tail = "tail" in failure ? failure.tail : undefined;
     // A full disk, whichever tool or write hit it: say which file system and what is left.
     const full = isNoSpace(message) || (tail ?? []).some(isNoSpace);
     emit({
@@ -134,6 +114,7 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
       message: full
         ? `${describeNoSpace([out.log, out.dateDir, join(opts.cacheDir, "work")])}; this stage's work folder and staging files are removed\n  ${message.split("\n")[0] ?? ""}`
         : message,
+      failure,
       log: out.log,
       ...(step === undefined ? {} : { step }),
       ...(tail === undefined ? {} : { logTail: tail }),
@@ -154,8 +135,7 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
       emit({ type: "info", message: `${stage.id} waits for another build: ${f.message}` });
     },
   });
-  if (!lock.ok)
-    return fail(lock.error.reason === "cancelled" ? "cancelled" : "locked", lock.error.message);
+  if (!lock.ok) return fail(lock.error, lock.error.reason === "cancelled" ? "cancelled" : "locked");
   if (wait.waited && builtByOther(stage)) {
     lock.value.release();
     emit({ type: "stage-fresh", stage: stage.id, output: out.output });
@@ -171,7 +151,7 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
   const work = claimWorkFolder(opts.cacheDir, stage.id, lockPath);
   if (!work.ok) {
     lock.value.release();
-    return fail("locked", work.error.message);
+    return fail(work.error, "locked");
   }
   const workDir = work.value.dir;
   const stagingDir = join(out.dateDir, `.tmp-${out.name}-${process.pid}`);
@@ -182,8 +162,8 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
 
     const source = targetInput(opts.plan, stage.inputs.source);
     const payload = targetInput(opts.plan, stage.inputs.payload);
-    if (!source.ok) return fail("bad-input", source.error);
-    if (!payload.ok) return fail("bad-input", payload.error);
+    if (!source.ok) return fail({ reason: "bad-input", message: source.error });
+    if (!payload.ok) return fail({ reason: "bad-input", message: payload.error });
     // Local inputs are checked against their .DIGESTS before anything unpacks them.
     const inputs: { source?: StageInput; payload?: StageInput } = {};
     for (const [role, value] of [
@@ -197,7 +177,7 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
         stage.inputs[role]?.type === "stage",
         opts.signal,
       );
-      if (!v.ok) return fail(v.error.reason, v.error.message);
+      if (!v.ok) return fail(v.error);
       // A stage output is used through the very file just verified (one published generation).
       inputs[role] = stage.inputs[role]?.type === "stage" ? { ...value, path: v.value } : value;
     }
@@ -235,6 +215,7 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
         if (opts.signal.aborted) return err({ reason: "cancelled", message: "cancelled" });
         const r = await fn();
         emit({ type: "step-finished", stage: stage.id, step: name, durationMs: Date.now() - t });
+        if (!r.ok) failedStep ??= name;
         if (!r.ok && r.error.reason === "step-failed" && r.error.step !== name) {
           return err({ ...r.error, step: name });
         }
@@ -246,15 +227,15 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
     try {
       result = await TARGETS[stage.kind].run(ctx);
     } catch (e) {
-      return fail(
-        "internal-error",
-        `Internal error while building ${stage.id}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
-      );
+      return fail({
+        reason: "internal-error",
+        message: `Internal error while building ${stage.id}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+      });
     }
     if (!result.ok) {
-      if (opts.signal.aborted) return fail("cancelled", "cancelled by the user");
-      const d = describeStageFailure(result.error);
-      return fail(result.error.reason, d.message, d.step, d.tail);
+      if (opts.signal.aborted)
+        return fail({ reason: "cancelled", message: "cancelled by the user" });
+      return fail(result.error);
     }
     emit({ type: "step-started", stage: stage.id, step: "publish" });
     const published = await publishStage({
@@ -264,7 +245,7 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
       stamp: { fingerprint: stage.fingerprint, record: stage.record },
       signal: opts.signal,
     });
-    if (!published.ok) return fail("publish-failed", published.error.message);
+    if (!published.ok) return fail(published.error, "publish-failed");
     if (rootToKeep !== undefined && opts.keepWork !== true) {
       keepRoot({
         cacheDir: opts.cacheDir,
@@ -277,7 +258,7 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
       const a = await opts.afterStage(stage);
       if (!a.ok) {
         removeStamp(out.output);
-        return fail("after-stage-check-failed", a.error);
+        return fail({ reason: "after-stage-check-failed", message: a.error });
       }
     }
     emit({
@@ -297,6 +278,7 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
 /** A stage whose own writes threw (a full disk: ENOSPC) fails like any other, no stack trace. */
 function stageThrew(stage: PlannedStage, opts: ExecuteOptions, e: unknown): false {
   const full = isNoSpace(e);
+  const text = e instanceof Error ? e.message : String(e);
   opts.reporter.emit({
     type: "stage-failed",
     stage: stage.id,
@@ -305,6 +287,7 @@ function stageThrew(stage: PlannedStage, opts: ExecuteOptions, e: unknown): fals
     message: full
       ? `${describeNoSpace([stage.outputs.log, stage.outputs.dateDir, join(opts.cacheDir, "work")])}: ${e instanceof Error ? e.message : String(e)}`
       : `Internal error while building ${stage.id}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+    failure: { reason: full ? "io-error" : "internal-error", message: text },
   });
   return false;
 }

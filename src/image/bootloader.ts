@@ -6,16 +6,13 @@
  */
 import type { Diagnostic, SourceSpan } from "../report/diagnostic.js";
 import { type Result, ok, err } from "../util/result.js";
+import type { VolidProblem } from "../report/failure.js";
 
 /** ISO 9660 primary volume descriptors hold at most 32 characters of volume id. */
 export const MAX_VOLID_LENGTH = 32;
 
 /** Why a volume id cannot be used for a live ISO. */
-export type VolidProblem =
-  | { readonly reason: "empty" }
-  | { readonly reason: "too-long"; readonly length: number }
-  | { readonly reason: "not-printable-ascii"; readonly index: number; readonly char: string }
-  | { readonly reason: "not-label-safe"; readonly index: number; readonly char: string };
+export type { VolidProblem };
 
 /**
  * Characters a live volume id may hold. dracut 059 looks the medium up as

@@ -7,9 +7,10 @@
 import { createHash } from "node:crypto";
 import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { type RunFailure, describeFailure, run } from "../sandbox/process.js";
+import { describeFailure, run } from "../sandbox/process.js";
 import { type Result, ok, err } from "../util/result.js";
 import { epochEnv } from "./epoch.js";
+import type { FailureOf } from "../report/failure.js";
 
 /** One file in the ESP: copied from the host, or written from text/bytes. */
 export type EspFile =
@@ -55,25 +56,9 @@ export interface EspImage {
 }
 
 /** Why no image was made. Every variant carries a one-sentence `message`. */
-export type EspFailure =
-  | {
-      readonly reason: "bad-path";
-      readonly path: string;
-      /** What is wrong with the path, e.g. "has a character FAT does not allow". */
-      readonly why: string;
-      readonly message: string;
-    }
-  | { readonly reason: "duplicate-path"; readonly path: string; readonly message: string }
-  | { readonly reason: "bad-label"; readonly label: string; readonly message: string }
-  | { readonly reason: "bad-serial"; readonly serial: string; readonly message: string }
-  | { readonly reason: "source-missing"; readonly path: string; readonly message: string }
-  | {
-      readonly reason: "tool-failed";
-      readonly failure: RunFailure;
-      readonly message: string;
-      /** The tool's last output lines. */
-      readonly tail: readonly string[];
-    };
+export type EspFailure = FailureOf<
+  "bad-path" | "duplicate-path" | "bad-label" | "bad-serial" | "source-missing" | "tool-failed"
+>;
 
 const KIB = 1024;
 const MIB = 1024 * KIB;

@@ -8,8 +8,9 @@ import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type RunFailure, describeFailure, run } from "../sandbox/process.js";
 import { type Result, ok, err } from "../util/result.js";
-import { type VolidProblem, checkVolid, describeVolidProblem } from "./bootloader.js";
+import { checkVolid, describeVolidProblem } from "./bootloader.js";
 import { epochEnv } from "./epoch.js";
+import type { FailureOf } from "../report/failure.js";
 
 /**
  * The largest El Torito boot image UEFI firmware can load from a CD: the boot catalog counts
@@ -50,24 +51,15 @@ export interface IsoImage {
  * Why no ISO was made, or a file could not be read from one. Every variant carries a
  * one-sentence `message`.
  */
-export type IsoFailure = { readonly message: string } & (
-  | { readonly reason: "invalid-volid"; readonly volid: string; readonly problem: VolidProblem }
-  | { readonly reason: "tree-missing"; readonly path: string }
-  | { readonly reason: "esp-missing"; readonly path: string }
-  | {
-      readonly reason: "esp-too-big-for-el-torito";
-      readonly bytes: number;
-      readonly limit: number;
-    }
-  | { readonly reason: "not-found"; readonly iso: string; readonly path: string }
-  | { readonly reason: "no-efi-boot-image"; readonly iso: string }
-  | {
-      readonly reason: "tool-failed";
-      readonly failure: RunFailure;
-      /** The tool's last output lines. */
-      readonly tail: readonly string[];
-    }
-);
+export type IsoFailure = FailureOf<
+  | "invalid-volid"
+  | "tree-missing"
+  | "esp-missing"
+  | "esp-too-big-for-el-torito"
+  | "not-found"
+  | "no-efi-boot-image"
+  | "tool-failed"
+>;
 
 /** The xorriso argv for these options (exported for tests and `--dry-run` displays). */
 export function isoArgv(options: IsoOptions): string[] {

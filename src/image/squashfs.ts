@@ -9,6 +9,7 @@ import { dirname } from "node:path";
 import { type RunFailure, describeFailure, run } from "../sandbox/process.js";
 import { type Result, ok, err } from "../util/result.js";
 import { epochEnv } from "./epoch.js";
+import type { FailureOf } from "../report/failure.js";
 
 /** Compressors mksquashfs 4.5 knows. */
 export const SQUASHFS_COMPRESSORS = ["gzip", "lzo", "lz4", "xz", "zstd", "lzma"] as const;
@@ -46,21 +47,7 @@ export interface SquashfsImage {
 }
 
 /** Why a squashfs could not be made or unpacked. Every variant carries a one-sentence `message`. */
-export type SquashfsFailure =
-  | { readonly reason: "source-missing"; readonly path: string; readonly message: string }
-  | {
-      readonly reason: "refused-option";
-      readonly token: string;
-      readonly why: string;
-      readonly message: string;
-    }
-  | {
-      readonly reason: "tool-failed";
-      readonly failure: RunFailure;
-      readonly message: string;
-      /** The tool's last output lines. */
-      readonly tail: readonly string[];
-    };
+export type SquashfsFailure = FailureOf<"source-missing" | "refused-option" | "tool-failed">;
 
 /** Options substrate owns, or that defeat reproducibility; `why` is shown to the user. */
 const REFUSED: Readonly<Record<string, string>> = {

@@ -12,6 +12,7 @@ import { availableParallelism } from "node:os";
 import { delimiter } from "node:path";
 import { describeFailure, findExecutable, run } from "../sandbox/process.js";
 import { type Result, ok, err } from "../util/result.js";
+import type { FailureOf } from "../report/failure.js";
 
 /** Compression modes substrate can write as a tarball. */
 export const TARBALL_MODES = [
@@ -191,19 +192,9 @@ export const MODE_PACKAGES: Readonly<Record<TarballMode, string>> = {
 };
 
 /** Why a pack or unpack failed. */
-export interface TarballFailure {
-  readonly reason:
-    | "unknown-mode"
-    | "unknown-format"
-    | "missing-tool"
-    | "command-failed"
-    | "cancelled"
-    | "io-error";
-  /** One sentence naming the file or the mode and what to do. */
-  readonly message: string;
-  /** Last lines of tar's output, when a command ran. */
-  readonly tail?: readonly string[];
-}
+export type TarballFailure = FailureOf<
+  "unknown-mode" | "unknown-format" | "missing-tool" | "command-failed" | "cancelled" | "io-error"
+>;
 
 /** What {@link packTarball} needs. */
 export interface PackOptions {

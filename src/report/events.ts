@@ -4,6 +4,7 @@
  * Every event has a `type`; the NDJSON form is the event itself plus a `time` field.
  */
 import type { Diagnostic } from "./diagnostic.js";
+import type { Failure } from "./failure.js";
 
 /** A stage's identity in a tree: `<arch>/<flavour>:<stage>`, e.g. `amd64/roflmaos:livecd-stage3`. */
 export type StageId = string;
@@ -69,8 +70,12 @@ export type Event =
       readonly type: "stage-failed";
       readonly stage: StageId;
       readonly durationMs: number;
+      /** The failure's reason, or the stage's (`locked`, `publish-failed`, `no-space`). */
       readonly reason: string;
+      /** The failure in words (`describeFailure`), with its hint on a second line. */
       readonly message: string;
+      /** What went wrong, as the module that met it returned it (report/failure.ts). */
+      readonly failure: Failure;
       readonly step?: string;
       readonly log?: string;
       /** Last lines of the failed step's output. */

@@ -11,7 +11,12 @@ export class JsonReporter implements Reporter {
     this.#out = out;
   }
   emit(event: Event): void {
-    this.#out.write(JSON.stringify({ ...event, time: new Date().toISOString() }) + "\n");
+    // A failed run's captured stdout (data the command printed) stays out of the stream: the
+    // failure's message and tail say what went wrong, and the log has everything.
+    const line = JSON.stringify({ ...event, time: new Date().toISOString() }, (key, value) =>
+      key === "stdout" ? undefined : (value as unknown),
+    );
+    this.#out.write(line + "\n");
   }
   close(): void {
     // nothing buffered

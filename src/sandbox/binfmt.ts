@@ -15,6 +15,7 @@ import {
   handlerName,
 } from "./interpreter.js";
 import { describeCommand, describeFailure, run } from "./process.js";
+import type { FailureOf } from "../report/failure.js";
 
 /** A `register` line parsed from a binfmt.d file, with the `F` flag guaranteed. */
 export interface Registration {
@@ -51,13 +52,7 @@ export function registrationFromConf(text: string, name: string): Registration |
 }
 
 /** Why the host could not be prepared. */
-export type BinfmtSetupFailure =
-  | InterpreterFailure
-  | {
-      readonly reason: "setup-failed";
-      readonly message: string;
-      readonly hint?: string;
-    };
+export type BinfmtSetupFailure = InterpreterFailure | FailureOf<"setup-failed">;
 
 /** Options of {@link prepareInterpreterHost}. */
 export interface BinfmtSetupOptions {

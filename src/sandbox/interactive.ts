@@ -8,6 +8,7 @@
 import { spawn } from "node:child_process";
 import { cleanEnv, describeCommand } from "./process.js";
 import { type Result, ok, err } from "../util/result.js";
+import type { FailureOf } from "../report/failure.js";
 
 /** What to start and how. */
 export interface InteractiveOptions {
@@ -49,11 +50,7 @@ export interface InteractiveChild {
 }
 
 /** Why a child could not be started. */
-export interface InteractiveSpawnFailure {
-  readonly reason: "spawn-error";
-  readonly command: string;
-  readonly message: string;
-}
+export type InteractiveSpawnFailure = FailureOf<"spawn-error">;
 
 const GRACE_MS = 3000;
 const live = new Set<number>();

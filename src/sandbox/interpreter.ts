@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, isAbsolute, join } from "node:path";
 import { type Result, ok, err } from "../util/result.js";
 import { type Swap, restoreSwap, recoverSwap, swapIn } from "./swap.js";
+import type { FailureOf, InterpreterHostReason } from "../report/failure.js";
 
 /** binfmt_misc's folder, relative to the host root. */
 export const BINFMT_DIR = "proc/sys/fs/binfmt_misc";
@@ -17,40 +18,14 @@ export const BINFMT_DIR = "proc/sys/fs/binfmt_misc";
 export const BINFMT_CONF_DIR = "usr/lib/binfmt.d";
 
 /** Why the host cannot run a foreign root's programs through an interpreter. */
-export type InterpreterHostReason =
-  /** The interpreter is not a file on the host (qemu-user-static is not installed). */
-  | "no-interpreter"
-  /** Nothing is mounted at /proc/sys/fs/binfmt_misc. */
-  | "binfmt-not-mounted"
-  /** binfmt_misc's `status` is `disabled`: no handler runs. */
-  | "binfmt-disabled"
-  /** No handler runs the interpreter. */
-  | "not-registered"
-  /** The handler is registered but disabled. */
-  | "registration-disabled"
-  /**
-   * The handler names another path than the one copied into the root and lacks the `F`
-   * (fix-binary) flag, so the kernel would look for that path inside the root.
-   */
-  | "no-fix-binary";
+export type { InterpreterHostReason };
 
 /** A missing piece of the host's preparation for one interpreter, with what to run. */
-export interface InterpreterHostFailure {
-  readonly reason: InterpreterHostReason;
-  /** The interpreter (host path). */
-  readonly path: string;
-  /** The binfmt_misc handler's name, e.g. `qemu-arm` (the registered one, when there is one). */
-  readonly handler: string;
-  readonly message: string;
-  readonly hint: string;
-}
+export type InterpreterHostFailure = FailureOf<InterpreterHostReason>;
 
 /** Why interpreters could not be set up. */
 export type InterpreterFailure =
-  | { readonly reason: "not-absolute"; readonly path: string; readonly message: string }
-  | { readonly reason: "missing"; readonly path: string; readonly message: string }
-  | InterpreterHostFailure
-  | { readonly reason: "copy-failed"; readonly path: string; readonly message: string };
+  FailureOf<"not-absolute" | "missing" | "copy-failed"> | InterpreterHostFailure;
 
 /** Where the host checks look, and what their hints tell the user to run. */
 export interface HostCheckOptions {

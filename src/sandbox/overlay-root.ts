@@ -14,6 +14,7 @@ import { mkdirSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { type Result, ok, err } from "../util/result.js";
 import { killOnExit } from "./process.js";
+import type { FailureOf } from "../report/failure.js";
 
 /** Where the root's parts live (all host paths; `upper`, `work` and `mountPoint` are created). */
 export interface OverlayRootOptions {
@@ -38,10 +39,7 @@ export interface OverlayRoot {
 }
 
 /** Why the overlay could not be mounted. */
-export interface OverlayRootFailure {
-  readonly reason: "overlay-failed";
-  readonly message: string;
-}
+export type OverlayRootFailure = FailureOf<"overlay-failed">;
 
 /** overlayfs option values cannot contain its separators. */
 const UNSAFE = /[,:\\\n]/;

@@ -11,6 +11,7 @@ import { accessSync, constants, createWriteStream, type WriteStream } from "node
 import { delimiter, isAbsolute, join, resolve as resolvePath } from "node:path";
 import { describeNoSpace, isNoSpace } from "../util/disk-space.js";
 import { type Result, ok, err } from "../util/result.js";
+import type { FailureOf, RunFailureReason } from "../report/failure.js";
 
 /** What to run and how. */
 export interface RunOptions {
@@ -41,34 +42,7 @@ export interface RunOutput {
 }
 
 /** Why a run failed. */
-export type RunFailure =
-  | {
-      readonly reason: "exit-non-zero";
-      readonly command: string;
-      readonly status: number;
-      readonly tail: readonly string[];
-      readonly stdout: string;
-    }
-  | {
-      readonly reason: "killed-by-signal";
-      readonly command: string;
-      readonly signal: string;
-      readonly tail: readonly string[];
-    }
-  | { readonly reason: "spawn-error"; readonly command: string; readonly message: string }
-  | { readonly reason: "timed-out"; readonly command: string; readonly tail: readonly string[] }
-  | { readonly reason: "cancelled"; readonly command: string; readonly tail: readonly string[] }
-  | {
-      /** The log could not be written (a full disk, most often): the command was killed. */
-      readonly reason: "log-failed";
-      readonly command: string;
-      readonly path: string;
-      /** The errno code (`ENOSPC`...). */
-      readonly code: string;
-      /** What went wrong, e.g. "no space left on /srv (/srv/x.log): 0 B free of 20.0 MiB". */
-      readonly message: string;
-      readonly tail: readonly string[];
-    };
+export type RunFailure = FailureOf<RunFailureReason>;
 
 const TAIL_LINES = 40;
 const GRACE_MS = 5000;
@@ -299,8 +273,9 @@ export function run(options: RunOptions): Promise<Result<RunOutput, RunFailure>>
       if (partial !== "") pushText("\n");
       const durationMs = Date.now() - started;
       // A "log-failed" ending is decided by settle(), once the log is closed.
-      if (ending === "timed-out" || ending === "cancelled")
-        settle(err({ reason: ending, command, tail }));
+      if (ending === "timed-out") settle(err({ reason: ending, command, tail }));
+      else if (ending === "cancelled")
+        settle(err({ reason: ending, command, message: `\`${command}\` was cancelled`, tail }));
       else if (signal !== null) settle(err({ reason: "killed-by-signal", command, signal, tail }));
       else if (status !== 0) {
         settle(err({ reason: "exit-non-zero", command, status: status ?? -1, tail, stdout }));
@@ -309,20 +284,5 @@ export function run(options: RunOptions): Promise<Result<RunOutput, RunFailure>>
   });
 }
 
-/** One line explaining a failed run, for messages. */
-export function describeFailure(f: RunFailure): string {
-  switch (f.reason) {
-    case "exit-non-zero":
-      return `\`${f.command}\` exited with status ${f.status}`;
-    case "killed-by-signal":
-      return `\`${f.command}\` was killed by ${f.signal}`;
-    case "spawn-error":
-      return `could not start \`${f.command}\`: ${f.message}`;
-    case "timed-out":
-      return `\`${f.command}\` timed out`;
-    case "cancelled":
-      return `\`${f.command}\` was cancelled`;
-    case "log-failed":
-      return `\`${f.command}\` was stopped: cannot write its log ${f.path}: ${f.message}`;
-  }
-}
+/** One line explaining a failed run, for messages (the one renderer, in report/). */
+export { describeFailure } from "../report/failure-text.js";

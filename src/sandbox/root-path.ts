@@ -9,35 +9,32 @@
  * These helpers are synchronous on purpose: a resolution and the operation that follows must not
  * interleave with other work on the same root. They assume no process runs inside the root while
  * they work (true for every finish step: the chroot has exited).
+ *
+ * Globs and catalyst's `rm`/`empty` are root-glob.ts's, `root_overlay` is root-overlay.ts's;
+ * both build on the resolver here.
  */
 import {
   chmodSync,
   chownSync,
-  copyFileSync,
-  lchownSync,
   lstatSync,
   mkdirSync,
-  readdirSync,
   readFileSync,
   readlinkSync,
   realpathSync,
   renameSync,
   rmSync,
-  symlinkSync,
   unlinkSync,
-  utimesSync,
   writeFileSync,
   type Stats,
 } from "node:fs";
 import { dirname, join, normalize } from "node:path";
 import { type Result, ok, err } from "../util/result.js";
+import type { FailureOf } from "../report/failure.js";
 
 /** Why a path inside a root could not be used. */
-export type RootPathFailure =
-  | { readonly reason: "symlink-loop"; readonly path: string; readonly message: string }
-  | { readonly reason: "not-found"; readonly path: string; readonly message: string }
-  | { readonly reason: "not-a-directory"; readonly path: string; readonly message: string }
-  | { readonly reason: "io-error"; readonly path: string; readonly message: string };
+export type RootPathFailure = FailureOf<
+  "symlink-loop" | "not-found" | "not-a-directory" | "io-error"
+>;
 
 /** How to resolve the last component of a path. */
 export interface ResolveOptions {
@@ -51,7 +48,8 @@ export interface ResolveOptions {
 /** Linux gives up after 40 symlinks in one lookup; so do we. */
 const MAX_SYMLINKS = 40;
 
-function lstatOrUndefined(path: string): Stats | undefined {
+/** lstat of a host path (not followed); undefined when it does not exist or cannot be read. */
+export function lstatOrUndefined(path: string): Stats | undefined {
   try {
     return lstatSync(path);
   } catch {
@@ -59,7 +57,8 @@ function lstatOrUndefined(path: string): Stats | undefined {
   }
 }
 
-function splitComponents(path: string): string[] {
+/** The components of a path, without empty ones and `.`. */
+export function splitComponents(path: string): string[] {
   return path.split("/").filter((c) => c !== "" && c !== ".");
 }
 
@@ -165,7 +164,8 @@ export function inRootPath(root: string, hostPath: string): string {
   return base === "/" ? hostPath : hostPath.slice(base.length);
 }
 
-function ioFailure(path: string, e: unknown): { ok: false; error: RootPathFailure } {
+/** The failure for an fs error `e` on `path` (in-root path, for messages). */
+export function ioFailure(path: string, e: unknown): { ok: false; error: RootPathFailure } {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === "ENOENT") {
     return err({ reason: "not-found", path, message: `${path} does not exist` });
@@ -274,223 +274,6 @@ export function readFileInRoot(root: string, path: string): Result<Buffer, RootP
   } catch (e) {
     return ioFailure(path, e);
   }
-}
-
-/** True when `pattern` component holds glob characters. */
-function isGlob(component: string): boolean {
-  return /[*?[]/.test(component);
-}
-
-/** Translates one glob component (`*`, `?`, `[...]`, `[!...]`) to an anchored RegExp. */
-export function globComponentToRegExp(component: string): RegExp {
-  let source = "";
-  for (let i = 0; i < component.length; i++) {
-    const c = component[i] ?? "";
-    if (c === "*") source += "[^/]*";
-    else if (c === "?") source += "[^/]";
-    else if (c === "[") {
-      const close = component.indexOf("]", i + 2);
-      if (close === -1) {
-        source += "\\[";
-        continue;
-      }
-      let body = component.slice(i + 1, close);
-      const negate = body.startsWith("!") || body.startsWith("^");
-      if (negate) body = body.slice(1);
-      source += `[${negate ? "^" : ""}${body.replace(/[\\\]]/g, "\\$&")}]`;
-      i = close;
-    } else source += c.replace(/[.+^${}()|\\]/g, "\\$&");
-  }
-  return new RegExp(`^${source}$`);
-}
-
-/**
- * Expands a glob (shell style, per component; `*` does not match a leading dot unless the
- * pattern component starts with one, as in Python's glob) inside the root. Intermediate symlinks
- * are followed inside the root; the matches themselves are not followed. Returns the in-root
- * paths of existing matches, sorted.
- */
-export function globInRoot(root: string, pattern: string): Result<string[], RootPathFailure> {
-  let prefixes = ["/"];
-  const components = splitComponents(pattern);
-  for (let index = 0; index < components.length; index++) {
-    const component = components[index] ?? "";
-    const isLast = index === components.length - 1;
-    const next: string[] = [];
-    for (const prefix of prefixes) {
-      if (component === ".." || !isGlob(component)) {
-        const candidate = prefix === "/" ? `/${component}` : `${prefix}/${component}`;
-        // Normalise through the resolver so `..` and intermediate links stay inside the root.
-        const resolved = resolveInRoot(root, candidate, { followLastSymlink: !isLast });
-        if (!resolved.ok) return resolved;
-        if (lstatOrUndefined(resolved.value) !== undefined) {
-          next.push(inRootPath(root, resolved.value));
-        }
-        continue;
-      }
-      const dir = resolveInRoot(root, prefix);
-      if (!dir.ok) return dir;
-      let entries: string[];
-      try {
-        entries = readdirSync(dir.value);
-      } catch {
-        continue; // not a directory, or missing: no matches
-      }
-      const re = globComponentToRegExp(component);
-      const dirInRoot = inRootPath(root, dir.value);
-      for (const entry of entries.sort()) {
-        if (entry.startsWith(".") && !component.startsWith(".")) continue;
-        if (re.test(entry)) next.push(dirInRoot === "/" ? `/${entry}` : `${dirInRoot}/${entry}`);
-      }
-    }
-    prefixes = [...new Set(next)];
-  }
-  // A pattern that is only "/" (or only `..`) names the root itself: never a match to delete.
-  return ok(prefixes.filter((p) => p !== "/").sort());
-}
-
-/**
- * catalyst's `rm`: deletes every match of `pattern` inside the root. A matched symlink is deleted
- * as a link (its target is untouched); a matched directory is deleted recursively without
- * following symlinks inside it. `..` never leaves the root, and the root itself is never deleted.
- * Returns the in-root paths removed.
- */
-export function removeInRoot(root: string, pattern: string): Result<string[], RootPathFailure> {
-  const matches = globInRoot(root, pattern);
-  if (!matches.ok) return matches;
-  const removed: string[] = [];
-  for (const match of matches.value) {
-    const resolved = resolveInRoot(root, match, { followLastSymlink: false });
-    if (!resolved.ok) return resolved;
-    if (resolved.value === canonicalRoot(root)) continue;
-    try {
-      rmSync(resolved.value, { recursive: true, force: true });
-    } catch (e) {
-      return ioFailure(match, e);
-    }
-    removed.push(match);
-  }
-  return ok(removed);
-}
-
-/** What {@link emptyInRoot} did. */
-export type EmptyOutcome = "emptied" | "skipped-missing" | "skipped-symlink" | "skipped-not-dir";
-
-/**
- * catalyst's `empty`: deletes a directory inside the root and re-creates it with the same owner
- * and mode. A symlink, a missing path or a non-directory is skipped (and said so).
- */
-export function emptyInRoot(root: string, dir: string): Result<EmptyOutcome, RootPathFailure> {
-  const resolved = resolveInRoot(root, dir, { followLastSymlink: false });
-  if (!resolved.ok) return resolved;
-  if (resolved.value === canonicalRoot(root)) {
-    return err({ reason: "io-error", path: dir, message: `refusing to empty the whole root` });
-  }
-  const st = lstatOrUndefined(resolved.value);
-  if (st === undefined) return ok("skipped-missing");
-  if (st.isSymbolicLink()) return ok("skipped-symlink");
-  if (!st.isDirectory()) return ok("skipped-not-dir");
-  try {
-    rmSync(resolved.value, { recursive: true, force: true });
-    mkdirSync(resolved.value);
-    chownSync(resolved.value, st.uid, st.gid);
-    chmodSync(resolved.value, st.mode & 0o7777);
-  } catch (e) {
-    return ioFailure(dir, e);
-  }
-  return ok("emptied");
-}
-
-/** Counts of what {@link copyOverlayInto} wrote. */
-export interface OverlayCopyStats {
-  readonly files: number;
-  readonly dirs: number;
-  readonly symlinks: number;
-}
-
-/**
- * root_overlay: copies the contents of the host folder `overlayDir` into the root, like
- * `rsync -a overlay/ root/` but safe. Each destination is resolved inside the root: an existing
- * directory symlink in the root (`bin -> usr/bin`, or a hostile `etc -> /etc`) is followed
- * *inside the root*, and an existing file or symlink at a file's destination is replaced, never
- * written through. Modes, owners and modification times are kept; symlinks in the overlay are
- * copied as symlinks; other special files (devices, fifos, sockets) are skipped.
- */
-export function copyOverlayInto(
-  root: string,
-  overlayDir: string,
-): Result<OverlayCopyStats, RootPathFailure> {
-  let files = 0;
-  let dirs = 0;
-  let symlinks = 0;
-  const walk = (srcDir: string, destInRoot: string): Result<void, RootPathFailure> => {
-    let entries: string[];
-    try {
-      entries = readdirSync(srcDir).sort();
-    } catch (e) {
-      return ioFailure(srcDir, e);
-    }
-    for (const name of entries) {
-      const src = join(srcDir, name);
-      const destPath = destInRoot === "/" ? `/${name}` : `${destInRoot}/${name}`;
-      const st = lstatSync(src);
-      if (st.isDirectory()) {
-        const made = mkdirInRoot(root, destPath, st.mode & 0o7777);
-        if (!made.ok) return made;
-        try {
-          chownSync(made.value.path, st.uid, st.gid);
-          chmodSync(made.value.path, st.mode & 0o7777);
-        } catch (e) {
-          return ioFailure(destPath, e);
-        }
-        dirs += 1;
-        const inner = walk(src, inRootPath(root, made.value.path));
-        if (!inner.ok) return inner;
-        try {
-          utimesSync(made.value.path, st.atime, st.mtime);
-        } catch (e) {
-          return ioFailure(destPath, e);
-        }
-        continue;
-      }
-      if (!st.isFile() && !st.isSymbolicLink()) continue;
-      const parent = resolveInRoot(root, destInRoot);
-      if (!parent.ok) return parent;
-      const dest = join(parent.value, name);
-      const existing = lstatOrUndefined(dest);
-      if (existing?.isDirectory() === true) {
-        return err({
-          reason: "io-error",
-          path: destPath,
-          message: `overlay file ${src} would replace the directory ${destPath} in the root`,
-        });
-      }
-      const temp = join(parent.value, `.${name}.substrate-${process.pid}`);
-      try {
-        rmSync(temp, { force: true });
-        if (st.isSymbolicLink()) {
-          symlinkSync(readlinkSync(src), temp);
-          lchownSync(temp, st.uid, st.gid);
-          symlinks += 1;
-        } else {
-          copyFileSync(src, temp);
-          chownSync(temp, st.uid, st.gid);
-          chmodSync(temp, st.mode & 0o7777);
-          utimesSync(temp, st.atime, st.mtime);
-          files += 1;
-        }
-        // rename() replaces a symlink at `dest` rather than writing through it.
-        renameSync(temp, dest);
-      } catch (e) {
-        rmSync(temp, { force: true });
-        return ioFailure(destPath, e);
-      }
-    }
-    return ok(undefined);
-  };
-  const result = walk(overlayDir, "/");
-  if (!result.ok) return result;
-  return ok({ files, dirs, symlinks });
 }
 
 /**

@@ -7,16 +7,13 @@
 import { gzipSync } from "node:zlib";
 import { describeFailure, run } from "../sandbox/process.js";
 import { type Result, ok, err } from "../util/result.js";
+import type { FailureOf } from "../report/failure.js";
 
 /** Which lister reads an output. */
 export type ContentsKind = "tarball" | "squashfs" | "iso";
 
 /** Why a listing failed. */
-export interface ContentsFailure {
-  readonly reason: "unknown-kind" | "command-failed";
-  readonly message: string;
-  readonly tail?: readonly string[];
-}
+export type ContentsFailure = FailureOf<"unknown-kind" | "command-failed">;
 
 const TARBALL_RE = /\.(tar|tar\.(bz2|xz|gz|zst|lz|lzip|lzma|lzo|lzop)|tbz2|tgz|txz|tzst|tpxz|wsl)$/;
 

@@ -10,12 +10,13 @@ import { createHash, type Hash } from "node:crypto";
 import { createReadStream, readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { type Result, ok, err } from "../util/result.js";
+import type { DigestAlgorithm, FailureOf } from "../report/failure.js";
 
 /** Algorithms substrate writes and verifies, by their DIGESTS header names. */
 export const DIGEST_ALGORITHMS = ["BLAKE2B", "SHA512"] as const;
 
 /** A DIGESTS algorithm name. */
-export type DigestAlgorithm = (typeof DIGEST_ALGORITHMS)[number] | "SHA256";
+export type { DigestAlgorithm };
 
 const NODE_NAMES: Readonly<Record<DigestAlgorithm, string>> = {
   BLAKE2B: "blake2b512",
@@ -27,17 +28,7 @@ const NODE_NAMES: Readonly<Record<DigestAlgorithm, string>> = {
 export type FileDigests = Readonly<Partial<Record<DigestAlgorithm, string>>>;
 
 /** Why hashing or verifying failed. */
-export type DigestFailure =
-  | { readonly reason: "unreadable"; readonly path: string; readonly message: string }
-  | { readonly reason: "no-entry"; readonly path: string; readonly message: string }
-  | {
-      readonly reason: "mismatch";
-      readonly path: string;
-      readonly algorithm: DigestAlgorithm;
-      readonly expected: string;
-      readonly actual: string;
-      readonly message: string;
-    };
+export type DigestFailure = FailureOf<"unreadable" | "no-entry" | "mismatch">;
 
 /** Hashes a file with each algorithm in one streaming read. */
 export async function hashFile(

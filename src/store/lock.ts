@@ -11,19 +11,10 @@ import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync 
 import { hostname } from "node:os";
 import { basename, dirname } from "node:path";
 import { type Result, ok, err } from "../util/result.js";
+import type { FailureOf, LockOwner } from "../report/failure.js";
 
 /** What a lock file records about its owner. */
-export interface LockOwner {
-  readonly pid: number;
-  /** The owner's start time in clock ticks since boot (from /proc), to tell a reused pid. */
-  readonly start: number | null;
-  readonly host: string;
-  readonly token: string;
-  /** ISO time the lock was taken. */
-  readonly since: string;
-  /** The owner's command line (`substrate build …`), to name it to a user who must wait. */
-  readonly command?: string;
-}
+export type { LockOwner };
 
 /** A held lock. */
 export interface Lock {
@@ -33,15 +24,7 @@ export interface Lock {
 }
 
 /** Why a lock could not be taken. */
-export type LockFailure =
-  | {
-      readonly reason: "held";
-      readonly path: string;
-      readonly owner: LockOwner;
-      readonly message: string;
-    }
-  | { readonly reason: "io-error"; readonly path: string; readonly message: string }
-  | { readonly reason: "cancelled"; readonly path: string; readonly message: string };
+export type LockFailure = FailureOf<"held" | "io-error" | "cancelled">;
 
 /** A process's start time (field 22 of /proc/<pid>/stat), or null when unknown. */
 export function processStartTime(pid: number): number | null {

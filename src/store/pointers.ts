@@ -22,13 +22,10 @@ import {
 } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { type Result, ok, err } from "../util/result.js";
+import type { FailureOf } from "../report/failure.js";
 
 /** Why a pointer could not be written. */
-export interface PointerFailure {
-  readonly reason: "io-error";
-  readonly path: string;
-  readonly message: string;
-}
+export type PointerFailure = FailureOf<"io-error">;
 
 /** The text of a pointer file for an output in `flavourDir`: `<date>/<file>\n`. Pure. */
 export function pointerTextFor(flavourDir: string, output: string): string {

@@ -25,12 +25,12 @@ import { type Result, ok, err } from "../util/result.js";
 import { contentsKindFor, makeContents } from "./contents.js";
 import { makeDigests, makeFolderDigests, makeSha256File } from "./digests.js";
 import { updatePointers } from "./pointers.js";
+import type { FailureOf } from "../report/failure.js";
 
 /** Why publishing failed. */
-export interface PublishFailure {
-  readonly reason: "missing-output" | "bad-names" | "io-error" | "cancelled" | "digest-failed";
-  readonly message: string;
-}
+export type PublishFailure = FailureOf<
+  "missing-output" | "bad-names" | "io-error" | "cancelled" | "digest-failed"
+>;
 
 function ioFailure(path: string, e: unknown): { ok: false; error: PublishFailure } {
   return err({

@@ -7,14 +7,10 @@
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { type Result, ok, err } from "../util/result.js";
 import { verifyDigests, verifyFolderDigests } from "./digests.js";
+import type { FailureOf } from "../report/failure.js";
 
 /** Why an input was refused. */
-export interface InputFailure {
-  readonly reason: "input-missing" | "input-unverifiable" | "input-corrupt";
-  /** The input's public path. */
-  readonly path: string;
-  readonly message: string;
-}
+export type InputFailure = FailureOf<"input-missing" | "input-unverifiable" | "input-corrupt">;
 
 /**
  * Checks `path` against `<real path>.DIGESTS` and returns the real path to use. A folder (the

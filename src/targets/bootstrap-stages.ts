@@ -4,7 +4,7 @@
  * that cannot says so through `Driver.supportsKind`.
  */
 import { err } from "../util/result.js";
-import { capture, clean, fromDriver, sequence, unpackSource } from "./steps.js";
+import { capture, clean, sequence, unpackSource } from "./steps.js";
 import { describeDriverStage } from "./describe-steps.js";
 import type { TargetKind } from "./target-kind.js";
 import { join } from "node:path";
@@ -16,14 +16,14 @@ function bootstrapStage(name: "stage1" | "stage2"): TargetKind {
     describe: describeDriverStage,
     async run(ctx) {
       const support = ctx.driver.supportsKind?.(name);
-      if (support !== undefined && !support.ok) return err(fromDriver(name, support.error));
+      if (support !== undefined && !support.ok) return err(support.error);
       const root = join(ctx.workDir, "root");
       const r = await sequence([
         () => unpackSource(ctx, root),
         () =>
           ctx.step("bootstrap", name, async () => {
             const b = await ctx.driver.bootstrap(ctx, root, []);
-            return b.ok ? b : err(fromDriver("bootstrap", b.error));
+            return b.ok ? b : err(b.error);
           }),
         () => clean(ctx, root, name),
         () => capture(ctx, root),

@@ -10,7 +10,6 @@ import {
   capture,
   clean,
   emptyPaths,
-  fromDriver,
   fsscript,
   removePaths,
   rootOverlay,
@@ -44,7 +43,7 @@ export const embedded: TargetKind = {
         ctx.step("merge", packages.join(" "), async () => {
           mkdirSync(mergeRoot, { recursive: true });
           const m = await ctx.driver.mergeRoot(ctx, buildRoot, mergeRoot, packages);
-          return m.ok ? m : err(fromDriver("merge", m.error));
+          return m.ok ? m : err(m.error);
         }),
       () => rootOverlay(ctx, mergeRoot),
       () => fsscript(ctx, buildRoot, { rootPath: MERGE_ROOT_PATH, mergeRoot }),

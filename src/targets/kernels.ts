@@ -5,7 +5,6 @@
 import type { InstalledKernel, KernelRequest } from "../drivers/driver.js";
 import type { SpecValue } from "../spec/types.js";
 import { err, ok, type Result } from "../util/result.js";
-import { fromDriver } from "./steps.js";
 import type { StageFailure, TargetContext } from "./target-kind.js";
 import { listOf } from "../spec/values.js";
 
@@ -34,7 +33,7 @@ export async function installKernels(
       options.skipDefaultInitramfs === true ? { ...base, skipDefaultInitramfs: true } : base;
     const r = await ctx.step("kernel", req.label, async () => {
       const k = await ctx.driver.installKernel(ctx, root, req);
-      return k.ok ? k : err(fromDriver("kernel", k.error));
+      return k.ok ? k : err(k.error);
     });
     if (!r.ok) return r;
     out.push(r.value);

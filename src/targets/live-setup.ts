@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { runInChroot, describeSandboxFailure } from "../sandbox/chroot.js";
 import { mkdirInRoot, readFileInRoot, writeFileInRoot } from "../sandbox/root-path.js";
 import { err, ok } from "../util/result.js";
-import { fromRootPath, type StepResult } from "./steps.js";
+import type { StepResult } from "./steps.js";
 import type { TargetContext } from "./target-kind.js";
 import { stringOf } from "../spec/values.js";
 
@@ -32,14 +32,14 @@ export async function liveSetup(ctx: TargetContext, root: string): Promise<StepR
       writes.push(["/etc/locale.conf", "LANG=C.UTF-8\n", 0o644]);
     for (const [path, text, mode] of writes) {
       const w = writeFileInRoot(root, path, text, mode);
-      if (!w.ok) return err(fromRootPath("live-setup", w.error));
+      if (!w.ok) return err(w.error);
     }
     // Root logs in without a password (the seed's fsscript: sed '/^root:/s/:\*:/::/').
     const shadow = readFileInRoot(root, "/etc/shadow");
     if (shadow.ok) {
       const text = shadow.value.toString("utf8").replace(/^root:[^:]*:/m, "root::");
       const w = writeFileInRoot(root, "/etc/shadow", text, 0o640);
-      if (!w.ok) return err(fromRootPath("live-setup", w.error));
+      if (!w.ok) return err(w.error);
     }
     if (existsSync(join(root, "usr/bin/systemctl")) || existsSync(join(root, "bin/systemctl"))) {
       const r = await runInChroot({
@@ -59,7 +59,7 @@ export async function liveSetup(ctx: TargetContext, root: string): Promise<StepR
     for (const dir of ["proc", "sys", "dev", "run", "tmp"]) {
       // dracut's dmsquash-live checks the new root has these mount points.
       const d = mkdirInRoot(root, `/${dir}`, dir === "tmp" ? 0o1777 : 0o755);
-      if (!d.ok) return err(fromRootPath("live-setup", d.error));
+      if (!d.ok) return err(d.error);
     }
     return ok(undefined);
   });

@@ -7,7 +7,6 @@
 import { join } from "node:path";
 import { makeSquashfs, squashfsKeepsContent } from "../image/squashfs.js";
 import { err, ok } from "../util/result.js";
-import { squashfsFailure } from "./image-failures.js";
 import { liveSetup } from "./live-setup.js";
 import {
   driverStage,
@@ -43,7 +42,7 @@ export async function squashRoot(
       signal: ctx.signal,
       processors: ctx.jobs,
     });
-    return r.ok ? ok(undefined) : err(squashfsFailure("squashfs", r.error));
+    return r.ok ? ok(undefined) : err(r.error);
   });
 }
 

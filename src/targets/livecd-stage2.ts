@@ -11,7 +11,6 @@ import type { InstalledKernel } from "../drivers/driver.js";
 import { makeSquashfs } from "../image/squashfs.js";
 import { mkdirInRoot, resolveInRoot, writeFileInRoot } from "../sandbox/root-path.js";
 import { err, ok, type Result } from "../util/result.js";
-import { squashfsFailure } from "./image-failures.js";
 import { installKernels, kernelRequests } from "./kernels.js";
 import {
   LIVE_DRACUT_ARGS,
@@ -23,13 +22,13 @@ import {
   type PayloadKernel,
   type PayloadManifest,
 } from "./payload.js";
-import { fromDriver, fromRootPath, sequence, unpackSource } from "./steps.js";
+import { sequence, unpackSource } from "./steps.js";
 import type { StageFailure, TargetContext, TargetKind } from "./target-kind.js";
 import { listOf, stringOf } from "../spec/values.js";
 
-function hostPath(root: string, path: string, step: string): Result<string, StageFailure> {
+function hostPath(root: string, path: string): Result<string, StageFailure> {
   const r = resolveInRoot(root, path);
-  return r.ok ? ok(r.value) : err(fromRootPath(step, r.error));
+  return r.ok ? ok(r.value) : err(r.error);
 }
 
 async function buildPayload(ctx: TargetContext, root: string, kernels: readonly InstalledKernel[]) {
@@ -40,13 +39,13 @@ async function buildPayload(ctx: TargetContext, root: string, kernels: readonly 
   const bootargs = listOf(ctx.values["livecd/bootargs"]);
   const entries: PayloadKernel[] = [];
   for (const k of kernels) {
-    const image = hostPath(root, k.image, "payload");
+    const image = hostPath(root, k.image);
     if (!image.ok) return image;
     copyFileSync(image.value, join(payloadDir, "boot", k.label));
-    const initrd = hostPath(root, `/boot/${k.label}.igz`, "payload");
+    const initrd = hostPath(root, `/boot/${k.label}.igz`);
     if (!initrd.ok) return initrd;
     copyFileSync(initrd.value, join(payloadDir, "boot", `${k.label}.igz`));
-    const modules = hostPath(root, k.modulesDir, "payload");
+    const modules = hostPath(root, k.modulesDir);
     if (!modules.ok) return modules;
     const sq = await ctx.step("modules", `${k.version} as a squashfs`, async () => {
       const r = await makeSquashfs({
@@ -59,7 +58,7 @@ async function buildPayload(ctx: TargetContext, root: string, kernels: readonly 
         signal: ctx.signal,
         processors: ctx.jobs,
       });
-      return r.ok ? ok(undefined) : err(squashfsFailure("modules", r.error));
+      return r.ok ? ok(undefined) : err(r.error);
     });
     if (!sq.ok) return sq;
     const console = listOf(ctx.values[`boot/kernel/${k.label}/console`]).map((c) => `console=${c}`);
@@ -73,7 +72,7 @@ async function buildPayload(ctx: TargetContext, root: string, kernels: readonly 
     });
   }
   const loader = ctx.driver.bootLoader;
-  const efi = hostPath(root, loader.efi, "payload");
+  const efi = hostPath(root, loader.efi);
   if (!efi.ok) return efi;
   copyFileSync(efi.value, join(payloadDir, "efi", "BOOTX64.EFI"));
   const manifest: PayloadManifest = {
@@ -131,20 +130,20 @@ export const livecdStage2: TargetKind = {
       () =>
         ctx.step("bootloader", ctx.driver.bootLoader.packages.join(" "), async () => {
           const i = await ctx.driver.install(ctx, root, ctx.driver.bootLoader.packages);
-          return i.ok ? i : err(fromDriver("bootloader", i.error));
+          return i.ok ? i : err(i.error);
         }),
       () =>
         ctx.step("initramfs", kernels.map((k) => k.version).join(" "), async () => {
           const dir = `/usr/lib/dracut/modules.d/${MODULES_DRACUT_MODULE}`;
           const d = mkdirInRoot(root, dir);
-          if (!d.ok) return err(fromRootPath("initramfs", d.error));
+          if (!d.ok) return err(d.error);
           for (const [name, text] of [
             ["module-setup.sh", MODULE_SETUP_SH],
             ["substrate-live-modules.sh", MODULES_HOOK_SH],
             ["substrate-overlayfs-dirs.sh", OVERLAYFS_DIRS_HOOK_SH],
           ] as const) {
             const w = writeFileInRoot(root, `${dir}/${name}`, text, 0o755);
-            if (!w.ok) return err(fromRootPath("initramfs", w.error));
+            if (!w.ok) return err(w.error);
           }
           for (const k of kernels) {
             const extra = listOf(ctx.values[`boot/kernel/${k.label}/dracut_args`]);
@@ -158,7 +157,7 @@ export const livecdStage2: TargetKind = {
                 ...extra,
               ],
             });
-            if (!i.ok) return err(fromDriver("initramfs", i.error));
+            if (!i.ok) return err(i.error);
           }
           return ok(undefined);
         }),

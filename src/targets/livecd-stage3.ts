@@ -26,9 +26,7 @@ import { makeEspImage, type EspFile } from "../image/esp.js";
 import { makeIso } from "../image/iso.js";
 import { unsquashTo } from "../image/unsquash.js";
 import { openOverlayRoot, type OverlayRoot } from "../sandbox/overlay-root.js";
-import { describeFailure } from "../sandbox/process.js";
 import type { KeptRoot } from "../store/root-cache.js";
-import { espFailure, isoFailure } from "./image-failures.js";
 import { err, ok, type Result } from "../util/result.js";
 import { describeImageStage } from "./describe-steps.js";
 import { liveSetup } from "./live-setup.js";
@@ -114,14 +112,7 @@ async function liveRoot(ctx: TargetContext, isoTree: string): Promise<StepResult
         signal: ctx.signal,
         processors: ctx.jobs,
       });
-      return u.ok
-        ? ok(undefined)
-        : err<StageFailure>({
-            reason: "step-failed",
-            step: "unsquash",
-            message: describeFailure(u.error),
-            tail: "tail" in u.error ? u.error.tail : [],
-          });
+      return u.ok ? ok(undefined) : err(u.error);
     });
   const overlayOnKept = async (k: KeptRoot): Promise<StepResult> => {
     const o = await ctx.step("root", `${source.from} (kept root, overlay)`, async () => {
@@ -287,7 +278,7 @@ export const livecdStage3: TargetKind = {
             logFile: ctx.logFile,
             signal: ctx.signal,
           });
-          return e.ok ? ok(undefined) : err(espFailure(e.error));
+          return e.ok ? ok(undefined) : err(e.error);
         }),
       () =>
         ctx.step("iso", ctx.outputName, async () => {
@@ -300,7 +291,7 @@ export const livecdStage3: TargetKind = {
             logFile: ctx.logFile,
             signal: ctx.signal,
           });
-          return i.ok ? ok(undefined) : err(isoFailure(i.error));
+          return i.ok ? ok(undefined) : err(i.error);
         }),
     ]);
     return r.ok ? ok([ctx.outputName]) : r;

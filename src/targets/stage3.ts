@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { err, ok } from "../util/result.js";
-import { capture, clean, fromDriver, sequence, unpackSource } from "./steps.js";
+import { capture, clean, sequence, unpackSource } from "./steps.js";
 import { describeDriverStage } from "./describe-steps.js";
 import type { TargetKind } from "./target-kind.js";
 
@@ -24,7 +24,7 @@ export const stage3: TargetKind = {
           ctx.inputs.source === undefined ? "from the archive" : "update the seed",
           async () => {
             const b = await ctx.driver.bootstrap(ctx, root, []);
-            return b.ok ? b : err(fromDriver("bootstrap", b.error));
+            return b.ok ? b : err(b.error);
           },
         ),
       () => clean(ctx, root, "stage3"),

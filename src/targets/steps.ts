@@ -6,17 +6,12 @@
  */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import type { DriverFailure } from "../drivers/driver.js";
 import { packTarball, unpackTarball } from "../image/tarball.js";
-import { describeSandboxFailure, recoverRoot, runInChroot } from "../sandbox/chroot.js";
-import {
-  copyOverlayInto,
-  emptyInRoot,
-  mkdirInRoot,
-  removeInRoot,
-  writeFileInRoot,
-  type RootPathFailure,
-} from "../sandbox/root-path.js";
+import { describeSandboxFailure, runInChroot } from "../sandbox/chroot.js";
+import { recoverRoot } from "../sandbox/root-swaps.js";
+import { mkdirInRoot, writeFileInRoot } from "../sandbox/root-path.js";
+import { copyOverlayInto } from "../sandbox/root-overlay.js";
+import { emptyInRoot, removeInRoot } from "../sandbox/root-glob.js";
 import type { TargetKindName } from "../spec/types.js";
 import { type Result, ok, err } from "../util/result.js";
 import type { StageFailure, TargetContext } from "./target-kind.js";
@@ -26,30 +21,6 @@ import { clstEnvironment, commaListOf, keyPrefix, listOf, stringOf } from "../sp
 export type StepResult = Result<void, StageFailure>;
 
 const OK: StepResult = ok(undefined);
-
-/** Turns a driver failure into a stage failure for `step`. */
-export function fromDriver(step: string, f: DriverFailure): StageFailure {
-  switch (f.reason) {
-    case "command-failed":
-      return { reason: "step-failed", step, message: f.message, tail: f.tail };
-    case "not-meaningful":
-      return f;
-    case "cache-lock-failed":
-      return { reason: "step-failed", step, message: f.message };
-    case "cancelled":
-      return f;
-    default:
-      // Every refusal (bad-atom, profile-missing, ...) is the stage's bad input.
-      return f.hint === undefined
-        ? { reason: "bad-input", message: f.message }
-        : { reason: "bad-input", message: f.message, hint: f.hint };
-  }
-}
-
-/** Turns a root-path failure into a stage failure for `step`. */
-export function fromRootPath(step: string, f: RootPathFailure): StageFailure {
-  return { reason: "step-failed", step, message: `${f.path}: ${f.message}` };
-}
 
 /** Unpacks the stage's `source` tarball into `root` (an empty folder). */
 export async function unpackSource(ctx: TargetContext, root: string): Promise<StepResult> {
@@ -75,14 +46,7 @@ export async function unpackSource(ctx: TargetContext, root: string): Promise<St
       logFile: ctx.logFile,
       signal: ctx.signal,
     });
-    return r.ok
-      ? OK
-      : err({
-          reason: "step-failed",
-          step: "unpack",
-          message: r.error.message,
-          tail: r.error.tail ?? [],
-        });
+    return r.ok ? OK : err(r.error);
   });
 }
 
@@ -95,7 +59,7 @@ export async function driverStage(ctx: TargetContext, root: string): Promise<Ste
   if (build === undefined) return OK;
   return ctx.step("update", `${ctx.driver.name} ${ctx.spec.kind}`, async () => {
     const r = await build(ctx, root, ctx.spec.kind);
-    return r.ok ? OK : err(fromDriver("update", r.error));
+    return r.ok ? OK : err(r.error);
   });
 }
 
@@ -120,7 +84,7 @@ export async function rootOverlay(
         );
       }
       const r = copyOverlayInto(root, dir);
-      if (!r.ok) return Promise.resolve(err(fromRootPath("root_overlay", r.error)));
+      if (!r.ok) return Promise.resolve(err(r.error));
     }
     return Promise.resolve(OK);
   });
@@ -206,12 +170,7 @@ export async function usersAndGroups(ctx: TargetContext, root: string): Promise<
       logFile: ctx.logFile,
       signal: ctx.signal,
     });
-    if (!r.ok)
-      return err({
-        reason: "step-failed",
-        step: "users",
-        message: describeSandboxFailure(r.error),
-      });
+    if (!r.ok) return err(r.error);
     for (const keyFile of keys) {
       for (const u of users) {
         const name = u.split("=", 1)[0] ?? "";
@@ -225,9 +184,9 @@ export async function usersAndGroups(ctx: TargetContext, root: string): Promise<
           });
         }
         const d = mkdirInRoot(root, `/home/${name}/.ssh`, 0o700);
-        if (!d.ok) return err(fromRootPath("users", d.error));
+        if (!d.ok) return err(d.error);
         const w = writeFileInRoot(root, `/home/${name}/.ssh/authorized_keys`, content, 0o644);
-        if (!w.ok) return err(fromRootPath("users", w.error));
+        if (!w.ok) return err(w.error);
       }
     }
     return OK;
@@ -246,7 +205,7 @@ export async function removePaths(ctx: TargetContext, root: string): Promise<Ste
   return ctx.step("rm", paths.join(" "), () => {
     for (const p of paths) {
       const r = removeInRoot(root, p);
-      if (!r.ok) return Promise.resolve(err(fromRootPath("rm", r.error)));
+      if (!r.ok) return Promise.resolve(err(r.error));
     }
     return Promise.resolve(OK);
   });
@@ -260,7 +219,7 @@ export async function emptyPaths(ctx: TargetContext, root: string): Promise<Step
   return ctx.step("empty", dirs.join(" "), () => {
     for (const d of dirs) {
       const r = emptyInRoot(root, d);
-      if (!r.ok) return Promise.resolve(err(fromRootPath("empty", r.error)));
+      if (!r.ok) return Promise.resolve(err(r.error));
     }
     return Promise.resolve(OK);
   });
@@ -272,7 +231,7 @@ export async function unmerge(ctx: TargetContext, root: string): Promise<StepRes
   if (pkgs.length === 0) return OK;
   return ctx.step("unmerge", pkgs.join(" "), async () => {
     const r = await ctx.driver.remove(ctx, root, pkgs);
-    return r.ok ? OK : err(fromDriver("unmerge", r.error));
+    return r.ok ? OK : err(r.error);
   });
 }
 
@@ -286,7 +245,7 @@ export async function depclean(
   if (!force && v !== "yes" && v !== "keepbdeps") return OK;
   return ctx.step("depclean", undefined, async () => {
     const r = await ctx.driver.depclean(ctx, root);
-    return r.ok ? OK : err(fromDriver("depclean", r.error));
+    return r.ok ? OK : err(r.error);
   });
 }
 
@@ -302,19 +261,19 @@ export async function clean(
   return ctx.step("clean", undefined, async () => {
     for (const pattern of ["/tmp/*", "/tmp/.*", "/var/tmp/*", "/var/tmp/.*", "/etc/*-"]) {
       const r = removeInRoot(root, pattern);
-      if (!r.ok) return err(fromRootPath("clean", r.error));
+      if (!r.ok) return err(r.error);
     }
     if (existsSync(join(root, "etc"))) {
       const w = writeFileInRoot(root, "/etc/machine-id", "", 0o444);
-      if (!w.ok) return err(fromRootPath("clean", w.error));
+      if (!w.ok) return err(w.error);
       const dbus = removeInRoot(root, "/var/lib/dbus/machine-id");
-      if (!dbus.ok) return err(fromRootPath("clean", dbus.error));
+      if (!dbus.ok) return err(dbus.error);
     }
     if (kind !== "stage4") {
       // catalyst keeps resolv.conf for stage4 only (the fsscript may have written one).
     }
     const r = await ctx.driver.cleanRoot(ctx, root);
-    return r.ok ? OK : err(fromDriver("clean", r.error));
+    return r.ok ? OK : err(r.error);
   });
 }
 
@@ -334,14 +293,7 @@ export async function capture(ctx: TargetContext, root: string): Promise<StepRes
       signal: ctx.signal,
       jobs: ctx.jobs,
     });
-    return r.ok
-      ? OK
-      : err({
-          reason: "step-failed",
-          step: "capture",
-          message: r.error.message,
-          tail: r.error.tail ?? [],
-        });
+    return r.ok ? OK : err(r.error);
   });
 }
 
@@ -353,7 +305,7 @@ export async function packageManifest(
 ): Promise<StepResult> {
   return ctx.step("manifest", fileName, async () => {
     const r = await ctx.driver.listPackages(ctx, root);
-    if (!r.ok) return err(fromDriver("manifest", r.error));
+    if (!r.ok) return err(r.error);
     const text = r.value.map((p) => `${p.name}\t${p.version}\t${p.licence}\n`).join("");
     writeFileSync(join(ctx.stagingDir, fileName), text);
     return OK;
@@ -369,7 +321,7 @@ export async function installPackages(
   if (packages.length === 0) return OK;
   return ctx.step("packages", packages.join(" "), async () => {
     const i = await ctx.driver.install(ctx, root, packages);
-    return i.ok ? OK : err(fromDriver("packages", i.error));
+    return i.ok ? OK : err(i.error);
   });
 }
 

@@ -9,6 +9,7 @@ import type { KeptRoot } from "../store/root-cache.js";
 import type { StageSpec, TargetKindName } from "../spec/types.js";
 import type { Result } from "../util/result.js";
 import type { StepsToDescribe } from "./describe-steps.js";
+import type { Failure } from "../report/failure.js";
 
 /** What every input carries: where it is and what produced it. */
 interface InputBase {
@@ -27,17 +28,7 @@ export type StageInput =
   | (InputBase & { readonly kind: "payload" });
 
 /** Why a stage failed. */
-export type StageFailure =
-  | {
-      readonly reason: "step-failed";
-      readonly step: string;
-      readonly message: string;
-      readonly tail?: readonly string[];
-      readonly hint?: string;
-    }
-  | { readonly reason: "not-meaningful"; readonly message: string; readonly hint: string }
-  | { readonly reason: "bad-input"; readonly message: string; readonly hint?: string }
-  | { readonly reason: "cancelled"; readonly message: string };
+export type StageFailure = Failure;
 
 /** Everything a target's `run` gets. */
 export interface TargetContext extends StageContext {

@@ -21,6 +21,7 @@ import { toolVersionFor } from "../tool-version.js";
 import { collectSelectors } from "../only.js";
 import { EXIT_FATAL, EXIT_USAGE } from "../exit-codes.js";
 import { testIsoAfterBuild } from "./build-and-boot.js";
+import { emitStagesPlanned } from "./plan.js";
 
 interface BuildOptions {
   only?: string[];
@@ -164,16 +165,7 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
   });
   for (const d of plan.diagnostics) reporter.emit({ type: "diagnostic", diagnostic: d });
   if (hasErrors(plan.diagnostics)) return 1;
-  for (const s of plan.stages) {
-    reporter.emit({
-      type: "stage-planned",
-      stage: s.id,
-      decision: s.decision.kind,
-      reason: s.decision.reason,
-      output: s.outputs.output,
-      fingerprint: s.fingerprint,
-    });
-  }
+  emitStagesPlanned(reporter, plan);
   if (opts.dryRun === true) {
     // Blocked stages too: the steps are what runs once the missing seed is there.
     for (const s of plan.stages.filter((x) => x.decision.kind !== "fresh")) {

@@ -14,6 +14,7 @@ import { isDateStamp, loadTree } from "../../spec/tree.js";
 import type { SpecTree } from "../../spec/types.js";
 import { makePlan, countDecisions, type Plan } from "../../plan/plan.js";
 import { hasErrors, type Diagnostic } from "../../report/diagnostic.js";
+import type { Reporter } from "../../report/events.js";
 import { writeOutput } from "../../report/output.js";
 import { createReporter } from "../../report/reporter.js";
 
@@ -71,6 +72,20 @@ export function formatPlan(tree: SpecTree, plan: Plan): string {
   return lines.join("\n") + "\n";
 }
 
+/** One `stage-planned` event per stage, in build order (`plan --json` and `build`). */
+export function emitStagesPlanned(reporter: Reporter, plan: Plan): void {
+  for (const s of plan.stages) {
+    reporter.emit({
+      type: "stage-planned",
+      stage: s.id,
+      decision: s.decision.kind,
+      reason: s.decision.reason,
+      output: s.outputs.output,
+      fingerprint: s.fingerprint,
+    });
+  }
+}
+
 /** Registers the `plan` command. */
 export function registerPlan(program: Command): void {
   program
@@ -97,18 +112,8 @@ export function registerPlan(program: Command): void {
         text: { diagnostics: "stdout", color: opts.color === true },
       });
       for (const diagnostic of diagnostics) reporter.emit({ type: "diagnostic", diagnostic });
-      if (json) {
-        for (const s of plan.stages) {
-          reporter.emit({
-            type: "stage-planned",
-            stage: s.id,
-            decision: s.decision.kind,
-            reason: s.decision.reason,
-            output: s.outputs.output,
-            fingerprint: s.fingerprint,
-          });
-        }
-      } else writeOutput(formatPlan(tree, plan));
+      if (json) emitStagesPlanned(reporter, plan);
+      else writeOutput(formatPlan(tree, plan));
       reporter.close();
       process.exitCode = hasErrors(diagnostics) ? 1 : 0;
     });

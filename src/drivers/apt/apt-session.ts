@@ -7,7 +7,8 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BindMount } from "../../sandbox/chroot.js";
-import { globInRoot, readFileInRoot } from "../../sandbox/root-path.js";
+import { readFileInRoot } from "../../sandbox/root-path.js";
+import { globInRoot } from "../../sandbox/root-glob.js";
 import type { AptSettings } from "../../spec/types.js";
 import { ok } from "../../util/result.js";
 import type { DriverResult, StageContext } from "../driver.js";

@@ -17,6 +17,7 @@ import { join } from "node:path";
 import type { DriverFailure, DriverResult, StageContext } from "../driver.js";
 import { type Result, ok, err } from "../../util/result.js";
 import { type Lock, type LockFailure, waitForLock } from "../../store/lock.js";
+import type { FailureOf } from "../../report/failure.js";
 
 /** Paths of the shared apt cache. */
 export interface AptCacheLayout {
@@ -38,10 +39,7 @@ export function aptCacheLayout(cacheDir: string): AptCacheLayout {
 }
 
 /** Why the cache could not be prepared. */
-export interface CacheFailure {
-  readonly reason: "io-error";
-  readonly message: string;
-}
+export type CacheFailure = FailureOf<"io-error">;
 
 /** Creates the apt cache folders (mode 0755) and returns their paths. */
 export function prepareAptCache(cacheDir: string): Result<AptCacheLayout, CacheFailure> {

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { runInNamespace } from "../../sandbox/chroot.js";
+import { runInNamespace } from "../../sandbox/namespace.js";
 import { ok, err } from "../../util/result.js";
 import type { DriverResult } from "../driver.js";
 import { fromSandbox, refuse } from "../session.js";

@@ -1,5 +1,5 @@
 /** Cleaning a Debian root of what must not ship: package lists, caches, logs, build options. */
-import { removeInRoot } from "../../sandbox/root-path.js";
+import { removeInRoot } from "../../sandbox/root-glob.js";
 import { ok } from "../../util/result.js";
 import type { DriverResult } from "../driver.js";
 import { stepFailed } from "../session.js";

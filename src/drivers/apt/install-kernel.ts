@@ -6,7 +6,8 @@
  * `boot/kernel/<label>/config` is not meaningful: Debian kernels are prebuilt.
  */
 import { basename } from "node:path";
-import { globInRoot, lstatInRoot } from "../../sandbox/root-path.js";
+import { lstatInRoot } from "../../sandbox/root-path.js";
+import { globInRoot } from "../../sandbox/root-glob.js";
 import { stringOf, wordsOf } from "../../spec/values.js";
 import { ok, err } from "../../util/result.js";
 import type { DriverResult, InstalledKernel, KernelRequest } from "../driver.js";

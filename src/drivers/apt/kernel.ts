@@ -5,6 +5,7 @@
  */
 import type { InstalledPackage } from "./dpkg-status.js";
 import { bareName } from "./dpkg-status.js";
+import type { FailureOf } from "../../report/failure.js";
 
 /** The kernel package installed when a spec names none and the root's architecture is unknown. */
 export const DEFAULT_KERNEL_PACKAGE = "linux-image-amd64";
@@ -30,13 +31,7 @@ export function defaultKernelPackage(arch: string | undefined): string {
 }
 
 /** Why no single kernel version could be chosen. */
-export type KernelPickFailure =
-  | { readonly reason: "none"; readonly message: string }
-  | {
-      readonly reason: "ambiguous";
-      readonly message: string;
-      readonly candidates: readonly string[];
-    };
+export type KernelPickFailure = FailureOf<"none" | "ambiguous">;
 
 /**
  * Picks the kernel version for `pkg` among `candidates` (versions that have both a modules

@@ -6,7 +6,7 @@
  * (catalyst's ROOT). Maintainer scripts do not run: the merge root needs no shell, no dpkg and
  * no apt. Pure: this file builds argv and scripts; the driver runs them.
  */
-import { shellQuote } from "../../sandbox/chroot.js";
+import { shellQuote } from "../../sandbox/setup-script.js";
 import { aptGetOptions, type AptGetSettings, debFileName, type PlannedPackage } from "./apt-get.js";
 
 /** Where the merge root is mounted inside the build root. */

@@ -7,7 +7,7 @@
  */
 import { existsSync, lstatSync, mkdirSync, readlinkSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { removeInRoot } from "../../sandbox/root-path.js";
+import { removeInRoot } from "../../sandbox/root-glob.js";
 import { ok } from "../../util/result.js";
 import type { DriverResult } from "../driver.js";
 import { stepFailed } from "../session.js";

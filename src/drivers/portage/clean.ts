@@ -3,7 +3,8 @@
  * patches, repos.conf entries of repos not in `keep_repos`, logs and cache mount points, and
  * make.conf rewritten without catalyst_use.
  */
-import { readFileInRoot, removeInRoot, writeFileInRoot } from "../../sandbox/root-path.js";
+import { readFileInRoot, writeFileInRoot } from "../../sandbox/root-path.js";
+import { removeInRoot } from "../../sandbox/root-glob.js";
 import { ok } from "../../util/result.js";
 import type { DriverResult } from "../driver.js";
 import type { RootSession } from "../session.js";

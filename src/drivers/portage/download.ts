@@ -8,14 +8,12 @@
 import { copyFileSync, createWriteStream, renameSync, rmSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type Result, ok, err } from "../../util/result.js";
+import type { FailureOf } from "../../report/failure.js";
 
 /** Why a download failed. */
-export type DownloadFailure =
-  | { readonly reason: "not-found"; readonly url: string; readonly message: string }
-  | { readonly reason: "http-error"; readonly url: string; readonly message: string }
-  | { readonly reason: "incomplete"; readonly url: string; readonly message: string }
-  | { readonly reason: "size-mismatch"; readonly url: string; readonly message: string }
-  | { readonly reason: "cancelled"; readonly url: string; readonly message: string };
+export type DownloadFailure = FailureOf<
+  "not-found" | "http-error" | "incomplete" | "size-mismatch" | "cancelled"
+>;
 
 /** Options of {@link download}. */
 export interface DownloadOptions {

@@ -7,7 +7,8 @@
  */
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { globInRoot, inRootPath, lstatInRoot, writeFileInRoot } from "../../sandbox/root-path.js";
+import { inRootPath, lstatInRoot, writeFileInRoot } from "../../sandbox/root-path.js";
+import { globInRoot } from "../../sandbox/root-glob.js";
 import { ok } from "../../util/result.js";
 import type { DriverResult, InstalledKernel, KernelRequest } from "../driver.js";
 import { refuse, stepFailed } from "../session.js";

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run, describeFailure } from "../../sandbox/process.js";
 import { type Result, ok, err } from "../../util/result.js";
+import type { FailureOf } from "../../report/failure.js";
 
 /** Keyrings tried, in order, when the user names none. */
 export const DEFAULT_KEYRINGS: readonly string[] = [
@@ -19,16 +20,9 @@ export const DEFAULT_KEYRINGS: readonly string[] = [
 ];
 
 /** Why a signature check failed. */
-export type SignatureFailure =
-  | { readonly reason: "no-keyring"; readonly message: string; readonly hint: string }
-  | { readonly reason: "bad-keyring"; readonly message: string }
-  | {
-      readonly reason: "bad-signature";
-      readonly message: string;
-      readonly detail: readonly string[];
-    }
-  | { readonly reason: "no-signature"; readonly message: string }
-  | { readonly reason: "gpgv-missing"; readonly message: string; readonly hint: string };
+export type SignatureFailure = FailureOf<
+  "no-keyring" | "bad-keyring" | "bad-signature" | "no-signature" | "gpgv-missing"
+>;
 
 /** Decodes every ASCII-armored block of `text` into binary packets, or undefined if none. */
 export function dearmor(text: string): Buffer | undefined {

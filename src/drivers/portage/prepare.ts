@@ -9,13 +9,9 @@ import { availableParallelism } from "node:os";
 import { basename, join, relative } from "node:path";
 import type { BindMount } from "../../sandbox/chroot.js";
 import { checkInterpreters } from "../../sandbox/interpreter.js";
-import {
-  copyOverlayInto,
-  mkdirInRoot,
-  readFileInRoot,
-  removeInRoot,
-  writeFileInRoot,
-} from "../../sandbox/root-path.js";
+import { mkdirInRoot, readFileInRoot, writeFileInRoot } from "../../sandbox/root-path.js";
+import { copyOverlayInto } from "../../sandbox/root-overlay.js";
+import { removeInRoot } from "../../sandbox/root-glob.js";
 import { ok } from "../../util/result.js";
 import type { DriverResult } from "../driver.js";
 import { refuse } from "../session.js";

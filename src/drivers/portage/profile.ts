@@ -7,12 +7,10 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, join, normalize } from "node:path";
 import { type Result, ok, err } from "../../util/result.js";
+import type { FailureOf } from "../../report/failure.js";
 
 /** Why the profile could not be read. */
-export interface ProfileFailure {
-  readonly reason: "missing-profile" | "empty-build-list";
-  readonly message: string;
-}
+export type ProfileFailure = FailureOf<"missing-profile" | "empty-build-list">;
 
 function readLines(file: string): string[] | undefined {
   let text: string;

@@ -32,26 +32,24 @@ import { type PointerEntry, parsePointer, pointerPath, upstreamVariant } from ".
 import { type DownloadFailure, download, joinUrl } from "./download.js";
 import { chooseKeyring, isClearSigned, verifyClearSigned } from "./openpgp.js";
 import { type Verified, verifySigned } from "./signed-digests.js";
+import type { FailureOf } from "../../report/failure.js";
 
 /** Why a seed could not be provided. */
-export interface FetchFailure {
-  readonly reason:
-    | "not-upstream"
-    | "unknown-subarch"
-    | "download-failed"
-    | "bad-pointer"
-    | "bad-signature"
-    | "unsigned"
-    | "no-digest-line"
-    | "digest-mismatch"
-    | "size-mismatch"
-    | "no-keyring"
-    | "gpgv-missing"
-    | "unreadable"
-    | "cancelled";
-  readonly message: string;
-  readonly hint?: string;
-}
+export type FetchFailure = FailureOf<
+  | "not-upstream"
+  | "unknown-subarch"
+  | "download-failed"
+  | "bad-pointer"
+  | "bad-signature"
+  | "unsigned"
+  | "no-digest-line"
+  | "digest-mismatch"
+  | "size-mismatch"
+  | "no-keyring"
+  | "gpgv-missing"
+  | "unreadable"
+  | "cancelled"
+>;
 
 /** Settings shared by seed and snapshot fetches. */
 export interface FetchSettings {

@@ -11,20 +11,18 @@ import { basename, join } from "node:path";
 import { type DigestAlgorithm, parseDigests, verifyDigests } from "../../store/digests.js";
 import { type Result, ok, err } from "../../util/result.js";
 import { isClearSigned, verifyClearSigned, verifyDetached } from "./openpgp.js";
+import type { FailureOf } from "../../report/failure.js";
 
 /** Why an input was refused. */
-export interface VerifyFailure {
-  readonly reason:
-    | "bad-signature"
-    | "unsigned"
-    | "no-digest-line"
-    | "digest-mismatch"
-    | "unreadable"
-    | "no-keyring"
-    | "gpgv-missing";
-  readonly message: string;
-  readonly hint?: string;
-}
+export type VerifyFailure = FailureOf<
+  | "bad-signature"
+  | "unsigned"
+  | "no-digest-line"
+  | "digest-mismatch"
+  | "unreadable"
+  | "no-keyring"
+  | "gpgv-missing"
+>;
 
 /** What was checked, for the report. */
 export interface Verified {

@@ -15,6 +15,7 @@ import { download, joinUrl } from "./download.js";
 import { isClearSigned, verifyClearSigned, verifyDetached } from "./openpgp.js";
 import { type FetchFailure, type FetchSettings, moveFile, resolveKeyring } from "./seeds.js";
 import { verifySigned, type Verified } from "./signed-digests.js";
+import type { FailureOf } from "../../report/failure.js";
 
 /** The snapshot file name for a treeish (`20260101.lzo` -> `gentoo-20260101.lzo.sqfs`). */
 export function snapshotFileName(treeish: string, repo = "gentoo"): string {
@@ -95,10 +96,10 @@ export async function fetchSnapshot(
       ...(s.signal === undefined ? {} : { signal: s.signal }),
     });
     if (!snap.ok) {
-      last = {
-        reason: snap.error.reason === "cancelled" ? "cancelled" : "download-failed",
-        message: snap.error.message,
-      };
+      last =
+        snap.error.reason === "cancelled"
+          ? { reason: "cancelled", message: snap.error.message }
+          : { reason: "download-failed", message: snap.error.message };
       if (snap.error.reason === "not-found") {
         cleanup();
         continue;
@@ -167,11 +168,7 @@ export async function fetchSnapshot(
 }
 
 /** Why a snapshot could not be unpacked. */
-export interface UnpackFailure {
-  readonly reason: "missing-snapshot" | "unpack-failed";
-  readonly message: string;
-  readonly hint?: string;
-}
+export type UnpackFailure = FailureOf<"missing-snapshot" | "unpack-failed">;
 
 /**
  * The unpacked tree of `sqfs` under `<cache>/snapshots/trees/`, made once (unsquashfs into a

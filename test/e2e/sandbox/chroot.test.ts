@@ -17,10 +17,14 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runInChroot, runInNamespace } from "../../../src/sandbox/chroot.js";
+import { runInChroot } from "../../../src/sandbox/chroot.js";
+import { runInNamespace } from "../../../src/sandbox/namespace.js";
 import { hostMounts, makeBusyboxRoot, pidsMatching, waitFor } from "./busybox-root.js";
 
 const chrootModule = fileURLToPath(new URL("../../../src/sandbox/chroot.js", import.meta.url));
+const namespaceModule = fileURLToPath(
+  new URL("../../../src/sandbox/namespace.js", import.meta.url),
+);
 
 void describe("runInChroot", () => {
   void it("runs a command in the root with a clean environment, its own PID 1 and hostname", async () => {
@@ -346,7 +350,7 @@ void describe("runInNamespace", () => {
     execFileSync("mksquashfs", [join(dir, "tree"), image, "-noappend", "-quiet"]);
     const marker = `${100000 + Math.floor(Math.random() * 800000)}`;
     const script = [
-      `import { runInNamespace } from ${JSON.stringify(chrootModule)};`,
+      `import { runInNamespace } from ${JSON.stringify(namespaceModule)};`,
       `await runInNamespace({ argv: ["sh", "-c", ${JSON.stringify(`mount -o loop,ro ${image} ${dir}/mnt && cat ${dir}/mnt/file && sleep ${marker}`)}],`,
       `  onLine: (l) => console.log(l) });`,
     ].join("\n");

@@ -11,7 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runInChroot } from "../../../src/sandbox/chroot.js";
 import { openOverlayRoot } from "../../../src/sandbox/overlay-root.js";
-import { copyOverlayInto, removeInRoot } from "../../../src/sandbox/root-path.js";
+import { copyOverlayInto } from "../../../src/sandbox/root-overlay.js";
+import { removeInRoot } from "../../../src/sandbox/root-glob.js";
 import { hostMounts, makeBusyboxRoot, pidsMatching } from "./busybox-root.js";
 
 /** Opens an overlay root over `lower` with its other folders in `work`. */

@@ -1,15 +1,13 @@
 /** The console engine against a scripted console: login, marker-wrapped commands, noise, failures. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { beginMarker, endMarker, wrapCommand } from "../../../src/boot/command-markers.js";
+import { ConsoleEngine } from "../../../src/boot/console.js";
 import {
   ConsoleCleaner,
-  ConsoleEngine,
-  beginMarker,
   cleanConsoleText,
-  endMarker,
   removeConsoleNoise,
-  wrapCommand,
-} from "../../../src/boot/console.js";
+} from "../../../src/boot/console-text.js";
 import { CHECK_COMMANDS, runChecks, standardChecks } from "../../../src/boot/checks.js";
 import { FakeConsole } from "./fake-console.js";
 

@@ -9,8 +9,8 @@ import {
   defaultDescriptorDirs,
   discoverFirmware,
   selectFirmware,
-  type KnownFirmwarePair,
 } from "../../../src/boot/firmware.js";
+import { type KnownFirmwarePair } from "../../../src/boot/known-firmware.js";
 import {
   BACKUP_SUFFIX,
   applyFirmwareFix,

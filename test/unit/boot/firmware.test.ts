@@ -11,11 +11,11 @@ import {
 } from "../../../src/boot/firmware-descriptor.js";
 import {
   type DescriptorDir,
-  type KnownFirmwarePair,
   defaultDescriptorDirs,
   discoverFirmware,
   selectFirmware,
 } from "../../../src/boot/firmware.js";
+import { type KnownFirmwarePair } from "../../../src/boot/known-firmware.js";
 
 interface Kind {
   code: string;

@@ -10,6 +10,7 @@ const failed: Event = {
   reason: "step-failed",
   message: "fsscript exited with status 1",
   step: "fsscript",
+  failure: { reason: "step-failed", step: "fsscript", message: "fsscript exited with status 1" },
   log: "/b/stage4.log",
 };
 

@@ -24,13 +24,13 @@ import {
 } from "../../../src/sandbox/interpreter.js";
 import { prepareInterpreterHost, registrationFromConf } from "../../../src/sandbox/binfmt.js";
 import { recoverSwap, restoreSwap, swapIn } from "../../../src/sandbox/swap.js";
+import { recoverRoot } from "../../../src/sandbox/root-swaps.js";
 import {
-  recoverRoot,
   chrootSetupScript,
   namespaceLauncher,
   namespaceSetupScript,
   shellQuote,
-} from "../../../src/sandbox/chroot.js";
+} from "../../../src/sandbox/setup-script.js";
 
 const QEMU_ARM = `enabled
 interpreter /usr/libexec/qemu-binfmt/arm-binfmt-P

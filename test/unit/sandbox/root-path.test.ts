@@ -23,17 +23,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   canonicalRoot,
-  copyOverlayInto,
-  emptyInRoot,
-  globComponentToRegExp,
-  globInRoot,
   mkdirInRoot,
   namespacedPath,
   readFileInRoot,
-  removeInRoot,
   resolveInRoot,
   writeFileInRoot,
 } from "../../../src/sandbox/root-path.js";
+import { copyOverlayInto } from "../../../src/sandbox/root-overlay.js";
+import {
+  emptyInRoot,
+  globComponentToRegExp,
+  globInRoot,
+  removeInRoot,
+} from "../../../src/sandbox/root-glob.js";
 
 let base: string;
 let root: string;
