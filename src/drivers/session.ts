@@ -18,7 +18,7 @@ import {
 import { shellQuote } from "../sandbox/setup-script.js";
 import { inRootPath, resolveInRoot } from "../sandbox/root-path.js";
 import type { SpecValue, TargetKindName } from "../spec/types.js";
-import { isYes, listOf, stringOf, wordsOf } from "../spec/values.js";
+import { stringOf, wordsOf } from "../spec/values.js";
 import { err, ok } from "../util/result.js";
 import type { DriverRefusalReason } from "../report/failure.js";
 import type { DriverFailure, DriverResult, StageContext } from "./driver.js";
@@ -94,9 +94,9 @@ export class RootSession {
     return this.ctx.values;
   }
 
-  /** The same stage on another root (or with other settings), e.g. a sub-root or merge root. */
-  with(settings: Partial<SessionSettings>, root: string = this.root): RootSession {
-    return new RootSession(this.ctx, root, { ...this.settings, ...settings });
+  /** The same stage and root with more settings (e.g. a prepared root's binds). */
+  with(settings: Partial<SessionSettings>): RootSession {
+    return new RootSession(this.ctx, this.root, { ...this.settings, ...settings });
   }
 
   /** `key` as one string (a list joined with spaces); undefined when absent or null. */
@@ -107,16 +107,6 @@ export class RootSession {
   /** Every whitespace-separated word of `key` (list items split too). */
   words(key: string): string[] {
     return wordsOf(this.ctx.values[key]);
-  }
-
-  /** `key` as a list (a string is whitespace-split, list items are kept whole). */
-  list(key: string): string[] {
-    return listOf(this.ctx.values[key]);
-  }
-
-  /** `key` is yes/true/1. */
-  yes(key: string): boolean {
-    return isYes(this.ctx.values[key]);
   }
 
   /** A progress line for the reporter. */
