@@ -280,6 +280,7 @@ FSF-APPROVED @GPL-COMPATIBLE
 OSI-APPROVED GPL-2 BZIP2
 FREE-SOFTWARE @FSF-APPROVED @OSI-APPROVED
 FREE-DOCUMENTS
+EULA all-rights-reserved
 FREE @FREE-SOFTWARE @FREE-DOCUMENTS
 BINARY-REDISTRIBUTABLE @FREE linux-fw-redistributable
 `;
@@ -288,6 +289,7 @@ const LICENSES: Record<string, string> = {
   "GPL-2":
     "GNU General Public License, version 2.\nFull text: https://www.gnu.org/licenses/old-licenses/gpl-2.0.txt\n",
   BZIP2: "The bzip2 licence (a BSD-style licence), as shipped in bzip2's LICENSE file.\n",
+  "all-rights-reserved": "No permission is granted beyond what the law allows (an EULA).\n",
   "linux-fw-redistributable":
     "Firmware that may be redistributed in binary form only (not @FREE).\n",
 };
