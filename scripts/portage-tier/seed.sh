@@ -82,7 +82,7 @@ customize() {
   # Portage >= 3.0.70 unpacks with gtar.
   ln -sf tar "$root/usr/bin/gtar"
   chroot "$root" groupadd -g 250 portage
-  chroot "$root" useradd -u 250 -g portage -d /var/lib/portage/home -M -s /usr/sbin/nologin \
+  chroot "$root" useradd -r -u 250 -g portage -d /var/lib/portage/home -M -s /usr/sbin/nologin \
     -c "portage" portage
   mkdir -p "$root/var/lib/portage/home"
   chown 250:250 "$root/var/lib/portage/home"
@@ -181,7 +181,8 @@ mmdebstrap --quiet --mode=root --variant=minbase --architectures=$ARCH --compone
   --customize-hook="sync-out /var/cache/apt/archives $CACHE/debs" \
   --customize-hook="\"$self\" --customize \"\$1\" \"$tarball\" $key" \
   $SUITE "$work/seed.tar" "$MIRROR" >&2
-xz -T2 -6 -c "$work/seed.tar" >"$work/$name"
+# -1: five times faster than -6 here, 20 % larger.
+xz -T2 -1 -c "$work/seed.tar" >"$work/$name"
 (cd "$work" && sha256sum "$name" >"$name.sha256")
 {
   echo "key=$key"
