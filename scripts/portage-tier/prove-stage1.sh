@@ -1,6 +1,7 @@
 #!/bin/bash
-# The real-Portage tier's proof (issue 13, item 3): unpacks the Portage seed (seed.sh) into a
-# chroot, binds the generated ebuild repository (write-repo.mjs) at /var/db/repos/gentoo and its
+# The real-Portage tier's proof (issue 13, item 3): unpacks the Portage seed (seed.sh) once, makes
+# a chroot of it (an overlay whose upper layer is $PORTAGE_TIER_CACHE/proof/upper), binds the
+# generated ebuild repository (write-repo.mjs) read-only at /var/db/repos/gentoo and its
 # distfiles at /var/cache/distfiles, and runs the real `emerge` as catalyst's stage1 does:
 #   ROOT=/tmp/stage1root USE=build emerge --oneshot --nodeps sys-apps/baselayout
 #   ROOT=/tmp/stage1root emerge --implicit-system-deps=n --oneshot <packages.build>
@@ -20,9 +21,12 @@ die() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# --inner ROOT REPO DISTDIR: in a private mount namespace; mounts die with it.
+# --inner RUN SEED_TREE REPO DISTDIR: in a private mount namespace; mounts die with it. The
+# unpacked seed is the read-only lower layer of an overlay; every change lands in RUN/upper.
 if [ "${1:-}" = --inner ]; then
-  root=$2 ebuilds=$3 dist=$4
+  run=$2 lower=$3 ebuilds=$4 dist=$5
+  root=$run/root
+  mount -t overlay overlay -o "lowerdir=$lower,upperdir=$run/upper,workdir=$run/work" "$root"
   mount -t proc proc "$root/proc"
   mount --rbind /dev "$root/dev"
   mount -t tmpfs tmpfs "$root/dev/shm"
@@ -105,20 +109,27 @@ echo "TIME seed $(ms "$s") ms ($seed)"
 
 run=$CACHE/proof
 rm -rf "$run"
-mkdir -p "$run/root"
+mkdir -p "$run/root" "$run/upper" "$run/work"
 s=$(date +%s%N)
 node "$here/write-repo.mjs" "$run/repo" "$run/distfiles" "$CACHE" >/dev/null
 echo "TIME repo+distfiles $(ms "$s") ms"
 
+# The seed is unpacked once per seed file (older unpacked seeds are removed).
 s=$(date +%s%N)
-tar -xJf "$seed" -C "$run/root" --numeric-owner
+tree=$CACHE/unpacked/$(basename "$seed" .tar.xz)
+if [ ! -d "$tree" ]; then
+  rm -rf "$CACHE/unpacked"
+  mkdir -p "$tree.tmp"
+  tar -xJf "$seed" -C "$tree.tmp" --numeric-owner
+  mv "$tree.tmp" "$tree"
+fi
 echo "TIME unpack $(ms "$s") ms"
 
 before=$(mktemp)
 trap 'rm -f "$before"' EXIT
 cut -d' ' -f5 /proc/1/mountinfo | sort >"$before"
 status=0
-unshare --mount --propagation private -- "$self" --inner "$run/root" "$run/repo" "$run/distfiles" ||
+unshare --mount --propagation private -- "$self" --inner "$run" "$tree" "$run/repo" "$run/distfiles" ||
   status=$?
 leaked=$(cut -d' ' -f5 /proc/1/mountinfo | sort | comm -13 "$before" - | grep -F "$run" || true)
 [ -z "$leaked" ] || die "mounts leaked into the host: $leaked"
