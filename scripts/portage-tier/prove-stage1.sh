@@ -100,6 +100,9 @@ fi
 # ---------------------------------------------------------------------------------------------
 [ "$(id -u)" = 0 ] || die "run as root"
 [ -f "$repo/dist/test/helpers/portage-repo.js" ] || die "run npm run build first"
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.proof.lock"
+flock 9 # one proof at a time: they share $CACHE/proof and the unpacked seed
 total_start=$(date +%s%N)
 ms() { echo $((($(date +%s%N) - $1) / 1000000)); }
 
