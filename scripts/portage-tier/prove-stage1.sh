@@ -38,6 +38,9 @@ if [ "${1:-}" = --inner ]; then
     LC_ALL=C.UTF-8 /bin/bash -euo pipefail -c '
     export FEATURES="-news binpkg-multi-instance clean-logs parallel-install"
     export CONFIG_PROTECT="-*" EMERGE_WARNING_DELAY=0 CLEAN_DELAY=0 MAKEOPTS="-j2"
+    # Nothing is downloaded at test time: every distfile must already be in DISTDIR.
+    export GENTOO_MIRRORS="" FETCHCOMMAND="false \${URI} \${DISTDIR}/\${FILE}"
+    export RESUMECOMMAND="false \${URI} \${DISTDIR}/\${FILE}"
     opts="--quiet --jobs 1 --load-average 2"
     timed() { local label=$1; shift; local s e; s=$(date +%s%N); "$@"; e=$(date +%s%N)
       echo "TIME $label $(( (e - s) / 1000000 )) ms"; }
@@ -49,7 +52,7 @@ if [ "${1:-}" = --inner ]; then
         >/tmp/badfetch.log 2>&1; then
       cat /tmp/badfetch.log; echo "FAIL: Portage accepted a distfile that differs from its Manifest"; exit 1
     fi
-    grep -q -i "digest verification failed\|failed to fetch\|checksum" /tmp/badfetch.log ||
+    grep -q "Reason: Failed on BLAKE2B verification" /tmp/badfetch.log ||
       { cat /tmp/badfetch.log; echo "FAIL: the refusal does not name the digest"; exit 1; }
     echo "OK Portage refused the altered distfile"
     rm -rf /tmp/baddist
@@ -87,8 +90,9 @@ print(\" \".join(str(p).lstrip(\"*\") for p in portage.util.stack_lists(
     # The bzip2 Portage compiled, with its own libbz2, round-trips data.
     b="env LD_LIBRARY_PATH=/tmp/stage1root/usr/lib64 /tmp/stage1root/usr/bin/bzip2"
     head -c 200000 /usr/bin/python3 | $b -c | $b -dc | cmp - <(head -c 200000 /usr/bin/python3)
-    LD_LIBRARY_PATH=/tmp/stage1root/usr/lib64 ldd /tmp/stage1root/usr/bin/bzip2 |
-      grep -q "/tmp/stage1root/usr/lib64/libbz2.so.1.0" ||
+    # (ldd output captured first: grep -q in a pipe under pipefail can fail on SIGPIPE.)
+    libs=$(LD_LIBRARY_PATH=/tmp/stage1root/usr/lib64 ldd /tmp/stage1root/usr/bin/bzip2)
+    grep -q "/tmp/stage1root/usr/lib64/libbz2.so.1.0" <<<"$libs" ||
       { echo "FAIL: the built bzip2 does not use the built libbz2"; exit 1; }
     echo "OK the compiled bzip2 round-trips with its own libbz2"
     [ -d /tmp/stage1root/tmp ] && [ -L /tmp/stage1root/bin ] && [ -f /tmp/stage1root/etc/hosts ] ||
