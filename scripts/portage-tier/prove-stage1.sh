@@ -34,6 +34,8 @@ if [ "${1:-}" = --inner ]; then
   mount -o remount,bind,ro "$root/var/db/repos/gentoo"
   mount --bind "$dist" "$root/var/cache/distfiles"
   cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+  # stdin from /dev/null: Debian's bash may read /etc/bash.bashrc when stdin is a socket.
+  exec </dev/null
   exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb \
     LC_ALL=C.UTF-8 /bin/bash -euo pipefail -c '
     export FEATURES="-news binpkg-multi-instance clean-logs parallel-install"
