@@ -1,63 +1,9 @@
 /**
- * Output naming, pure: catalyst's compression modes and the file extension each writes
- * (catalyst reference §2.10, DeComp), substrate's release-name suffix `rel`, and the names of
+ * Output naming, pure: substrate's release-name suffix `rel`, and the names of
  * stage outputs and `latest` pointers (`stage3-amd64-roflmaos-20261126.tar.xz`).
+ * The extension of each compression mode is `compression.ts`'s.
  */
-
-/** Every `compression_mode` catalyst (DeComp) can write, with the extension it gives the output. */
-export const COMPRESSION_EXTENSIONS: Readonly<Record<string, string>> = {
-  lbzip2: ".tar.bz2",
-  lbzip2_x: ".tar.bz2",
-  bzip2: ".tar.bz2",
-  bzip2_x: ".tar.bz2",
-  pixz: ".tar.xz",
-  pixz_x: ".tar.xz",
-  xz: ".tar.xz",
-  xz_x: ".tar.xz",
-  gzip: ".tar.gz",
-  gzip_x: ".tar.gz",
-  tar: ".tar",
-  tar_x: ".tar",
-  lzip: ".tar.lzip",
-  lzma: ".tar.lzma",
-  lzop: ".tar.lzop",
-  squashfs_zstd: ".squashfs",
-  squashfs_xz: ".squashfs",
-  squashfs_gzip: ".squashfs",
-  rsync: "",
-};
-
-/** Catalyst's default `compression_mode` (catalyst.conf `compression_mode=lbzip2`). */
-export const DEFAULT_COMPRESSION_MODE = "lbzip2";
-
-/** Names `decompressor_search_order` may list (DeComp's decompressors). */
-export const DECOMPRESSOR_NAMES: readonly string[] = [
-  "pixz",
-  "pixz_x",
-  "lbzip2",
-  "lbzip2_x",
-  "squashfs",
-  "gzip",
-  "gzip_x",
-  "xz",
-  "xz_x",
-  "bzip2",
-  "bzip2_x",
-  "tar",
-  "tar_x",
-  "lzip",
-  "lzma",
-  "lzop",
-  "rsync",
-];
-
-/**
- * The extension a compression mode writes (`.tar.xz` for `pixz`; `""` for `rsync`, whose output
- * is a folder), or `undefined` for an unknown mode. An absent mode means catalyst's default.
- */
-export function compressionExtension(mode?: string | null): string | undefined {
-  return COMPRESSION_EXTENSIONS[mode ?? DEFAULT_COMPRESSION_MODE];
-}
+import { compressionExtension } from "./compression.js";
 
 /**
  * substrate's release-name suffix `rel` for an arch directory and a flavour (or, when a spec sets

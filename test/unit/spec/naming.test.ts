@@ -1,9 +1,8 @@
-/** Output naming: rel suffix, compression extensions, output and pointer names. */
+/** Output naming: rel suffix, output and pointer names. */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   catalystTargetSubpath,
-  compressionExtension,
   latestLinkName,
   latestPointerName,
   relSuffix,
@@ -17,28 +16,6 @@ void describe("naming", () => {
     assert.equal(relSuffix("armv7a", "systemd"), "_hardfp-systemd");
     assert.equal(relSuffix("amd64", "roflmaos"), "-roflmaos");
     assert.equal(relSuffix("arm64", "default"), "-default");
-  });
-
-  void it("maps every compression mode of catalyst §2.10 to its extension", () => {
-    const table: [string, string][] = [
-      ["lbzip2", ".tar.bz2"],
-      ["bzip2", ".tar.bz2"],
-      ["lbzip2_x", ".tar.bz2"],
-      ["pixz", ".tar.xz"],
-      ["xz", ".tar.xz"],
-      ["gzip", ".tar.gz"],
-      ["tar", ".tar"],
-      ["lzip", ".tar.lzip"],
-      ["lzma", ".tar.lzma"],
-      ["lzop", ".tar.lzop"],
-      ["squashfs_zstd", ".squashfs"],
-      ["squashfs_xz", ".squashfs"],
-      ["squashfs_gzip", ".squashfs"],
-      ["rsync", ""],
-    ];
-    for (const [mode, ext] of table) assert.equal(compressionExtension(mode), ext, mode);
-    assert.equal(compressionExtension(undefined), ".tar.bz2");
-    assert.equal(compressionExtension("zip"), undefined);
   });
 
   void it("names outputs and pointers like substrate", () => {
