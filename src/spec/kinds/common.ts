@@ -2,24 +2,10 @@
  * Keys every stage target accepts (catalyst reference §3, "every stage target may also set"),
  * substrate's `apt/*` keys, and the per-kernel `boot/kernel/<label>/*` keys.
  */
+import { MMDEBSTRAP_VARIANTS } from "../apt-variants.js";
 import { CATALYST_COMPRESSION_MODES, DECOMPRESSOR_NAMES } from "../compression.js";
 import type { KeyRule } from "./define.js";
 import { many, one } from "./define.js";
-
-/** mmdebstrap's `--variant` names. */
-export const APT_VARIANTS: readonly string[] = [
-  "extract",
-  "custom",
-  "essential",
-  "apt",
-  "required",
-  "minbase",
-  "buildd",
-  "important",
-  "debootstrap",
-  "-",
-  "standard",
-];
 
 /** Keys valid in every stage spec. */
 export const COMMON_KEYS: Readonly<Record<string, KeyRule>> = {
@@ -90,7 +76,7 @@ export const COMMON_KEYS: Readonly<Record<string, KeyRule>> = {
   "apt/variant": one("apt driver: mmdebstrap's --variant", {
     origin: "substrate",
     driver: "apt",
-    values: APT_VARIANTS,
+    values: MMDEBSTRAP_VARIANTS,
   }),
 };
 
