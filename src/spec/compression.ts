@@ -104,11 +104,6 @@ export function compressionExtension(mode?: string | null): string | undefined {
   return entry(mode ?? DEFAULT_COMPRESSION_MODE)?.extension;
 }
 
-/** What a mode makes, or undefined for an unknown mode. */
-export function compressionOutput(mode: string): CompressionOutput | undefined {
-  return entry(mode)?.output;
-}
-
 /**
  * A mode name without its `_x` suffix (substrate always keeps xattrs), or undefined when the name
  * is not in the table.

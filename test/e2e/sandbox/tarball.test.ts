@@ -22,7 +22,8 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { listTarball, packTarball, unpackTarball } from "../../../src/image/tarball.js";
+import { packTarball, unpackTarball } from "../../../src/image/tarball.js";
+import { listContents } from "../../../src/store/contents.js";
 import { compressionExtension } from "../../../src/spec/compression.js";
 
 const SDE = 1700000000;
@@ -126,7 +127,7 @@ void describe("tarball", () => {
       (await packTarball({ source: join(base, "src"), output, mode: "zstd", sourceDateEpoch: SDE }))
         .ok,
     );
-    const listing = await listTarball(output);
+    const listing = await listContents(output);
     assert.ok(listing.ok, JSON.stringify(listing));
     assert.match(
       listing.value,
