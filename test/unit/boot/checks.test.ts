@@ -15,7 +15,7 @@ import { detectFailure, isKernelStartLine } from "../../../src/boot/failures.js"
 import { qemuArgv, withSerialConsole } from "../../../src/boot/qemu-args.js";
 import { virtInstallArgv } from "../../../src/boot/virt-install.js";
 import { parseLoaderEntry } from "../../../src/boot/iso-boot-info.js";
-import { unquoteXorrisoPath } from "../../../src/boot/iso-files.js";
+import { unquoteXorrisoPath } from "../../../src/image/iso-read.js";
 import { probeBootSector } from "../../../src/boot/accel.js";
 
 void test("system state: running passes, degraded fails and names the failed units", () => {
