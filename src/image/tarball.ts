@@ -10,8 +10,7 @@
  */
 import { renameSync, rmSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { delimiter } from "node:path";
-import { describeFailure, findExecutable, run } from "../sandbox/process.js";
+import { describeFailure, onPath, run } from "../sandbox/process.js";
 import {
   type TarballMode,
   TARBALL_MODES,
@@ -21,11 +20,6 @@ import {
 } from "../spec/compression.js";
 import { type Result, ok, err } from "../util/result.js";
 import type { FailureOf } from "../report/failure.js";
-
-/** True when `command` is an executable on PATH. */
-export function onPath(command: string, path = process.env["PATH"] ?? "/usr/bin:/bin"): boolean {
-  return findExecutable(command, `${path}${delimiter}/usr/sbin${delimiter}/sbin`) !== undefined;
-}
 
 /**
  * The compressor argv for a mode (for tar's `--use-compress-program`), or undefined for `tar`.

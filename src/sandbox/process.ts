@@ -139,6 +139,11 @@ export function findExecutable(command: string, path: string, cwd?: string): str
   });
 }
 
+/** True when `command` is an executable on PATH (or in /usr/sbin and /sbin, as root has them). */
+export function onPath(command: string, path = process.env["PATH"] ?? "/usr/bin:/bin"): boolean {
+  return findExecutable(command, `${path}${delimiter}/usr/sbin${delimiter}/sbin`) !== undefined;
+}
+
 let setprivPath: string | null | undefined;
 /** `setpriv --pdeathsig KILL --` when setpriv is installed, else nothing. */
 function deathSignalPrefix(): string[] {
