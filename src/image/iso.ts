@@ -5,10 +5,10 @@
  */
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { type RunFailure, describeFailure, run } from "../sandbox/process.js";
-import { type Result, ok, err } from "../util/result.js";
+import { type RunFailure, describeFailure } from "../sandbox/process.js";
+import { type MadeImage, type ToolRunOptions, runImageTool } from "./made-image.js";
+import { type Result, err } from "../util/result.js";
 import { checkVolid, describeVolidProblem } from "./bootloader.js";
-import { epochEnv } from "./epoch.js";
 import type { FailureOf } from "../report/failure.js";
 
 /**
@@ -19,7 +19,7 @@ import type { FailureOf } from "../report/failure.js";
 export const EL_TORITO_MAX_BYTES = 0xffff * 512;
 
 /** What to build. */
-export interface IsoOptions {
+export interface IsoOptions extends ToolRunOptions {
   /** Folder that becomes the ISO's root (e.g. holding `LiveOS/` and `boot/`). */
   readonly tree: string;
   /** FAT image to append as the EFI system partition and El Torito EFI boot image. */
@@ -35,16 +35,10 @@ export interface IsoOptions {
   readonly sourceDateEpoch?: number | undefined;
   /** Make an ESP over 32 MiB anyway (boots from USB/disk, not from CD). Default false. */
   readonly allowLargeEsp?: boolean | undefined;
-  readonly logFile?: string | undefined;
-  readonly signal?: AbortSignal | undefined;
 }
 
 /** The ISO made. */
-export interface IsoImage {
-  readonly path: string;
-  readonly bytes: number;
-  readonly durationMs: number;
-}
+export type IsoImage = MadeImage;
 
 /**
  * Why no ISO was made, or a file could not be read from one. Every variant carries a
@@ -117,15 +111,8 @@ export async function makeIso(options: IsoOptions): Promise<Result<IsoImage, Iso
       });
     }
   }
-  const r = await run({
-    argv: isoArgv(options),
-    extraEnv: epochEnv(options.sourceDateEpoch),
-    ...(options.logFile === undefined ? {} : { logFile: options.logFile }),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-  });
-  if (!r.ok) return err(toolFailed(r.error));
-  const st = await stat(options.output);
-  return ok({ path: options.output, bytes: st.size, durationMs: r.value.durationMs });
+  const r = await runImageTool(isoArgv(options), options.output, options);
+  return r.ok ? r : err(toolFailed(r.error));
 }
 
 /** An {@link IsoFailure} for a tool that failed (also used by `iso-read.ts`). */
