@@ -11,6 +11,8 @@
  * written.
  */
 
+import type { DriverName } from "./types.js";
+
 /** What a mode makes. */
 export type CompressionOutput = "tarball" | "squashfs" | "folder";
 
@@ -89,6 +91,14 @@ export const TARBALL_MODES: readonly TarballMode[] = Object.entries(COMPRESSION_
 
 /** catalyst's default `compression_mode` (catalyst.conf `compression_mode=lbzip2`). */
 export const DEFAULT_COMPRESSION_MODE = "lbzip2";
+
+/**
+ * The compression a stage uses when its spec sets no `compression_mode`: zstd for apt trees
+ * (fast, and what Debian itself uses), catalyst's own default for portage trees.
+ */
+export function defaultCompressionMode(driver: DriverName): CompressionMode {
+  return driver === "apt" ? "zstd" : DEFAULT_COMPRESSION_MODE;
+}
 
 function entry(mode: string): ModeEntry | undefined {
   return Object.hasOwn(COMPRESSION_MODES, mode)
