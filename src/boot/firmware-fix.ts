@@ -5,15 +5,9 @@
  * `qemu.conf` names every CODE:VARS pair that exists. Changes are idempotent and every file that
  * is changed keeps a `.bak-substrate` copy of its first version.
  */
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  writeFileSync,
-} from "node:fs";
+import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { makeDirs } from "../util/make-dirs.js";
 import { type FirmwareDescriptor, formatDescriptor } from "./firmware-descriptor.js";
 import {
   type DescriptorEntry,
@@ -240,7 +234,8 @@ export function planFirmwareFix(options: FirmwareFixOptions): FixPlan {
 export function applyFirmwareFix(plan: FixPlan): void {
   for (const c of plan.changes) {
     if (c.action === "unchanged") continue;
-    mkdirSync(dirname(c.path), { recursive: true });
+    // Not mkdirSync({ recursive }), which spins forever under a prefix such as /proc/<missing>.
+    makeDirs(dirname(c.path));
     if (c.backup !== undefined && !existsSync(c.backup)) copyFileSync(c.path, c.backup);
     const tmp = `${c.path}.tmp-substrate`;
     writeFileSync(tmp, c.content);

@@ -13,7 +13,7 @@ import {
   listIsoFiles,
   readFatText,
   readIsoText,
-} from "./iso-files.js";
+} from "../image/iso-read.js";
 import { type Result, ok } from "../util/result.js";
 
 /** A systemd-boot Type #1 entry (`loader/entries/*.conf`). */

@@ -32,9 +32,3 @@ export function kernelReleaseFromFile(path: string): string | undefined {
     if (fd !== undefined) closeSync(fd);
   }
 }
-
-/** Falls back to a version in a file name such as `vmlinuz-6.1.0-13-amd64`. */
-export function kernelReleaseFromName(name: string): string | undefined {
-  const m = /(\d+\.\d+(?:\.\d+)?[-+][\w.+-]+)/.exec(name);
-  return m?.[1];
-}

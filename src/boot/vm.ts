@@ -21,7 +21,7 @@ import {
   defaultLiveCmdline,
   inspectIso,
 } from "./iso-boot-info.js";
-import { extractIsoFile } from "./iso-files.js";
+import { extractIsoFile } from "../image/iso-read.js";
 import { checkIsoMedium } from "./medium.js";
 import { kernelReleaseFromFile } from "./kernel-version.js";
 import { qemuArgv, withSerialConsole } from "./qemu-args.js";

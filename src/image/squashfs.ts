@@ -6,9 +6,9 @@
  */
 import { mkdir, stat } from "node:fs/promises";
 import { dirname } from "node:path";
-import { type RunFailure, describeFailure, run } from "../sandbox/process.js";
+import { type RunFailure, describeFailure } from "../sandbox/process.js";
+import { type MadeImage, type ToolRunOptions, runImageTool } from "./made-image.js";
 import { type Result, ok, err } from "../util/result.js";
-import { epochEnv } from "./epoch.js";
 import type { FailureOf } from "../report/failure.js";
 
 /** Compressors mksquashfs 4.5 knows. */
@@ -18,7 +18,7 @@ export const SQUASHFS_COMPRESSORS = ["gzip", "lzo", "lz4", "xz", "zstd", "lzma"]
 export type SquashfsCompressor = (typeof SQUASHFS_COMPRESSORS)[number];
 
 /** What to build. */
-export interface SquashfsOptions {
+export interface SquashfsOptions extends ToolRunOptions {
   /** Folder whose contents become the image's root. */
   readonly source: string;
   /** The image file to write (replaced if present; its folder is created). */
@@ -34,17 +34,10 @@ export interface SquashfsOptions {
   readonly sourceDateEpoch?: number | undefined;
   /** Threads for mksquashfs (default: all processors). */
   readonly processors?: number | undefined;
-  /** Log file for the tool's output. */
-  readonly logFile?: string | undefined;
-  readonly signal?: AbortSignal | undefined;
 }
 
 /** The image made. */
-export interface SquashfsImage {
-  readonly path: string;
-  readonly bytes: number;
-  readonly durationMs: number;
-}
+export type SquashfsImage = MadeImage;
 
 /** Why a squashfs could not be made or unpacked. Every variant carries a one-sentence `message`. */
 export type SquashfsFailure = FailureOf<"source-missing" | "refused-option" | "tool-failed">;
@@ -100,15 +93,8 @@ export async function makeSquashfs(
     });
   }
   await mkdir(dirname(options.output), { recursive: true });
-  const r = await run({
-    argv: squashfsArgv(options),
-    extraEnv: epochEnv(options.sourceDateEpoch),
-    ...(options.logFile === undefined ? {} : { logFile: options.logFile }),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-  });
-  if (!r.ok) return err(toolFailed(r.error));
-  const st = await stat(options.output);
-  return ok({ path: options.output, bytes: st.size, durationMs: r.value.durationMs });
+  const r = await runImageTool(squashfsArgv(options), options.output, options);
+  return r.ok ? r : err(toolFailed(r.error));
 }
 
 function toolFailed(failure: RunFailure): SquashfsFailure {

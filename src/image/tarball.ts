@@ -1,6 +1,7 @@
 /**
  * Stage tarballs: packing a root into a compressed tar and unpacking one, with catalyst's
- * `compression_mode` names and file extensions (plus `zstd`, a substrate addition). GNU tar runs
+ * `compression_mode` names (plus `zstd`, a substrate addition; the names and file extensions are
+ * `spec/compression.ts`'s table). GNU tar runs
  * the (multi-threaded where possible) compressor itself through `--use-compress-program`, so data
  * streams through a pipe and no uncompressed tar ever lands on disk. Packing is reproducible:
  * entries sorted by name, mtimes clamped to SOURCE_DATE_EPOCH, numeric owners, no atime/ctime,
@@ -9,109 +10,16 @@
  */
 import { renameSync, rmSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { delimiter } from "node:path";
-import { describeFailure, findExecutable, run } from "../sandbox/process.js";
+import { describeFailure, onPath, run } from "../sandbox/process.js";
+import {
+  type TarballMode,
+  TARBALL_MODES,
+  baseCompressionMode,
+  isTarballMode,
+  tarballModeForFile,
+} from "../spec/compression.js";
 import { type Result, ok, err } from "../util/result.js";
 import type { FailureOf } from "../report/failure.js";
-
-/** Compression modes substrate can write as a tarball. */
-export const TARBALL_MODES = [
-  "lbzip2",
-  "bzip2",
-  "pixz",
-  "xz",
-  "gzip",
-  "zstd",
-  "tar",
-  "lzip",
-  "lzma",
-  "lzop",
-] as const;
-
-/** A tarball compression mode (catalyst's names; `zstd` is substrate's own). */
-export type TarballMode = (typeof TARBALL_MODES)[number];
-
-/** Every `compression_mode` value catalyst knows, tarball or not. */
-export type CompressionMode =
-  | TarballMode
-  | "squashfs_zstd"
-  | "squashfs_xz"
-  | "squashfs_gzip"
-  | "squashfs_lzo"
-  | "squashfs_lz4"
-  | "rsync";
-
-const EXTENSIONS: Readonly<Record<CompressionMode, string>> = {
-  lbzip2: ".tar.bz2",
-  bzip2: ".tar.bz2",
-  pixz: ".tar.xz",
-  xz: ".tar.xz",
-  gzip: ".tar.gz",
-  zstd: ".tar.zst",
-  tar: ".tar",
-  lzip: ".tar.lz",
-  lzma: ".tar.lzma",
-  lzop: ".tar.lzo",
-  squashfs_zstd: ".squashfs",
-  squashfs_xz: ".squashfs",
-  squashfs_gzip: ".squashfs",
-  squashfs_lzo: ".squashfs",
-  squashfs_lz4: ".squashfs",
-  rsync: "",
-};
-
-/**
- * Reads a `compression_mode` value. catalyst's `<mode>_x` variants (the same compression with
- * xattrs) map to their base mode: substrate always keeps xattrs. Undefined for unknown names.
- */
-export function parseCompressionMode(value: string): CompressionMode | undefined {
-  const base = value.trim().replace(/_x$/, "");
-  return Object.hasOwn(EXTENSIONS, base) ? (base as CompressionMode) : undefined;
-}
-
-/** True when the mode writes a tarball (not a squashfs or a directory). */
-export function isTarballMode(mode: CompressionMode): mode is TarballMode {
-  return (TARBALL_MODES as readonly string[]).includes(mode);
-}
-
-/**
- * The file extension a mode writes (catalyst's table): `.tar.bz2` for lbzip2/bzip2, `.tar.xz`
- * for pixz/xz, `.tar.gz`, `.tar.zst`, `.tar`, `.squashfs` for squashfs modes, `""` for rsync.
- */
-export function extensionFor(mode: CompressionMode): string {
-  return EXTENSIONS[mode];
-}
-
-/** Extensions recognised when reading a tarball, longest first, with the mode that reads them. */
-const READ_EXTENSIONS: readonly (readonly [string, TarballMode])[] = [
-  [".tar.bz2", "lbzip2"],
-  [".tar.xz", "xz"],
-  [".tar.gz", "gzip"],
-  [".tar.zst", "zstd"],
-  [".tar.lz", "lzip"],
-  [".tar.lzip", "lzip"],
-  [".tar.lzma", "lzma"],
-  [".tar.lzo", "lzop"],
-  [".tar.lzop", "lzop"],
-  [".tpxz", "pixz"],
-  [".tbz2", "lbzip2"],
-  [".tgz", "gzip"],
-  [".txz", "xz"],
-  [".tzst", "zstd"],
-  [".wsl", "xz"],
-  [".tar", "tar"],
-];
-
-/** The mode that reads a tarball, from its name; undefined when the name is not a tarball. */
-export function modeForFile(path: string): TarballMode | undefined {
-  for (const [ext, mode] of READ_EXTENSIONS) if (path.endsWith(ext)) return mode;
-  return undefined;
-}
-
-/** True when `command` is an executable on PATH. */
-export function onPath(command: string, path = process.env["PATH"] ?? "/usr/bin:/bin"): boolean {
-  return findExecutable(command, `${path}${delimiter}/usr/sbin${delimiter}/sbin`) !== undefined;
-}
 
 /**
  * The compressor argv for a mode (for tar's `--use-compress-program`), or undefined for `tar`.
@@ -287,7 +195,7 @@ function missingTool(tool: string, mode: TarballMode): TarballFailure {
  * file is removed, so `output` is either complete or absent.
  */
 export async function packTarball(opts: PackOptions): Promise<Result<string, TarballFailure>> {
-  const mode = parseCompressionMode(opts.mode);
+  const mode = baseCompressionMode(opts.mode);
   if (mode === undefined || !isTarballMode(mode)) {
     return err({
       reason: "unknown-mode",
@@ -339,7 +247,7 @@ export async function packTarball(opts: PackOptions): Promise<Result<string, Tar
 export async function unpackTarball(opts: UnpackOptions): Promise<Result<void, TarballFailure>> {
   let mode: TarballMode | undefined;
   if (opts.mode !== undefined) {
-    const parsed = parseCompressionMode(opts.mode);
+    const parsed = baseCompressionMode(opts.mode);
     mode = parsed !== undefined && isTarballMode(parsed) ? parsed : undefined;
     if (mode === undefined) {
       return err({
@@ -348,7 +256,7 @@ export async function unpackTarball(opts: UnpackOptions): Promise<Result<void, T
       });
     }
   } else {
-    mode = modeForFile(opts.input);
+    mode = tarballModeForFile(opts.input);
     if (mode === undefined) {
       return err({
         reason: "unknown-format",
@@ -372,42 +280,4 @@ export async function unpackTarball(opts: UnpackOptions): Promise<Result<void, T
     });
   }
   return ok(undefined);
-}
-
-/**
- * `tar -tv` listing of a tarball (the text of catalyst's `.CONTENTS`), with numeric owners and
- * UTC times so it does not depend on the host. Returns the listing text.
- */
-export async function listTarball(
-  input: string,
-  opts: { readonly signal?: AbortSignal; readonly jobs?: number } = {},
-): Promise<Result<string, TarballFailure>> {
-  const mode = modeForFile(input);
-  if (mode === undefined) {
-    return err({ reason: "unknown-format", message: `${input} is not a tarball` });
-  }
-  const decompressor = decompressorFor(mode, opts.jobs ?? availableParallelism());
-  const r = await run({
-    argv: [
-      "tar",
-      "--list",
-      "--verbose",
-      "--xattrs",
-      "--numeric-owner",
-      "--full-time",
-      `--file=${input}`,
-      ...(decompressor === undefined ? [] : [`--use-compress-program=${decompressor.join(" ")}`]),
-    ],
-    extraEnv: { TZ: "UTC" },
-    captureStdout: true,
-    ...(opts.signal === undefined ? {} : { signal: opts.signal }),
-  });
-  if (!r.ok) {
-    return err({
-      reason: r.error.reason === "cancelled" ? "cancelled" : "command-failed",
-      message: `listing ${input}: ${describeFailure(r.error)}`,
-      ...("tail" in r.error ? { tail: r.error.tail } : {}),
-    });
-  }
-  return ok(r.value.stdout);
 }

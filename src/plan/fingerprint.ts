@@ -18,7 +18,7 @@
  *   `.DIGESTS` file, else its resolved link target, size and mtime); or `bootstrap`.
  */
 import { createHash } from "node:crypto";
-import { basename, dirname, join, relative } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { StageId } from "../report/events.js";
 import type { SpecValue, StageSpec, TreeConfig } from "../spec/types.js";
 import { VERSION } from "../version.js";
@@ -385,10 +385,4 @@ export function diffRecords(old: FingerprintRecord, now: FingerprintRecord): str
     }
   }
   return "no input changed";
-}
-
-/** Makes a store path relative to the builds folder, for messages. */
-export function buildsRelative(path: string, config: TreeConfig): string {
-  const rel = relative(config.store.builds, path);
-  return rel.startsWith("..") ? path : `builds/${rel}`;
 }

@@ -8,15 +8,8 @@ import { KINDS } from "../spec/kinds/registry.js";
 import type { DriverName, StageSpec, TreeConfig } from "../spec/types.js";
 import { singleOf } from "../spec/values.js";
 import { compressionExtension, relSuffix } from "./naming.js";
+import { defaultCompressionMode } from "../spec/compression.js";
 import type { OutputForm, StageOutputs } from "./types.js";
-
-/**
- * The compression a stage uses when its spec sets no `compression_mode`: zstd for apt trees
- * (fast, and what Debian itself uses), lbzip2 for portage trees (catalyst's own default).
- */
-export function defaultCompression(driver: DriverName): string {
-  return driver === "apt" ? "zstd" : "lbzip2";
-}
 
 /**
  * The `<stage>` word of a stage's release name, and the word its `rel` suffix is computed from.
@@ -38,7 +31,7 @@ export function outputForm(spec: StageSpec, driver: DriverName): OutputForm {
   const output = KINDS[spec.kind].output;
   if (output.form !== "compressed") return output.form;
   const ext = compressionExtension(
-    singleOf(spec.values["compression_mode"]) ?? defaultCompression(driver),
+    singleOf(spec.values["compression_mode"]) ?? defaultCompressionMode(driver),
   );
   return ext === "" ? "directory" : ext === ".squashfs" ? "squashfs" : "tarball";
 }
@@ -57,7 +50,7 @@ export function outputExtension(spec: StageSpec, driver: DriverName): string {
       return ".qcow2";
     case "tarball":
       return compressionExtension(
-        singleOf(spec.values["compression_mode"]) ?? defaultCompression(driver),
+        singleOf(spec.values["compression_mode"]) ?? defaultCompressionMode(driver),
       );
   }
 }

@@ -4,14 +4,6 @@
  * code, with no `write EPIPE` stack trace.
  */
 
-/** The streams whose reader went away. */
-const closed = new WeakSet<NodeJS.WritableStream>();
-
-/** True once `stream`'s reader has closed the pipe (its output is being dropped). */
-export function isPipeClosed(stream: NodeJS.WritableStream): boolean {
-  return closed.has(stream);
-}
-
 /**
  * Makes `stream` drop its output quietly after EPIPE (any other write error is rethrown as
  * before). Installed once for stdout and stderr by the CLI entry.
@@ -19,7 +11,6 @@ export function isPipeClosed(stream: NodeJS.WritableStream): boolean {
 export function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
   stream.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code !== "EPIPE") throw e;
-    closed.add(stream);
     const drop = (_chunk: unknown, ...rest: unknown[]): boolean => {
       const cb = rest.find((r): r is () => void => typeof r === "function");
       cb?.();

@@ -1,12 +1,12 @@
 /**
  * Long-running children substrate talks to while they run (QEMU with its serial console on
  * stdio). Like `run()` in process.ts, each child gets its own process group and is killed with
- * substrate (SIGTERM to the group on abort, SIGKILL after a grace period, SIGKILL on exit); unlike
+ * substrate (the same `terminateGroup` on abort, SIGKILL on exit); unlike
  * it, the caller writes to the child's stdin and sees its output as it arrives, or hands the
  * child the terminal (`attachTerminal`).
  */
 import { spawn } from "node:child_process";
-import { cleanEnv, describeCommand } from "./process.js";
+import { cleanEnv, describeCommand, killOnExit, terminateGroup } from "./process.js";
 import { type Result, ok, err } from "../util/result.js";
 import type { FailureOf } from "../report/failure.js";
 
@@ -52,24 +52,6 @@ export interface InteractiveChild {
 /** Why a child could not be started. */
 export type InteractiveSpawnFailure = FailureOf<"spawn-error">;
 
-const GRACE_MS = 3000;
-const live = new Set<number>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on("exit", () => {
-    for (const pid of live) {
-      try {
-        process.kill(-pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-  });
-}
-
 /**
  * Starts a child and returns at once. A missing program is reported as `spawn-error` (the
  * promise of `exited` is then never used).
@@ -77,7 +59,6 @@ function installExitHook(): void {
 export async function spawnInteractive(
   options: InteractiveOptions,
 ): Promise<Result<InteractiveChild, InteractiveSpawnFailure>> {
-  installExitHook();
   const command = describeCommand(options.argv);
   const [file, ...args] = options.argv;
   if (file === undefined) throw new Error("Internal error: spawnInteractive() with an empty argv");
@@ -101,7 +82,7 @@ export async function spawnInteractive(
     return err({ reason: "spawn-error", command, message: started.message });
   }
   const pid = child.pid;
-  if (pid !== undefined) live.add(pid);
+  const forget = pid === undefined ? () => undefined : killOnExit(pid);
   let killed = false;
   let done = false;
   const listeners: ((chunk: Buffer, stream: "stdout" | "stderr") => void)[] = [];
@@ -115,18 +96,7 @@ export async function spawnInteractive(
   const kill = (): void => {
     if (done || pid === undefined) return;
     killed = true;
-    try {
-      process.kill(-pid, "SIGTERM");
-    } catch {
-      return;
-    }
-    setTimeout(() => {
-      try {
-        process.kill(-pid, "SIGKILL");
-      } catch {
-        // gone
-      }
-    }, GRACE_MS).unref();
+    terminateGroup(pid);
   };
   const onAbort = (): void => {
     kill();
@@ -136,7 +106,7 @@ export async function spawnInteractive(
   const exited = new Promise<InteractiveExit>((resolve) => {
     child.once("close", (status, signal) => {
       done = true;
-      if (pid !== undefined) live.delete(pid);
+      forget();
       options.signal?.removeEventListener("abort", onAbort);
       resolve({ status, signal, killed });
     });

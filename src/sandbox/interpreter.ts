@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, isAbsolute, join } from "node:path";
 import { type Result, ok, err } from "../util/result.js";
-import { type Swap, restoreSwap, recoverSwap, swapIn } from "./swap.js";
+import { type Swap, restoreSwap, swapIn } from "./swap.js";
 import type { FailureOf, InterpreterHostReason } from "../report/failure.js";
 
 /** binfmt_misc's folder, relative to the host root. */
@@ -255,9 +255,4 @@ export function installInterpreters(
 /** Removes copied interpreters, restoring the root's own files. Best effort, never throws. */
 export function removeInterpreters(installed: InstalledInterpreters): void {
   for (const swap of [...installed.swaps].reverse()) restoreSwap(swap, false);
-}
-
-/** Undoes interpreters left in a root by a run that was killed. */
-export function recoverInterpreters(root: string, interpreters: readonly string[]): void {
-  for (const path of interpreters) recoverSwap(root, path);
 }

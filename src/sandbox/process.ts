@@ -45,7 +45,9 @@ export interface RunOutput {
 export type RunFailure = FailureOf<RunFailureReason>;
 
 const TAIL_LINES = 40;
-const GRACE_MS = 5000;
+
+/** How long a process group has to end after SIGTERM before it gets SIGKILL. */
+export const KILL_GRACE_MS = 5000;
 
 /** Live children, killed when substrate exits for any reason it can see. */
 const live = new Set<number>();
@@ -74,6 +76,27 @@ export function killOnExit(pid: number): () => void {
   return () => {
     live.delete(pid);
   };
+}
+
+/**
+ * Ends the process group `pid` (a child started with `detached: true`): SIGTERM now, SIGKILL
+ * after {@link KILL_GRACE_MS} (the timer does not keep substrate alive). Returns false when the
+ * group was already gone. The one kill path for every child, {@link run}'s and interactive ones.
+ */
+export function terminateGroup(pid: number): boolean {
+  try {
+    process.kill(-pid, "SIGTERM");
+  } catch {
+    return false;
+  }
+  setTimeout(() => {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // gone
+    }
+  }, KILL_GRACE_MS).unref();
+  return true;
 }
 
 /** The default environment for tools: nothing of the caller's except what tools need. */
@@ -114,6 +137,11 @@ export function findExecutable(command: string, path: string, cwd?: string): str
       return false;
     }
   });
+}
+
+/** True when `command` is an executable on PATH (or in /usr/sbin and /sbin, as root has them). */
+export function onPath(command: string, path = process.env["PATH"] ?? "/usr/bin:/bin"): boolean {
+  return findExecutable(command, `${path}${delimiter}/usr/sbin${delimiter}/sbin`) !== undefined;
 }
 
 let setprivPath: string | null | undefined;
@@ -204,20 +232,7 @@ export function run(options: RunOptions): Promise<Result<RunOutput, RunFailure>>
     let pid: number | undefined = undefined;
     let ending: "timed-out" | "cancelled" | "log-failed" | undefined;
     const killGroup = (): void => {
-      if (pid === undefined) return;
-      try {
-        process.kill(-pid, "SIGTERM");
-      } catch {
-        return;
-      }
-      const group = pid;
-      setTimeout(() => {
-        try {
-          process.kill(-group, "SIGKILL");
-        } catch {
-          // gone
-        }
-      }, GRACE_MS).unref();
+      if (pid !== undefined) terminateGroup(pid);
     };
     try {
       child = spawn(file, args, {

@@ -6,7 +6,6 @@
  */
 import type { SourceSpan } from "../report/diagnostic.js";
 import type { DriverName, SpecToken, SpecValue, TargetKindName } from "./types.js";
-import { TARGET_KINDS } from "./types.js";
 import { COMMON_KEYS, KERNEL_KEYS } from "./kinds/common.js";
 import type { KeyRule, PathKind, Requirement } from "./kinds/define.js";
 import { KINDS } from "./kinds/registry.js";
@@ -191,12 +190,5 @@ export function storeReferences(
       ...(span ? { span } : {}),
     });
   }
-  return out;
-}
-
-/** Every key any schema accepts statically, for documentation and the parser's atom rule. */
-export function allStaticKeys(): Set<string> {
-  const out = new Set<string>(Object.keys(COMMON_KEYS));
-  for (const kind of TARGET_KINDS) for (const k of Object.keys(KINDS[kind].keys)) out.add(k);
   return out;
 }

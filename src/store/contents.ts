@@ -6,6 +6,7 @@
  */
 import { gzipSync } from "node:zlib";
 import { describeFailure, run } from "../sandbox/process.js";
+import { tarballModeForFile } from "../spec/compression.js";
 import { type Result, ok, err } from "../util/result.js";
 import type { FailureOf } from "../report/failure.js";
 
@@ -15,11 +16,9 @@ export type ContentsKind = "tarball" | "squashfs" | "iso";
 /** Why a listing failed. */
 export type ContentsFailure = FailureOf<"unknown-kind" | "command-failed">;
 
-const TARBALL_RE = /\.(tar|tar\.(bz2|xz|gz|zst|lz|lzip|lzma|lzo|lzop)|tbz2|tgz|txz|tzst|tpxz|wsl)$/;
-
 /** The lister for a file name: tarballs, `.squashfs`/`.sqfs`/`.sfs`, `.iso`; else undefined. */
 export function contentsKindFor(path: string): ContentsKind | undefined {
-  if (TARBALL_RE.test(path)) return "tarball";
+  if (tarballModeForFile(path) !== undefined) return "tarball";
   if (/\.(squashfs|sqfs|sfs)$/.test(path)) return "squashfs";
   if (/\.iso$/.test(path)) return "iso";
   return undefined;

@@ -12,15 +12,13 @@
 import {
   lstatSync,
   readdirSync,
-  readFileSync,
-  readlinkSync,
   renameSync,
   rmSync,
   symlinkSync,
   unlinkSync,
   writeFileSync,
 } from "node:fs";
-import { basename, dirname, join, relative, resolve } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { type Result, ok, err } from "../util/result.js";
 import type { FailureOf } from "../report/failure.js";
 
@@ -118,23 +116,4 @@ export function updatePointers(paths: PointerPaths): Result<void, PointerFailure
     paths.pointer,
     paths.pointerText ?? pointerTextFor(dirname(paths.pointer), paths.output),
   );
-}
-
-/** Reads a pointer file and returns the absolute path it names, or undefined. */
-export function readPointer(pointer: string): string | undefined {
-  try {
-    const text = readFileSync(pointer, "utf8").trim().split("\n")[0]?.trim().split(/\s+/)[0];
-    return text === undefined || text === "" ? undefined : resolve(dirname(pointer), text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Where a `-latest` symlink points (absolute), or undefined when it is missing. */
-export function readLatestLink(latest: string): string | undefined {
-  try {
-    return resolve(dirname(latest), readlinkSync(latest));
-  } catch {
-    return undefined;
-  }
 }

@@ -88,20 +88,6 @@ export function removeStamp(output: string): void {
   rmSync(stampPath(output), { force: true });
 }
 
-/** Writes `<output>.stamp` (JSON) atomically. Call only after every output is published. */
-export function writeStamp(output: string, data: unknown): Result<void, PublishFailure> {
-  const path = stampPath(output);
-  const temp = join(dirname(path), `.tmp-${basename(path)}-${process.pid}`);
-  try {
-    writeFileSync(temp, `${JSON.stringify(data, null, 2)}\n`);
-    renameSync(temp, path);
-  } catch (e) {
-    rmSync(temp, { force: true });
-    return ioFailure(path, e);
-  }
-  return ok(undefined);
-}
-
 /** Reads `<output>.stamp`; undefined when missing or not JSON. */
 export function readStamp(output: string): unknown {
   try {

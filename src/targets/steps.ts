@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import { defaultCompressionMode } from "../spec/compression.js";
 import { packTarball, unpackTarball } from "../image/tarball.js";
 import { describeSandboxFailure, runInChroot } from "../sandbox/chroot.js";
 import { recoverRoot } from "../sandbox/root-swaps.js";
@@ -279,8 +280,7 @@ export async function clean(
 
 /** Captures the root as the stage tarball `ctx.outputName` in the staging folder. */
 export async function capture(ctx: TargetContext, root: string): Promise<StepResult> {
-  const mode =
-    stringOf(ctx.values["compression_mode"]) ?? (ctx.driver.name === "apt" ? "zstd" : "lbzip2");
+  const mode = stringOf(ctx.values["compression_mode"]) ?? defaultCompressionMode(ctx.driver.name);
   return ctx.step("capture", `${ctx.outputName} (${mode})`, async () => {
     // A run killed earlier may have left the host's resolv.conf or an interpreter in the root.
     recoverRoot(root, listOf(ctx.values["interpreter"]));

@@ -11,7 +11,7 @@ import { createReporter } from "../../report/reporter.js";
 import type { Reporter } from "../../report/events.js";
 import type { AccelRequest } from "../../boot/accel.js";
 import { bootInteractive } from "../../boot/interactive-boot.js";
-import { type BootFailure, type BootReport, testIso } from "../../boot/test-iso.js";
+import { type BootFailure, type BootReport, testIso } from "../../boot/verify-iso.js";
 import { type JunitCase, junitXml } from "../../boot/junit.js";
 import { describeVirtInstall } from "../../boot/virt-install.js";
 import type { VmOptions } from "../../boot/vm.js";

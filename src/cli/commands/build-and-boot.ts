@@ -5,7 +5,7 @@
 import type { PlannedStage } from "../../plan/plan.js";
 import type { Reporter } from "../../report/events.js";
 import { type Result, ok, err } from "../../util/result.js";
-import { testIso } from "../../boot/test-iso.js";
+import { testIso } from "../../boot/verify-iso.js";
 
 /** Boots the stage's ISO when it made one; other stages pass through. */
 export async function testIsoAfterBuild(

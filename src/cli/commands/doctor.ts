@@ -5,7 +5,6 @@
  * `qemu-<arch>` with the `F` flag), announcing each action.
  */
 import type { Command } from "commander";
-import { delimiter } from "node:path";
 import type { HostTool } from "../../drivers/driver.js";
 import { driverFor } from "../../drivers/registry.js";
 import { createReporter } from "../../report/reporter.js";
@@ -13,7 +12,7 @@ import { loadTree } from "../../spec/tree.js";
 import { hasErrors } from "../../report/diagnostic.js";
 import { prepareInterpreterHost } from "../../sandbox/binfmt.js";
 import { type InterpreterFailure, checkInterpreterHost } from "../../sandbox/interpreter.js";
-import { findExecutable, run } from "../../sandbox/process.js";
+import { onPath, run } from "../../sandbox/process.js";
 import { TARGETS } from "../../targets/registry.js";
 import { listOf } from "../../spec/values.js";
 
@@ -23,12 +22,6 @@ const BOOT_TOOLS: readonly HostTool[] = [
   { command: "osirrox", debianPackage: "xorriso", why: "reads files out of ISOs" },
   { command: "mtype", debianPackage: "mtools", why: "reads the ESP image" },
 ];
-
-/** True when `command` is an executable on PATH (or in /usr/sbin and /sbin, as root has them). */
-export function onPath(command: string): boolean {
-  const path = `${process.env["PATH"] ?? "/usr/bin:/bin"}${delimiter}/usr/sbin${delimiter}/sbin`;
-  return findExecutable(command, path) !== undefined;
-}
 
 /** Registers `substrate doctor`. */
 export function registerDoctor(program: Command): void {

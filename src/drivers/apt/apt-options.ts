@@ -11,6 +11,11 @@
  * - `apt/recommends`: `yes` installs Recommends too (default `no`).
  * - `embedded/keep_package_db`: `yes` keeps a dpkg database in an embedded merge root.
  */
+import {
+  MMDEBSTRAP_VARIANTS,
+  type MmdebstrapVariant,
+  isMmdebstrapVariant,
+} from "../../spec/apt-variants.js";
 import type { AptSettings, SpecValue } from "../../spec/types.js";
 import { type Result, ok, err } from "../../util/result.js";
 import type { DriverFailure } from "../driver.js";
@@ -25,23 +30,6 @@ export const DEFAULT_APT_SETTINGS: AptSettings = {
   components: ["main"],
   keyring: DEBIAN_ARCHIVE_KEYRING,
 };
-
-/** mmdebstrap's variants (see mmdebstrap(1), VARIANTS). */
-export const MMDEBSTRAP_VARIANTS = [
-  "extract",
-  "custom",
-  "essential",
-  "apt",
-  "required",
-  "minbase",
-  "buildd",
-  "important",
-  "debootstrap",
-  "standard",
-] as const;
-
-/** One of mmdebstrap's variants. */
-export type MmdebstrapVariant = (typeof MMDEBSTRAP_VARIANTS)[number];
 
 /** The resolved options of one stage. */
 export interface AptOptions {
@@ -168,7 +156,7 @@ export function resolveAptOptions(
     });
   }
   const v = variant.value ?? settings.variant ?? "minbase";
-  if (!(MMDEBSTRAP_VARIANTS as readonly string[]).includes(v)) {
+  if (!isMmdebstrapVariant(v)) {
     return err({
       reason: "bad-input",
       message: `\`${APT_KEYS.variant}\`: \`${v}\` is not an mmdebstrap variant`,
@@ -180,7 +168,7 @@ export function resolveAptOptions(
     mirror: m,
     components,
     ...(k === undefined ? {} : { keyring: k }),
-    variant: v as MmdebstrapVariant,
+    variant: v,
     recommends: recommends.value,
     keepPackageDb: keepDb.value,
   });

@@ -2,24 +2,10 @@
  * Keys every stage target accepts (catalyst reference §3, "every stage target may also set"),
  * substrate's `apt/*` keys, and the per-kernel `boot/kernel/<label>/*` keys.
  */
-import { COMPRESSION_EXTENSIONS, DECOMPRESSOR_NAMES } from "../naming.js";
+import { MMDEBSTRAP_VARIANTS } from "../apt-variants.js";
+import { CATALYST_COMPRESSION_MODES, DECOMPRESSOR_NAMES } from "../compression.js";
 import type { KeyRule } from "./define.js";
 import { many, one } from "./define.js";
-
-/** mmdebstrap's `--variant` names. */
-export const APT_VARIANTS: readonly string[] = [
-  "extract",
-  "custom",
-  "essential",
-  "apt",
-  "required",
-  "minbase",
-  "buildd",
-  "important",
-  "debootstrap",
-  "-",
-  "standard",
-];
 
 /** Keys valid in every stage spec. */
 export const COMMON_KEYS: Readonly<Record<string, KeyRule>> = {
@@ -44,7 +30,7 @@ export const COMMON_KEYS: Readonly<Record<string, KeyRule>> = {
   cflags: many("CFLAGS for the stage's make.conf"),
   common_flags: many("COMMON_FLAGS for make.conf; a tree fills it from the arch's cflags"),
   compression_mode: one("how the output is packed (catalyst §2.10: pixz, lbzip2, ...)", {
-    values: Object.keys(COMPRESSION_EXTENSIONS),
+    values: CATALYST_COMPRESSION_MODES,
   }),
   cxxflags: many("CXXFLAGS"),
   decompressor_search_order: many("the order decompressors are tried to unpack the seed", {
@@ -90,7 +76,7 @@ export const COMMON_KEYS: Readonly<Record<string, KeyRule>> = {
   "apt/variant": one("apt driver: mmdebstrap's --variant", {
     origin: "substrate",
     driver: "apt",
-    values: APT_VARIANTS,
+    values: MMDEBSTRAP_VARIANTS,
   }),
 };
 

@@ -17,13 +17,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bootEntry, liveKernelCmdline, loaderConf } from "../../../src/image/bootloader.js";
 import { defaultSerial, makeEspImage } from "../../../src/image/esp.js";
-import {
-  EL_TORITO_MAX_BYTES,
-  isoBootInfo,
-  makeIso,
-  readEspFileFromIso,
-  readIsoFile,
-} from "../../../src/image/iso.js";
+import { EL_TORITO_MAX_BYTES, makeIso } from "../../../src/image/iso.js";
+import { isoBootInfo, readEspFileFromIso, readIsoFile } from "../../../src/image/iso-read.js";
 import { makeSquashfs } from "../../../src/image/squashfs.js";
 
 const EPOCH = 1700000000;

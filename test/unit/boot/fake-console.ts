@@ -4,7 +4,7 @@
  * console engine's logic is tested without QEMU.
  */
 import type { ConsoleTransport } from "../../../src/boot/console.js";
-import { POWEROFF_COMMAND } from "../../../src/boot/test-iso.js";
+import { POWEROFF_COMMAND } from "../../../src/boot/verify-iso.js";
 
 /** How the fake shell answers one command. */
 export interface FakeReply {

@@ -1,5 +1,6 @@
 /** `firmware fix` under a prefix: schema-valid descriptors, idempotence, backups, libvirt's nvram list. */
 import { test } from "node:test";
+import { spawnSync } from "node:child_process";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -173,4 +174,26 @@ void test("setLibvirtNvram appends to a config without the setting", () => {
     'user = "qemu"\n\n# UEFI firmware CODE:VARS pairs (substrate firmware fix)\nnvram = [\n    "/a:/b",\n]\n',
   );
   assert.equal(setLibvirtNvram(out, ["/a:/b"]), out);
+});
+
+void test("a prefix under /proc that does not exist fails at once instead of spinning", () => {
+  // Node's mkdirSync({ recursive: true }) loops forever here (procfs answers ENOENT for a folder
+  // whose parent exists), inside one native call. Run the fix in a child process with a timeout,
+  // so a hang fails the test instead of stalling the run.
+  const url = new URL("../../../src/boot/firmware-fix.js", import.meta.url).href;
+  const code = `
+    import { applyFirmwareFix } from ${JSON.stringify(url)};
+    const path = "/proc/substrate-missing-" + process.pid + "/etc/qemu/firmware/x.json";
+    try {
+      applyFirmwareFix({ changes: [{ path, action: "create", summary: "", content: "{}" }], notes: [] });
+      console.log("no error");
+    } catch (e) {
+      console.log(e.code);
+    }`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", code], {
+    encoding: "utf8",
+    timeout: 10_000,
+  });
+  assert.notEqual(r.signal, "SIGTERM", "applyFirmwareFix did not return within 10 s");
+  assert.equal(r.stdout.trim(), "ENOENT", r.stderr);
 });

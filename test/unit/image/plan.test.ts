@@ -4,7 +4,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { checkSquashfsOptions, squashfsArgv } from "../../../src/image/squashfs.js";
 import { defaultSerial, espFolders, espPathProblem, espSizeKiB } from "../../../src/image/esp.js";
-import { EL_TORITO_MAX_BYTES, isoArgv, parseBootReport } from "../../../src/image/iso.js";
+import { EL_TORITO_MAX_BYTES, isoArgv } from "../../../src/image/iso.js";
+import { parseBootReport } from "../../../src/image/iso-read.js";
 
 void test("mksquashfs argv: zstd by default, a -comp in livecd/fsops wins", () => {
   assert.deepEqual(squashfsArgv({ source: "/r", output: "/o.img" }), [

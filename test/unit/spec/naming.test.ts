@@ -1,14 +1,7 @@
-/** Output naming: rel suffix, compression extensions, output and pointer names. */
+/** Output naming: the rel suffix. */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import {
-  catalystTargetSubpath,
-  compressionExtension,
-  latestLinkName,
-  latestPointerName,
-  relSuffix,
-  stageOutputName,
-} from "../../../src/spec/naming.js";
+import { relSuffix } from "../../../src/spec/naming.js";
 
 void describe("naming", () => {
   void it("follows substrate's rel rule", () => {
@@ -17,51 +10,5 @@ void describe("naming", () => {
     assert.equal(relSuffix("armv7a", "systemd"), "_hardfp-systemd");
     assert.equal(relSuffix("amd64", "roflmaos"), "-roflmaos");
     assert.equal(relSuffix("arm64", "default"), "-default");
-  });
-
-  void it("maps every compression mode of catalyst §2.10 to its extension", () => {
-    const table: [string, string][] = [
-      ["lbzip2", ".tar.bz2"],
-      ["bzip2", ".tar.bz2"],
-      ["lbzip2_x", ".tar.bz2"],
-      ["pixz", ".tar.xz"],
-      ["xz", ".tar.xz"],
-      ["gzip", ".tar.gz"],
-      ["tar", ".tar"],
-      ["lzip", ".tar.lzip"],
-      ["lzma", ".tar.lzma"],
-      ["lzop", ".tar.lzop"],
-      ["squashfs_zstd", ".squashfs"],
-      ["squashfs_xz", ".squashfs"],
-      ["squashfs_gzip", ".squashfs"],
-      ["rsync", ""],
-    ];
-    for (const [mode, ext] of table) assert.equal(compressionExtension(mode), ext, mode);
-    assert.equal(compressionExtension(undefined), ".tar.bz2");
-    assert.equal(compressionExtension("zip"), undefined);
-  });
-
-  void it("names outputs and pointers like substrate", () => {
-    const parts = { target: "stage3", arch: "amd64", rel: relSuffix("amd64", "roflmaos") };
-    assert.equal(
-      stageOutputName({ ...parts, date: "20261126" }, "pixz"),
-      "stage3-amd64-roflmaos-20261126.tar.xz",
-    );
-    assert.equal(stageOutputName({ ...parts, date: "20261126" }, "nope"), undefined);
-    assert.equal(latestLinkName(parts, ".tar.xz"), "stage3-amd64-roflmaos-latest.tar.xz");
-    assert.equal(latestPointerName(parts), "latest-stage3-amd64-roflmaos.txt");
-  });
-
-  void it("computes catalyst's target_subpath", () => {
-    assert.equal(
-      catalystTargetSubpath({
-        rel_type: "amd64/roflmaos/20261126",
-        target: "stage3",
-        subarch: "amd64",
-        version_stamp: "roflmaos-20261126",
-      }),
-      "amd64/roflmaos/20261126/stage3-amd64-roflmaos-20261126",
-    );
-    assert.equal(catalystTargetSubpath({ target: "stage3" }), undefined);
   });
 });

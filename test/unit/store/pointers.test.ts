@@ -16,13 +16,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import {
-  pointerTextFor,
-  readLatestLink,
-  readPointer,
-  updatePointers,
-} from "../../../src/store/pointers.js";
+import { join, resolve } from "node:path";
+import { pointerTextFor, updatePointers } from "../../../src/store/pointers.js";
 
 function flavourDir(): string {
   const dir = join(mkdtempSync(join(tmpdir(), "substrate-ptr-")), "builds/amd64/roflmaos");
@@ -57,8 +52,12 @@ void describe("pointers", () => {
       readFileSync(join(dir, "latest-stage3-amd64-roflmaos.txt"), "utf8"),
       "20260101/stage3-amd64-roflmaos-20260101.tar.zst\n",
     );
-    assert.equal(readPointer(join(dir, "latest-stage3-amd64-roflmaos.txt")), output);
-    assert.equal(readLatestLink(join(dir, "stage3-amd64-roflmaos-latest.tar.zst")), output);
+    const pointed = readFileSync(join(dir, "latest-stage3-amd64-roflmaos.txt"), "utf8").trim();
+    assert.equal(resolve(dir, pointed), output);
+    assert.equal(
+      resolve(dir, readlinkSync(join(dir, "stage3-amd64-roflmaos-latest.tar.zst"))),
+      output,
+    );
     assert.deepEqual(readdirSync(dir).sort(), [
       "20260101",
       "20260102",
