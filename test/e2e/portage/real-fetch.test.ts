@@ -8,13 +8,25 @@
  * Debian's archive the first time (the seed); later runs reuse the cached seed.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { execFileSync } from "node:child_process";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { basename, join } from "node:path";
 import { after, before, it } from "node:test";
+import { readVdb } from "../../../src/drivers/portage/licences.js";
 import { unpackedSnapshot } from "../../../src/drivers/portage/snapshot.js";
 import { runCli } from "../../helpers/cli.js";
+import { debianOrigTarball } from "../../helpers/debian-source.js";
 import { PROFILE } from "../../helpers/portage-repo.js";
 import {
+  TIER_CACHE,
   type TierMirror,
   tierMirrorFiles,
   repoSnapshot,
@@ -138,4 +150,86 @@ void it("substrate fetch verifies and stores the real-Portage seed and the gener
     /^DIST bzip2-1\.0\.8\.tar\.gz 810029 /m,
   );
   assert.deepEqual([...mirror.ranges], [], "nothing was resumed: each file came whole");
+});
+
+void it("substrate build --only systemd:stage1 runs the real emerge on the fetched seed and snapshot: baselayout and bzip2 in the stage1 VDB", async () => {
+  // The bzip2 distfile (Debian's byte-identical orig tarball) in the store's distfiles cache;
+  // Portage checks it against the Manifest's pinned BLAKE2B and SHA512.
+  const distfiles = join(base, "cache", "distfiles");
+  mkdirSync(distfiles, { recursive: true });
+  copyFileSync(
+    debianOrigTarball(TIER_CACHE, "bzip2", "1.0.8"),
+    join(distfiles, "bzip2-1.0.8.tar.gz"),
+  );
+  const r = await runCli(
+    ["build", join(base, "tree"), "--date", DATE, "--only", "systemd:stage1"],
+    {
+      cwd: base,
+      timeoutMs: 30 * 60_000,
+    },
+  );
+  const out = r.stdout.slice(-6000) + r.stderr.slice(-6000);
+  assert.equal(r.code, 0, out);
+  const folder = join(base, "builds", "amd64", "systemd");
+  const stage1 = join(folder, DATE, `stage1-amd64-systemd-${DATE}.tar.xz`);
+  assert.equal(
+    readlinkSync(join(folder, "stage1-amd64-systemd-latest.tar.xz")),
+    `${DATE}/${basename(stage1)}`,
+  );
+
+  // The stage log holds the driver's emerge command lines and the real Portage's answers.
+  const log = readFileSync(
+    join(base, "logs", "systemd", `stage1-amd64-systemd-${DATE}.log`),
+    "utf8",
+  );
+  const emerges = log
+    .split("\n")
+    .filter((l) => l.includes(" substrate-run emerge "))
+    .map((l) => [
+      /ROOT=(\S+)/.exec(l)?.[1],
+      / USE=(\S+)/.exec(l)?.[1],
+      / substrate-run emerge (.*?); status=/.exec(l)?.[1]?.replace(/^.*--newuse /, ""),
+    ]);
+  assert.deepEqual(emerges, [
+    ["/tmp/stage1root", "build", "--oneshot --nodeps sys-apps/baselayout"],
+    [
+      "/tmp/stage1root",
+      undefined,
+      "--implicit-system-deps=n --oneshot sys-apps/baselayout app-arch/bzip2",
+    ],
+  ]);
+  for (const line of [
+    ">>> Completed (1 of 1) sys-apps/baselayout-2.17::gentoo to /tmp/stage1root/",
+    ">>> Completed (1 of 1) app-arch/bzip2-1.0.8::gentoo to /tmp/stage1root/",
+  ])
+    assert.ok(log.includes(line), `the stage log lacks "${line}"`);
+
+  // The stage1 tarball is /tmp/stage1root: the VDB Portage wrote, read with the driver's reader.
+  const unpacked = join(base, "stage1-unpacked");
+  mkdirSync(unpacked);
+  execFileSync("tar", ["-xJf", stage1, "-C", unpacked]);
+  const vdb = readVdb(join(unpacked, "var/db/pkg"));
+  assert.deepEqual(
+    vdb.map((p) => [p.name, p.version, p.license]),
+    [
+      ["app-arch/bzip2", "1.0.8", "BZIP2"],
+      ["sys-apps/baselayout", "2.17", "GPL-2"],
+    ],
+  );
+  assert.ok(vdb.find((p) => p.name === "sys-apps/baselayout")?.use.includes("build"));
+  assert.equal(
+    readFileSync(join(unpacked, "var/db/pkg/sys-apps/baselayout-2.17/repository"), "utf8").trim(),
+    "gentoo",
+  );
+  const contents = readFileSync(join(unpacked, "var/db/pkg/app-arch/bzip2-1.0.8/CONTENTS"), "utf8");
+  assert.match(contents, /^obj \/usr\/bin\/bzip2 [0-9a-f]{32} \d+$/m);
+  assert.match(contents, /^obj \/usr\/lib64\/libbz2\.so\.1\.0\.8 [0-9a-f]{32} \d+$/m);
+  assert.ok(existsSync(join(unpacked, "usr/include/bzlib.h")), "the compiled bzip2's header");
+  // Nothing of the seed (a Debian root) is in the stage: no dpkg database, no apt.
+  assert.equal(existsSync(join(unpacked, "var/lib/dpkg")), false);
+
+  // --buildpkg left real binary packages and their Packages index in the pkgcache.
+  const index = readFileSync(join(base, "cache", "packages", "amd64", "Packages"), "utf8");
+  assert.match(index, /^CPV: app-arch\/bzip2-1\.0\.8$/m);
+  assert.match(index, /^CPV: sys-apps\/baselayout-2\.17$/m);
 });
