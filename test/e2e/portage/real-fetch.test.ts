@@ -4,8 +4,11 @@
  * (as a squashfs snapshot) are published in the signed fake autobuild mirror on 127.0.0.1
  * (test/helpers/portage-tier-mirror.ts), and `substrate fetch` on a small Gentoo tree downloads,
  * verifies (gpgv, BLAKE2B and SHA512) and stores both where the plan and the driver look for
- * them; the stored snapshot unpacks to the repository's profile. Needs root, mmdebstrap and
- * Debian's archive the first time (the seed); later runs reuse the cached seed.
+ * them; the stored snapshot unpacks to the repository's profile. Then `substrate build --only
+ * systemd:stage1` runs the driver's stage1 with the real emerge on what was fetched, and the
+ * stage log, the stage1 tarball's VDB (read with the driver's readVdb) and the pkgcache index
+ * are checked. Needs root, mmdebstrap and Debian's archive the first time (the seed, the bzip2
+ * source); later runs reuse the cached seed (about 35 s in all).
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
