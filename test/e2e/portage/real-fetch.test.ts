@@ -7,8 +7,12 @@
  * them; the stored snapshot unpacks to the repository's profile. Then `substrate build --only
  * systemd:stage1` runs the driver's stage1 with the real emerge on what was fetched, and the
  * stage log, the stage1 tarball's VDB (read with the driver's readVdb) and the pkgcache index
- * are checked. Needs root, mmdebstrap and Debian's archive the first time (the seed, the bzip2
- * source); later runs reuse the cached seed (about 35 s in all).
+ * are checked. A second build of stage1 (a new --date, same packages) must merge both packages
+ * from the pkgcache's binary packages (--usepkg) without compiling bzip2 again; the two builds'
+ * times are printed as diagnostics. Needs root, mmdebstrap and Debian's archive the first time
+ * (the seed, the bzip2 source); later runs reuse the cached seed (about 1.5 minutes in all).
+ * `PORTAGE_TIER_CACHE` moves the tier's cache (seed, Debian sources); substrate's own store
+ * (builds, logs, cache with the pkgcache) is a scratch folder of each run.
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -17,8 +21,10 @@ import {
   existsSync,
   mkdirSync,
   readFileSync,
+  readdirSync,
   readlinkSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { basename, join } from "node:path";
@@ -45,11 +51,40 @@ import {
 
 const DATE = "20261203";
 const TREEISH = `${DATE}.xz`;
+/** The second build's date: a new version_stamp, so stage1 is built again (same packages). */
+const DATE2 = "20261204";
 
 let base: string;
 let key: TestKey;
 let mirror: FakeMirror;
 let published: TierMirror;
+/** How long the first stage1 build and its steps took (bzip2 compiled), for the rebuild's diagnostic. */
+let firstBuild: { readonly ms: number; readonly steps: readonly StepTime[] } | undefined;
+
+/** One step of a build, from `substrate build --json`'s step-started and step-finished events. */
+interface StepTime {
+  readonly step: string;
+  readonly ms: number;
+}
+
+/** The steps of a one-stage `--json` build in order, named `<step> <detail>`, with durations. */
+function stepTimes(ndjson: string): StepTime[] {
+  const out: StepTime[] = [];
+  const open: string[] = [];
+  for (const line of ndjson.split("\n")) {
+    if (!line.startsWith("{")) continue;
+    const e = JSON.parse(line) as {
+      type?: string;
+      step?: string;
+      detail?: string;
+      durationMs?: number;
+    };
+    if (e.type === "step-started") open.push(`${e.step ?? ""} ${e.detail ?? ""}`.trim());
+    const step = e.type === "step-finished" ? open.pop() : undefined;
+    if (step !== undefined) out.push({ step, ms: e.durationMs ?? 0 });
+  }
+  return out;
+}
 
 before(async () => {
   base = scratch("real-fetch");
@@ -164,13 +199,15 @@ void it("substrate build --only systemd:stage1 runs the real emerge on the fetch
     debianOrigTarball(TIER_CACHE, "bzip2", "1.0.8"),
     join(distfiles, "bzip2-1.0.8.tar.gz"),
   );
+  const t0 = performance.now();
   const r = await runCli(
-    ["build", join(base, "tree"), "--date", DATE, "--only", "systemd:stage1"],
+    ["build", join(base, "tree"), "--date", DATE, "--only", "systemd:stage1", "--json"],
     {
       cwd: base,
       timeoutMs: 30 * 60_000,
     },
   );
+  firstBuild = { ms: performance.now() - t0, steps: stepTimes(r.stdout) };
   const out = r.stdout.slice(-6000) + r.stderr.slice(-6000);
   assert.equal(r.code, 0, out);
   const folder = join(base, "builds", "amd64", "systemd");
@@ -235,4 +272,112 @@ void it("substrate build --only systemd:stage1 runs the real emerge on the fetch
   const index = readFileSync(join(base, "cache", "packages", "amd64", "Packages"), "utf8");
   assert.match(index, /^CPV: app-arch\/bzip2-1\.0\.8$/m);
   assert.match(index, /^CPV: sys-apps\/baselayout-2\.17$/m);
+});
+
+/** The pkgcache's files (path relative to it) with their size and mtime. */
+function pkgcacheFiles(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const name of readdirSync(dir, { recursive: true, encoding: "utf8" })) {
+    const st = statSync(join(dir, name));
+    if (st.isFile()) out.set(name, `${st.size} ${st.mtimeMs}`);
+  }
+  return out;
+}
+
+void it("a second substrate build of stage1 (new --date) merges baselayout and bzip2 from the pkgcache's binary packages (--usepkg): bzip2 is not compiled again", async (t) => {
+  assert.ok(firstBuild !== undefined, "the first stage1 build ran");
+  const pkgdir = join(base, "cache", "packages", "amd64");
+  const before = pkgcacheFiles(pkgdir);
+  const binpkgs = [...before.keys()].filter((n) => n.endsWith(".gpkg.tar"));
+  assert.equal(
+    binpkgs.length,
+    2,
+    `one binary package each for baselayout and bzip2: ${binpkgs.join(", ")}`,
+  );
+
+  const t0 = performance.now();
+  const r = await runCli(
+    ["build", join(base, "tree"), "--date", DATE2, "--only", "systemd:stage1", "--json"],
+    { cwd: base, timeoutMs: 30 * 60_000 },
+  );
+  const secondMs = performance.now() - t0;
+  assert.equal(r.code, 0, r.stdout.slice(-6000) + r.stderr.slice(-6000));
+  // The figures, not a target (timings belong in bench/): the whole build, then step by step.
+  const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+  t.diagnostic(
+    `stage1 build: first (bzip2 compiled) ${s(firstBuild.ms)}, second (binary packages) ${s(secondMs)}`,
+  );
+  const steps = stepTimes(r.stdout);
+  steps.forEach((st, i) => {
+    const was = firstBuild?.steps[i];
+    const same = was?.step.split(" ")[0] === st.step.split(" ")[0];
+    t.diagnostic(`  ${st.step}: ${was !== undefined && same ? s(was.ms) : "?"} -> ${s(st.ms)}`);
+  });
+
+  const logOf = (date: string): string =>
+    readFileSync(join(base, "logs", "systemd", `stage1-amd64-systemd-${date}.log`), "utf8");
+  const first = logOf(DATE);
+  const second = logOf(DATE2);
+  const merges = (log: string): string[] =>
+    log
+      .split("\n")
+      .map((l) => /^(?:.*\| )?>>> (Emerging(?: binary)? \(1 of 1\) \S+ for \S+)/.exec(l)?.[1])
+      .filter((m): m is string => m !== undefined);
+  t.diagnostic(`first build: ${merges(first).join("; ")}`);
+  t.diagnostic(`second build: ${merges(second).join("; ")}`);
+  // The first build compiled both from their ebuilds; the second merged both from binaries.
+  assert.deepEqual(merges(first), [
+    "Emerging (1 of 1) sys-apps/baselayout-2.17::gentoo for /tmp/stage1root/",
+    "Emerging (1 of 1) app-arch/bzip2-1.0.8::gentoo for /tmp/stage1root/",
+  ]);
+  assert.deepEqual(merges(second), [
+    "Emerging binary (1 of 1) sys-apps/baselayout-2.17::gentoo for /tmp/stage1root/",
+    "Emerging binary (1 of 1) app-arch/bzip2-1.0.8::gentoo for /tmp/stage1root/",
+  ]);
+  for (const line of [
+    ">>> Completed (1 of 1) sys-apps/baselayout-2.17::gentoo to /tmp/stage1root/",
+    ">>> Completed (1 of 1) app-arch/bzip2-1.0.8::gentoo to /tmp/stage1root/",
+  ])
+    assert.ok(second.includes(line), `the second stage log lacks "${line}"`);
+
+  // The stage1 tarball's VDB is the first one's, and bzip2's BUILD_TIME is the binary package's:
+  // a compile would have stamped a new one.
+  const unpacked = join(base, "stage1-unpacked-2");
+  mkdirSync(unpacked);
+  execFileSync("tar", [
+    "-xJf",
+    join(base, "builds", "amd64", "systemd", DATE2, `stage1-amd64-systemd-${DATE2}.tar.xz`),
+    "-C",
+    unpacked,
+  ]);
+  const vdb = readVdb(join(unpacked, "var/db/pkg"));
+  assert.deepEqual(
+    vdb.map((p) => [p.name, p.version, p.license]),
+    [
+      ["app-arch/bzip2", "1.0.8", "BZIP2"],
+      ["sys-apps/baselayout", "2.17", "GPL-2"],
+    ],
+  );
+  assert.ok(vdb.find((p) => p.name === "sys-apps/baselayout")?.use.includes("build"));
+  const buildTime = (root: string, cpv: string): string =>
+    readFileSync(join(root, "var/db/pkg", cpv, "BUILD_TIME"), "utf8").trim();
+  for (const cpv of ["app-arch/bzip2-1.0.8", "sys-apps/baselayout-2.17"])
+    assert.equal(
+      buildTime(unpacked, cpv),
+      buildTime(join(base, "stage1-unpacked"), cpv),
+      `${cpv}'s BUILD_TIME is the first build's`,
+    );
+  assert.match(
+    readFileSync(join(unpacked, "var/db/pkg/app-arch/bzip2-1.0.8/CONTENTS"), "utf8"),
+    /^obj \/usr\/lib64\/libbz2\.so\.1\.0\.8 [0-9a-f]{32} \d+$/m,
+  );
+
+  // No new binary package instance was made and the existing ones were not rewritten.
+  const afterFiles = pkgcacheFiles(pkgdir);
+  for (const name of binpkgs)
+    assert.equal(afterFiles.get(name), before.get(name), `${name} is unchanged`);
+  assert.deepEqual(
+    [...afterFiles.keys()].filter((n) => n.endsWith(".gpkg.tar")).sort(),
+    [...binpkgs].sort(),
+  );
 });
