@@ -167,8 +167,8 @@ export interface Driver {
   /**
    * The distribution's own work for a stage kind once its seed is unpacked at `root` (catalyst's
    * `run_local`/`preclean`): Portage builds stage1 (the profile's packages.build into
-   * /tmp/stage1root), stage2 (bootstrap.sh), stage3 (`emerge -e @system`, depclean) and brings
-   * stage4/livecd roots' @world up to date. Returns the folder to capture (stage1's is the
+   * /tmp/stage1root), stage2 (bootstrap.sh), stage3 (`emerge -e @system`, depclean), brings
+   * stage4's @system (`emerge -u @system`) and livecd roots' @world up to date. Returns the folder to capture (stage1's is the
    * sub-root). Drivers without such work (apt) leave it out.
    */
   buildStage?(

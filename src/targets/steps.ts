@@ -52,8 +52,8 @@ export async function unpackSource(ctx: TargetContext, root: string): Promise<St
 }
 
 /**
- * The driver's own work for this kind (Portage: the @world update before stage4/livecd
- * packages); drivers without any (apt) skip it.
+ * The driver's own work for this kind (Portage: stage4's `emerge -u @system`, the livecd
+ * @world update, before the packages); drivers without any (apt) skip it.
  */
 export async function driverStage(ctx: TargetContext, root: string): Promise<StepResult> {
   const build = ctx.driver.buildStage?.bind(ctx.driver);

@@ -2,7 +2,8 @@
  * What the Portage driver runs inside a build root, as data: emerge's options and environment
  * (catalyst's `run_merge` and `setup_features`, catalyst.md §2.8) and the command sequence of
  * each stage kind's own work (§3: stage1 `chroot.sh` + `preclean`, stage2 `bootstrap.sh`, stage3
- * `emerge -e @system` + depclean, stage4/livecd @world update). Pure: the driver executes these,
+ * `emerge -e @system` + depclean, stage4 `chroot.sh`'s `emerge -u @system`, the livecd and
+ * diskimage stage1 @world update). Pure: the driver executes these,
  * `describePortageSteps` prints them, tests compare them with what catalyst does.
  */
 import type { SpecValue, TargetKindName } from "../../spec/types.js";
@@ -248,7 +249,11 @@ const BY_KIND: Readonly<Record<TargetKindName, KindEmerge>> = {
     ],
     deepInstall: false,
   },
-  stage4: { commands: updateWorld, deepInstall: false },
+  // catalyst's stage4 chroot.sh: `run_merge -u @system`, then the spec's packages (install).
+  stage4: {
+    commands: (k) => [k.emerge("@system", ["-u", "@system"])],
+    deepInstall: false,
+  },
   embedded: NO_WORK,
   "livecd-stage1": { commands: updateWorld, deepInstall: true },
   "livecd-stage2": NO_WORK,

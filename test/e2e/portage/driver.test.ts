@@ -186,7 +186,7 @@ void describe("portage driver stages (recording stand-in emerge)", () => {
     );
   });
 
-  void it("stage4: @world update, packages, extra repos in repos.conf, genkernel kernel", async () => {
+  void it("stage4: emerge -u @system then the packages (catalyst's stage4 chroot.sh), extra repos in repos.conf, genkernel kernel", async () => {
     const root = freshRoot("stage4");
     const d = driver();
     const ctx = makeContext(
@@ -211,7 +211,7 @@ void describe("portage driver stages (recording stand-in emerge)", () => {
     });
     const log = recorded(root);
     assert.deepEqual(log, [
-      `emerge|ROOT=|USE=|INSTALL_MASK=|repo=gentoo|${EMERGE_OPTS} --update --deep --newuse @world`,
+      `emerge|ROOT=|USE=|INSTALL_MASK=|repo=gentoo|${EMERGE_OPTS} -u @system`,
       `emerge|ROOT=|USE=|INSTALL_MASK=|repo=gentoo|${EMERGE_OPTS} app-editors/nano`,
       `emerge|ROOT=|USE=|INSTALL_MASK=|repo=gentoo|${EMERGE_OPTS} --oneshot --update sys-kernel/genkernel`,
       `emerge|ROOT=|USE=symlink -firmware|INSTALL_MASK=|repo=gentoo|${EMERGE_OPTS} --update sys-kernel/gentoo-sources`,

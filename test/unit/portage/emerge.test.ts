@@ -9,6 +9,7 @@ import {
   emergeEnv,
   emergeOptions,
   emergeSettingsFor,
+  installArgs,
   stageCommands,
 } from "../../../src/drivers/portage/emerge.js";
 import { loadTree } from "../../../src/spec/tree.js";
@@ -64,6 +65,30 @@ void test("stage kinds without Portage work of their own get no commands", () =>
   );
 });
 
+void test("stage4 follows catalyst's stage4 chroot.sh: emerge -u @system, then the packages as given", () => {
+  const s = emergeSettingsFor({ jobs: 4, cores: 2, values: { pkgcache_path: "/c" } });
+  const cmds = stageCommands("stage4", {}, s);
+  assert.deepEqual(
+    cmds.map((c) => ("argv" in c ? c.argv.join(" ") : c.step)),
+    [
+      "emerge --quiet --jobs 2 --load-average 2 --usepkg --buildpkg --binpkg-respect-use=y --newuse -u @system",
+    ],
+  );
+  assert.equal(cmds[0]?.env?.["ROOT"], undefined, "into / (no ROOT)");
+  // run_merge "${clst_packages}": no --update/--deep of its own.
+  assert.deepEqual(installArgs("stage4", ["app-editors/nano", "app-misc/tmux"]), [
+    "app-editors/nano",
+    "app-misc/tmux",
+  ]);
+  // livecd-stage1 installs with --update --deep --newuse (catalyst's livecd-stage1 chroot.sh).
+  assert.deepEqual(installArgs("livecd-stage1", ["sys-apps/usbutils"]), [
+    "--update",
+    "--deep",
+    "--newuse",
+    "sys-apps/usbutils",
+  ]);
+});
+
 void test("describePortageSteps lists the amd64 and armv7a chains of examples/gentoo", () => {
   const tree = loadTree(EXAMPLE, { date: "20260101" });
   const byId = new Map(tree.stages.map((s) => [s.id, s]));
@@ -91,6 +116,14 @@ void test("describePortageSteps lists the amd64 and armv7a chains of examples/ge
   assert.ok(arm !== undefined);
   assert.deepEqual(arm.values["interpreter"], "/usr/bin/qemu-arm-static");
   assert.ok(describePortageSteps(arm.kind, arm.values, 4).includes("make.conf for armv7a_hardfp"));
+  const s4 = byId.get("amd64/systemd:stage4");
+  assert.ok(s4 !== undefined);
+  assert.deepEqual(
+    describePortageSteps(s4.kind, s4.values, 4).filter((l) => l.includes("emerge")),
+    [
+      "@system: emerge --quiet --jobs 2 --load-average 4 --usepkg --buildpkg --binpkg-respect-use=y --newuse -u @system",
+    ],
+  );
   const l2 = byId.get("amd64/systemd:livecd-stage2");
   assert.ok(l2 !== undefined);
   assert.ok(
