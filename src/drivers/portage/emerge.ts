@@ -46,9 +46,22 @@ export interface EmergeSettings {
   readonly makeJobs: number;
   /** pkgcache: --usepkg --buildpkg --binpkg-respect-use=y --newuse. */
   readonly pkgcache: boolean;
-  /** Foreign build under qemu-user: portage's namespace sandboxes do not work there. */
+  /** Foreign build under qemu-user (the spec names an `interpreter`). */
   readonly foreign: boolean;
+  /** The build root has Portage's `sandbox` binary (`/usr/bin/sandbox`); a Gentoo seed does. */
+  readonly sandboxBinary: boolean;
 }
+
+/** Where Portage looks for its `sandbox` binary (portage.const SANDBOX_BINARY, EPREFIX empty). */
+export const SANDBOX_BINARY = "/usr/bin/sandbox";
+
+/**
+ * Portage's namespace sandboxes, which need `unshare(2)` with `CAP_SYS_ADMIN`. substrate's chroot
+ * runner drops that capability (docs/isolation.md), so Portage could only print `Unable to
+ * unshare: EPERM` and go on without them; the driver turns them off explicitly for every build
+ * (native and foreign alike: under qemu-user they fail as well). The chroot is the isolation.
+ */
+export const NAMESPACE_SANDBOXES = ["-pid-sandbox", "-network-sandbox", "-ipc-sandbox"] as const;
 
 /** emerge's common options (run_merge). */
 export function emergeOptions(
@@ -62,10 +75,16 @@ export function emergeOptions(
   return out;
 }
 
-/** The environment every emerge gets (setup_features + run_merge). */
+/**
+ * The environment every emerge gets (setup_features + run_merge). FEATURES is catalyst's, plus
+ * {@link NAMESPACE_SANDBOXES} always, plus `-sandbox -usersandbox` when the root has no
+ * `sandbox` binary (a Debian-made seed), so Portage builds unsandboxed without first printing
+ * `Problem with sandbox binary. Disabling...` (with the binary, Portage's sandbox stays on).
+ */
 export function emergeEnv(s: EmergeSettings): Record<string, string> {
   const features = ["-news", "binpkg-multi-instance", "clean-logs", "parallel-install"];
-  if (s.foreign) features.push("-pid-sandbox", "-network-sandbox", "-ipc-sandbox");
+  features.push(...NAMESPACE_SANDBOXES);
+  if (!s.sandboxBinary) features.push("-sandbox", "-usersandbox");
   return {
     FEATURES: features.join(" "),
     CONFIG_PROTECT: "-*",
@@ -77,11 +96,16 @@ export function emergeEnv(s: EmergeSettings): Record<string, string> {
   };
 }
 
-/** Emerge settings from the host's size: make -j<jobs>, emerge --jobs ~ jobs/2, load = cores. */
+/**
+ * Emerge settings from the host's size: make -j<jobs>, emerge --jobs ~ jobs/2, load = cores.
+ * `sandboxBinary` says whether the root has {@link SANDBOX_BINARY} (default: yes, as a Gentoo
+ * seed has; `build --dry-run` has no root to look at).
+ */
 export function emergeSettingsFor(opts: {
   readonly jobs: number;
   readonly cores: number;
   readonly values: Readonly<Record<string, SpecValue>>;
+  readonly sandboxBinary?: boolean;
 }): EmergeSettings {
   const interp = opts.values["interpreter"];
   return {
@@ -93,6 +117,7 @@ export function emergeSettingsFor(opts: {
       interp !== undefined &&
       interp !== null &&
       (typeof interp === "string" ? interp !== "" : interp.length > 0),
+    sandboxBinary: opts.sandboxBinary ?? true,
   };
 }
 

@@ -9,14 +9,19 @@ import { availableParallelism } from "node:os";
 import { basename, join, relative } from "node:path";
 import type { BindMount } from "../../sandbox/chroot.js";
 import { checkInterpreters } from "../../sandbox/interpreter.js";
-import { mkdirInRoot, readFileInRoot, writeFileInRoot } from "../../sandbox/root-path.js";
+import {
+  mkdirInRoot,
+  readFileInRoot,
+  resolveInRoot,
+  writeFileInRoot,
+} from "../../sandbox/root-path.js";
 import { copyOverlayInto } from "../../sandbox/root-overlay.js";
 import { removeInRoot } from "../../sandbox/root-glob.js";
 import { ok } from "../../util/result.js";
 import type { DriverResult } from "../driver.js";
 import { refuse } from "../session.js";
 import { archEntry, knownSubarches } from "./arch-table.js";
-import { DISTDIR, KERNCACHE_MOUNT, PKGDIR, emergeSettingsFor } from "./emerge.js";
+import { DISTDIR, KERNCACHE_MOUNT, PKGDIR, SANDBOX_BINARY, emergeSettingsFor } from "./emerge.js";
 import { makeConfInput, parseMakeConf, renderMakeConf } from "./make-conf.js";
 import {
   type Prepared,
@@ -180,6 +185,7 @@ export async function prepare(
       jobs: ctx.jobs,
       cores: s.state.options.cores ?? availableParallelism(),
       values: ctx.values,
+      sandboxBinary: hasSandboxBinary(root),
     }),
     ...(subRoot === undefined ? {} : { subRoot }),
     run: s.with({
@@ -193,6 +199,12 @@ export async function prepare(
   };
   s.state.prepared.set(key, prepared);
   return ok(prepared);
+}
+
+/** Whether emerge, run in `root`, finds Portage's sandbox binary (symlinks resolved in the root). */
+function hasSandboxBinary(root: string): boolean {
+  const p = resolveInRoot(root, SANDBOX_BINARY);
+  return p.ok && existsSync(p.value);
 }
 
 /** The repos read-only (in the sub-root too), distfiles, `pkgcache_path`, `kerncache_path`. */

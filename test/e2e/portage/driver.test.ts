@@ -105,7 +105,8 @@ void describe("portage driver stages (recording stand-in emerge)", () => {
     assert.match(env[1] ?? "", /CATALYST_USE=0$/);
     assert.match(
       env[0] ?? "",
-      /FEATURES=-news binpkg-multi-instance clean-logs parallel-install\|MAKEOPTS=-j4 -l2\|CONFIG_PROTECT=-\*/,
+      /FEATURES=-news binpkg-multi-instance clean-logs parallel-install -pid-sandbox -network-sandbox -ipc-sandbox -sandbox -usersandbox\|MAKEOPTS=-j4 -l2\|CONFIG_PROTECT=-\*/,
+      "namespace sandboxes off (no CAP_SYS_ADMIN); the busybox root has no sandbox binary",
     );
     const conf = readFileSync(join(root, "etc", "portage", "make.conf"), "utf8");
     assert.doesNotMatch(conf, /CATALYST_USE/);
@@ -152,10 +153,17 @@ void describe("portage driver stages (recording stand-in emerge)", () => {
 
   void it("stage3: emerge -e @system, etc-update, depclean --with-bdeps=y, world reset; clean drops catalyst_use", async () => {
     const root = freshRoot("stage3");
+    // A Gentoo seed has Portage's sandbox binary: then the driver leaves FEATURES=sandbox alone.
+    mkdirSync(join(root, "usr", "bin"), { recursive: true });
+    writeFileSync(join(root, "usr", "bin", "sandbox"), "#!/bin/sh\n", { mode: 0o755 });
     const d = driver();
     const ctx = makeContext(work, cache, values("stage3", { cflags: "-O3" }));
     const r = await d.buildStage(ctx, root, "stage3");
     assert.ok(r.ok, JSON.stringify(r));
+    assert.match(
+      recorded(root, "record-env.log")[0] ?? "",
+      /FEATURES=-news binpkg-multi-instance clean-logs parallel-install -pid-sandbox -network-sandbox -ipc-sandbox\|/,
+    );
     assert.deepEqual(recorded(root), [
       `emerge|ROOT=|USE=|INSTALL_MASK=|repo=gentoo|${EMERGE_OPTS} -e --update --deep --with-bdeps=y @system`,
       "etc-update|ROOT=|USE=|INSTALL_MASK=|repo=gentoo|--automode -5",

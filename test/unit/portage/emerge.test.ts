@@ -27,7 +27,14 @@ void test("emerge settings follow the host size; pkgcache adds catalyst's binary
     cores: 8,
     values: { pkgcache_path: "/c", interpreter: "/usr/bin/qemu-arm" },
   });
-  assert.deepEqual(s, { makeJobs: 8, jobs: 4, load: 8, pkgcache: true, foreign: true });
+  assert.deepEqual(s, {
+    makeJobs: 8,
+    jobs: 4,
+    load: 8,
+    pkgcache: true,
+    foreign: true,
+    sandboxBinary: true,
+  });
   assert.deepEqual(emergeOptions(s), [
     "--quiet",
     "--jobs",
@@ -53,6 +60,40 @@ void test("emerge settings follow the host size; pkgcache adds catalyst's binary
   );
   assert.equal(env["MAKEOPTS"], "-j8 -l8");
   assert.equal(env["CONFIG_PROTECT"], "-*");
+});
+
+void test("FEATURES: the namespace sandboxes are off for every build; sandbox only without its binary", () => {
+  const features = (values: Record<string, string>, sandboxBinary?: boolean): string =>
+    emergeEnv(
+      emergeSettingsFor({
+        jobs: 2,
+        cores: 2,
+        values,
+        ...(sandboxBinary === undefined ? {} : { sandboxBinary }),
+      }),
+    )["FEATURES"] ?? "";
+  const catalyst = "-news binpkg-multi-instance clean-logs parallel-install";
+  const namespaces = "-pid-sandbox -network-sandbox -ipc-sandbox";
+  // Native, Gentoo seed (the default: a root with /usr/bin/sandbox).
+  assert.equal(features({}), `${catalyst} ${namespaces}`);
+  assert.equal(features({}, true), `${catalyst} ${namespaces}`);
+  // Native, a root without Portage's sandbox binary (the Debian-made Portage seed).
+  assert.equal(features({}, false), `${catalyst} ${namespaces} -sandbox -usersandbox`);
+  // Foreign: the same rule, no special case.
+  assert.equal(features({ interpreter: "/usr/bin/qemu-arm-static" }), `${catalyst} ${namespaces}`);
+  assert.equal(
+    features({ interpreter: "/usr/bin/qemu-arm-static" }, false),
+    `${catalyst} ${namespaces} -sandbox -usersandbox`,
+  );
+  // Every stage command carries them (stage3's emerge -e @system, stage2's bootstrap.sh).
+  const s = emergeSettingsFor({ jobs: 2, cores: 2, values: {}, sandboxBinary: false });
+  for (const kind of ["stage2", "stage3", "stage4"] as const) {
+    for (const c of stageCommands(kind, {}, s)) {
+      if ("argv" in c && c.env !== undefined) {
+        assert.equal(c.env["FEATURES"], `${catalyst} ${namespaces} -sandbox -usersandbox`);
+      }
+    }
+  }
 });
 
 void test("stage kinds without Portage work of their own get no commands", () => {
