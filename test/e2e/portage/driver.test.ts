@@ -77,8 +77,8 @@ const driver = (): PortageDriver => new PortageDriver({ mirrors: [] }, { cores: 
 const EMERGE_OPTS =
   "--quiet --jobs 2 --load-average 2 --usepkg --buildpkg --binpkg-respect-use=y --newuse";
 
-void describe("portage driver stages (recording stand-in emerge)", () => {
-  void it("stage1: seed update, baselayout and packages.build into /tmp/stage1root, as catalyst's chroot.sh", async () => {
+void describe("portage driver stages (recording stand-in emerge, genkernel, dracut: the real tier's repository has only baselayout and bzip2, not the Gentoo toolchain, @system or kernel ebuilds these stages emerge, and no Gentoo mirror is reachable for them)", () => {
+  void it("stage1: seed update, baselayout and packages.build into /tmp/stage1root, as catalyst's chroot.sh (stand-in: this packages.build lists glibc, portage and gcc; real-fetch.test.ts runs stage1 for real)", async () => {
     const root = freshRoot("stage1");
     const ctx = makeContext(
       work,
@@ -139,7 +139,7 @@ void describe("portage driver stages (recording stand-in emerge)", () => {
     );
   });
 
-  void it("stage2: the snapshot's scripts/bootstrap.sh with -q -r (pkgcache), then cleanup_stages", async () => {
+  void it("stage2: the snapshot's scripts/bootstrap.sh with -q -r (pkgcache), then cleanup_stages (stand-in: bootstrap.sh rebuilds the toolchain from Gentoo's tree)", async () => {
     const root = freshRoot("stage2");
     const r = await driver().buildStage(makeContext(work, cache, values("stage2")), root, "stage2");
     assert.ok(r.ok, JSON.stringify(r));
@@ -151,7 +151,7 @@ void describe("portage driver stages (recording stand-in emerge)", () => {
     assert.equal(readFileSync(join(root, "var", "lib", "portage", "world"), "utf8"), "");
   });
 
-  void it("stage3: emerge -e @system, etc-update, depclean --with-bdeps=y, world reset; clean drops catalyst_use", async () => {
+  void it("stage3: emerge -e @system, etc-update, depclean --with-bdeps=y, world reset; clean drops catalyst_use (stand-in: no ebuilds for all of @system yet)", async () => {
     const root = freshRoot("stage3");
     // A Gentoo seed has Portage's sandbox binary: then the driver leaves FEATURES=sandbox alone.
     mkdirSync(join(root, "usr", "bin"), { recursive: true });
@@ -194,7 +194,7 @@ void describe("portage driver stages (recording stand-in emerge)", () => {
     );
   });
 
-  void it("stage4: emerge -u @system then the packages (catalyst's stage4 chroot.sh), extra repos in repos.conf, genkernel kernel", async () => {
+  void it("stage4: emerge -u @system then the packages (catalyst's stage4 chroot.sh), extra repos in repos.conf, genkernel kernel (stand-in: genkernel compiles gentoo-sources, whose distfiles no reachable mirror has)", async () => {
     const root = freshRoot("stage4");
     const d = driver();
     const ctx = makeContext(
@@ -283,7 +283,7 @@ void describe("portage driver stages (recording stand-in emerge)", () => {
     );
   });
 
-  void it("livecd-stage2: dist kernel (dracut, USE=-initramfs, config snippet) and the live initramfs", async () => {
+  void it("livecd-stage2: dist kernel (dracut, USE=-initramfs, config snippet) and the live initramfs (stand-in: no gentoo-kernel or dracut ebuild in the real tier yet)", async () => {
     const root = freshRoot("livecd2");
     const d = driver();
     const kconfig = join(work, "livecd.config");
@@ -385,7 +385,7 @@ void describe("portage driver stages (recording stand-in emerge)", () => {
   });
 });
 
-void describe("portage driver licences and refusals (recording stand-in emerge)", () => {
+void describe("portage driver licences and refusals (recording stand-in emerge: the real tier's repository has no non-free package yet, and refusals happen before any emerge)", () => {
   void it("bindist: clean refuses non-free packages and names them; listPackages reads LICENSE", async () => {
     const root = freshRoot("bindist");
     const d = driver();

@@ -72,7 +72,7 @@ after(() => {
   if (work !== "") rmSync(work, { recursive: true, force: true });
 });
 
-void it("armv7a_hardfp stage3 runs under qemu-arm with portage's namespace sandboxes off (recording stand-in emerge)", async () => {
+void it("armv7a_hardfp stage3 runs under qemu-arm with portage's namespace sandboxes off (recording stand-in emerge: no armhf Portage seed yet, mmdebstrap under qemu-arm, and no @system ebuilds for a real stage3)", async () => {
   const root = join(work, "root");
   mkdirSync(root);
   makeFakeGentoo(root, armhfBusybox());
