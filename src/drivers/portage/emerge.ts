@@ -83,8 +83,7 @@ export function emergeOptions(
  */
 export function emergeEnv(s: EmergeSettings): Record<string, string> {
   const features = ["-news", "binpkg-multi-instance", "clean-logs", "parallel-install"];
-  features.push(...NAMESPACE_SANDBOXES);
-  if (!s.sandboxBinary) features.push("-sandbox", "-usersandbox");
+  features.push(...sandboxFeatures(s));
   return {
     FEATURES: features.join(" "),
     CONFIG_PROTECT: "-*",
@@ -94,6 +93,11 @@ export function emergeEnv(s: EmergeSettings): Record<string, string> {
     PKGDIR,
     DISTDIR,
   };
+}
+
+/** The driver's sandbox opt-outs (see {@link emergeEnv}); also written to make.conf while building. */
+export function sandboxFeatures(s: EmergeSettings): string[] {
+  return [...NAMESPACE_SANDBOXES, ...(s.sandboxBinary ? [] : ["-sandbox", "-usersandbox"])];
 }
 
 /**

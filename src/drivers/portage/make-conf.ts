@@ -27,8 +27,14 @@ export interface MakeConfInput {
   readonly catalystUse: readonly string[];
   /** `<prefix>/use`: stays in the final make.conf. */
   readonly use: readonly string[];
-  /** Write the build-time lines (catalyst_use, ACCEPT_LICENSE for bindist). */
+  /** Write the build-time lines (catalyst_use, ACCEPT_LICENSE for bindist, `features`). */
   readonly building: boolean;
+  /**
+   * Build-time FEATURES (the driver's sandbox opt-outs). Written to make.conf as well as the
+   * environment: for `ROOT != /` emerges Portage builds the `/` config without the caller's
+   * environment, so only make.conf reaches it.
+   */
+  readonly features?: readonly string[];
 }
 
 /** Parses make.conf text like catalyst's bash-dict reader: `K=v`, `K="v"`, `K='v'`, `${K}` expanded. */
@@ -138,6 +144,8 @@ export function makeConfInput(opts: {
   /** The seed's make.conf variables (parsed), when it has one. */
   readonly seed: Readonly<Record<string, string>>;
   readonly building: boolean;
+  /** Build-time FEATURES ({@link MakeConfInput.features}). */
+  readonly features?: readonly string[];
 }): MakeConfInput {
   const { kind, values, arch, seed } = opts;
   const rules = MAKE_CONF[kind];
@@ -177,6 +185,7 @@ export function makeConfInput(opts: {
     catalystUse: catalystUse(kind, values),
     use: prefix === undefined ? [] : wordsOf(values[`${prefix}/use`]),
     building: opts.building,
+    ...(opts.features === undefined ? {} : { features: opts.features }),
   };
 }
 
@@ -224,6 +233,10 @@ export function renderMakeConf(input: MakeConfInput): string {
   if (input.building && input.catalystUse.includes("bindist")) {
     lines.push("# NOTE: this stage is built with USE=bindist: free licences only.");
     lines.push(`ACCEPT_LICENSE="@FREE"`);
+  }
+  if (input.building && input.features !== undefined && input.features.length > 0) {
+    lines.push("# Portage sandboxes substrate's chroot cannot run (while building only).");
+    lines.push(`FEATURES=${q(input.features.join(" "))}`);
   }
   lines.push(
     "",

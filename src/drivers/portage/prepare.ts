@@ -21,7 +21,14 @@ import { ok } from "../../util/result.js";
 import type { DriverResult } from "../driver.js";
 import { refuse } from "../session.js";
 import { archEntry, knownSubarches } from "./arch-table.js";
-import { DISTDIR, KERNCACHE_MOUNT, PKGDIR, SANDBOX_BINARY, emergeSettingsFor } from "./emerge.js";
+import {
+  DISTDIR,
+  KERNCACHE_MOUNT,
+  PKGDIR,
+  SANDBOX_BINARY,
+  emergeSettingsFor,
+  sandboxFeatures,
+} from "./emerge.js";
 import { makeConfInput, parseMakeConf, renderMakeConf } from "./make-conf.js";
 import {
   type Prepared,
@@ -168,8 +175,21 @@ export async function prepare(
   // make.conf: the seed's flags (after stage1) over the arch table, USE with catalyst_use.
   const seedConf = readFileInRoot(root, "/etc/portage/make.conf");
   const seed = seedConf.ok ? parseMakeConf(seedConf.value.toString("utf8")) : {};
+  const emerge = emergeSettingsFor({
+    jobs: ctx.jobs,
+    cores: s.state.options.cores ?? availableParallelism(),
+    values: ctx.values,
+    sandboxBinary: hasSandboxBinary(root),
+  });
   const makeConf = renderMakeConf(
-    makeConfInput({ kind, values: ctx.values, arch, seed, building: true }),
+    makeConfInput({
+      kind,
+      values: ctx.values,
+      arch,
+      seed,
+      building: true,
+      features: sandboxFeatures(emerge),
+    }),
   );
   const w = writeFileInRoot(root, "/etc/portage/make.conf", makeConf);
   if (!w.ok) return refuse("root-write-failed", w.error.message);
@@ -181,12 +201,7 @@ export async function prepare(
     repos,
     binds,
     interpreters,
-    emerge: emergeSettingsFor({
-      jobs: ctx.jobs,
-      cores: s.state.options.cores ?? availableParallelism(),
-      values: ctx.values,
-      sandboxBinary: hasSandboxBinary(root),
-    }),
+    emerge,
     ...(subRoot === undefined ? {} : { subRoot }),
     run: s.with({
       binds,

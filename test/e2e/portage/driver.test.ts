@@ -110,11 +110,16 @@ void describe("portage driver stages (recording stand-in emerge, genkernel, drac
     );
     const conf = readFileSync(join(root, "etc", "portage", "make.conf"), "utf8");
     assert.doesNotMatch(conf, /CATALYST_USE/);
+    // For ROOT=/tmp/stage1root emerges Portage's / config reads make.conf, not the environment.
+    assert.match(
+      conf,
+      /^FEATURES="-pid-sandbox -network-sandbox -ipc-sandbox -sandbox -usersandbox"$/m,
+    );
     // stage1 reads the spec's flags, not the seed's.
     assert.match(conf, /^COMMON_FLAGS="-O2 -pipe -march=x86-64"$/m);
     const sub = join(root, "tmp", "stage1root");
     const subConf = readFileSync(join(sub, "etc", "portage", "make.conf"), "utf8");
-    assert.doesNotMatch(subConf, /bindist|ACCEPT_LICENSE/);
+    assert.doesNotMatch(subConf, /bindist|ACCEPT_LICENSE|FEATURES/);
     assert.equal(
       readlinkSync(join(sub, "etc", "portage", "make.profile")),
       "../../var/db/repos/gentoo/profiles/default/linux/amd64/23.0",
@@ -178,6 +183,7 @@ void describe("portage driver stages (recording stand-in emerge, genkernel, drac
     assert.match(during, /^USE="bindist"$/m);
     assert.match(during, /^ACCEPT_LICENSE="@FREE"$/m);
     assert.match(during, /^LC_MESSAGES=C.UTF-8$/m);
+    assert.match(during, /^FEATURES="-pid-sandbox -network-sandbox -ipc-sandbox"$/m);
     assert.equal(
       readFileSync(join(root, "etc", "portage", "package.use", "releng"), "utf8"),
       "sys-apps/systemd -sysv-utils\n",
@@ -185,7 +191,7 @@ void describe("portage driver stages (recording stand-in emerge, genkernel, drac
     const c = await d.cleanRoot(ctx, root);
     assert.ok(c.ok, JSON.stringify(c));
     const final = readFileSync(join(root, "etc", "portage", "make.conf"), "utf8");
-    assert.doesNotMatch(final, /bindist|ACCEPT_LICENSE/);
+    assert.doesNotMatch(final, /bindist|ACCEPT_LICENSE|FEATURES/);
     assert.match(final, /^COMMON_FLAGS="-O2 -pipe -march=x86-64-v2"$/m);
     assert.equal(
       existsSync(join(root, "etc", "portage", "package.use", "releng")),

@@ -98,3 +98,30 @@ void test("renderMakeConf writes ${COMMON_FLAGS} for equal flags, sorted USE, bi
     "-O2 -pipe -march=armv7-a -mfpu=vfpv3-d16 -mfloat-abi=hard",
   );
 });
+
+void test("renderMakeConf writes the driver's sandbox FEATURES while building only (ROOT != / emerges read no environment for /)", () => {
+  const features = ["-pid-sandbox", "-network-sandbox", "-ipc-sandbox", "-sandbox", "-usersandbox"];
+  const input = (building: boolean): string =>
+    renderMakeConf(
+      makeConfInput({
+        kind: "stage1",
+        values: {},
+        arch: archEntry("amd64"),
+        seed: { FEATURES: "-sandbox -usersandbox" },
+        building,
+        features,
+      }),
+    );
+  assert.match(
+    input(true),
+    /^FEATURES="-pid-sandbox -network-sandbox -ipc-sandbox -sandbox -usersandbox"$/m,
+  );
+  // The final make.conf has no FEATURES: neither the driver's nor the seed's.
+  assert.doesNotMatch(input(false), /FEATURES/);
+  assert.doesNotMatch(
+    renderMakeConf(
+      makeConfInput({ kind: "stage3", values: {}, arch: undefined, seed: {}, building: true }),
+    ),
+    /FEATURES/,
+  );
+});
