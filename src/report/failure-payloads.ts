@@ -80,35 +80,39 @@ export type Tail = readonly string[];
  * apart without reading the message; all are rendered like `bad-input`. (An unknown `subarch`
  * is the shared `unknown-subarch`.)
  */
-export type DriverRefusalReason =
+export const DRIVER_REFUSAL_REASONS = [
   /** A package list holds something that is not a package atom or name. */
-  | "bad-atom"
+  "bad-atom",
   /** `interpreter` is missing or no binfmt_misc handler runs it. */
-  | "interpreter-unusable"
+  "interpreter-unusable",
   /** The package-tree snapshot is not set, not in the store, or cannot be fetched or unpacked. */
-  | "snapshot-unavailable"
+  "snapshot-unavailable",
   /** A `repos`/`portage_overlay` entry is not a usable repository. */
-  | "repo-unusable"
+  "repo-unusable",
   /** `profile` names no profile of the snapshot's repositories. */
-  | "profile-missing"
+  "profile-missing",
   /** The profile lists no packages to build (stage1's packages.build). */
-  | "profile-packages-missing"
+  "profile-packages-missing",
   /** A `portage_confdir` entry is not a usable folder. */
-  | "confdir-unusable"
+  "confdir-unusable",
   /** A file inside the build root could not be written or resolved. */
-  | "root-write-failed"
+  "root-write-failed",
   /** bindist: packages outside the free licence group, or no licence groups to judge by. */
-  | "licence-blocked"
+  "licence-blocked",
   /** The root holds no seed to build from. */
-  | "seed-missing"
+  "seed-missing",
   /** `update_seed` (or a similar switch) has a value the driver does not know. */
-  | "bad-setting"
+  "bad-setting",
   /** A kernel's name, config or package cannot be used. */
-  | "bad-kernel"
+  "bad-kernel",
   /** A stage kind takes no extra packages (stage1). */
-  | "packages-not-allowed"
+  "packages-not-allowed",
   /** An archive keyring named by the spec or tree is not a file. */
-  | "keyring-missing";
+  "keyring-missing",
+] as const;
+
+/** A driver refusal's reason (one of {@link DRIVER_REFUSAL_REASONS}). */
+export type DriverRefusalReason = (typeof DRIVER_REFUSAL_REASONS)[number];
 
 /** One member per driver refusal (a mapped type, so `FailureOf` picks each). */
 export type DriverRefusalMember = {

@@ -3,10 +3,22 @@
  * Both switch over every reason, so a new reason fails to compile until it has its words.
  */
 import { unreachable } from "../util/unreachable.js";
-import type { Failure } from "./failure.js";
+import { DRIVER_REFUSAL_REASONS } from "./failure-payloads.js";
+import type { DriverRefusalReason, Failure, FailureOf } from "./failure.js";
+
+const REFUSALS: ReadonlySet<string> = new Set(DRIVER_REFUSAL_REASONS);
+
+/** A driver refusal: the driver wrote the sentence, and the fix is in the spec. */
+function isDriverRefusal(f: Failure): f is FailureOf<DriverRefusalReason> {
+  return REFUSALS.has(f.reason);
+}
+
+const FIX_THE_SPEC = "fix the spec value named above (substrate check shows every problem)";
 
 /** One line explaining a failure, for messages. */
 export function describeFailure(f: Failure): string {
+  // Driver refusals: the driver wrote the sentence, naming the key or input.
+  if (isDriverRefusal(f)) return f.message;
   switch (f.reason) {
     case "exit-non-zero":
       return `\`${f.command}\` exited with status ${f.status}`;
@@ -117,20 +129,6 @@ export function describeFailure(f: Failure): string {
     case "login-failed":
     case "checks-failed":
     case "shutdown-failed":
-    case "bad-atom":
-    case "interpreter-unusable":
-    case "snapshot-unavailable":
-    case "repo-unusable":
-    case "profile-missing":
-    case "profile-packages-missing":
-    case "confdir-unusable":
-    case "root-write-failed":
-    case "licence-blocked":
-    case "seed-missing":
-    case "bad-setting":
-    case "bad-kernel":
-    case "packages-not-allowed":
-    case "keyring-missing":
     case "cache-lock-failed":
       // The module that met these wrote the sentence, naming the file, command or key.
       return f.message;
@@ -159,6 +157,7 @@ export function givenHint(f: Failure): string | undefined {
 export function failureHint(f: Failure): string {
   const given = givenHint(f);
   if (given !== undefined) return given;
+  if (isDriverRefusal(f)) return FIX_THE_SPEC;
   switch (f.reason) {
     case "exit-non-zero":
     case "killed-by-signal":
@@ -207,20 +206,6 @@ export function failureHint(f: Failure): string {
       return "run substrate doctor --install as root to prepare binfmt_misc";
     case "not-meaningful":
     case "bad-input":
-    case "bad-atom":
-    case "interpreter-unusable":
-    case "snapshot-unavailable":
-    case "repo-unusable":
-    case "profile-missing":
-    case "profile-packages-missing":
-    case "confdir-unusable":
-    case "root-write-failed":
-    case "licence-blocked":
-    case "seed-missing":
-    case "bad-setting":
-    case "bad-kernel":
-    case "packages-not-allowed":
-    case "keyring-missing":
     case "bad-label":
     case "bad-serial":
     case "invalid-volid":
@@ -230,7 +215,7 @@ export function failureHint(f: Failure): string {
     case "empty-build-list":
     case "refused-option":
     case "esp-too-big-for-el-torito":
-      return "fix the spec value named above (substrate check shows every problem)";
+      return FIX_THE_SPEC;
     case "none":
     case "ambiguous":
       return "name the kernel package exactly in boot/kernel/<name>/packages";
