@@ -246,17 +246,7 @@ void it("substrate build --only systemd:stage1 runs the real emerge on the fetch
 
   // The stage1 tarball is /tmp/stage1root: the VDB Portage wrote, read with the driver's reader.
   const unpacked = join(base, "stage1-unpacked");
-  mkdirSync(unpacked);
-  execFileSync("tar", ["-xJf", stage1, "-C", unpacked]);
-  const vdb = readVdb(join(unpacked, "var/db/pkg"));
-  assert.deepEqual(
-    vdb.map((p) => [p.name, p.version, p.license]),
-    [
-      ["app-arch/bzip2", "1.0.8", "BZIP2"],
-      ["sys-apps/baselayout", "2.17", "GPL-2"],
-    ],
-  );
-  assert.ok(vdb.find((p) => p.name === "sys-apps/baselayout")?.use.includes("build"));
+  unpackStage1Vdb(stage1, unpacked);
   assert.equal(
     readFileSync(join(unpacked, "var/db/pkg/sys-apps/baselayout-2.17/repository"), "utf8").trim(),
     "gentoo",
@@ -343,22 +333,10 @@ void it("a second substrate build of stage1 (new --date) merges baselayout and b
   // The stage1 tarball's VDB is the first one's, and bzip2's BUILD_TIME is the binary package's:
   // a compile would have stamped a new one.
   const unpacked = join(base, "stage1-unpacked-2");
-  mkdirSync(unpacked);
-  execFileSync("tar", [
-    "-xJf",
+  unpackStage1Vdb(
     join(base, "builds", "amd64", "systemd", DATE2, `stage1-amd64-systemd-${DATE2}.tar.xz`),
-    "-C",
     unpacked,
-  ]);
-  const vdb = readVdb(join(unpacked, "var/db/pkg"));
-  assert.deepEqual(
-    vdb.map((p) => [p.name, p.version, p.license]),
-    [
-      ["app-arch/bzip2", "1.0.8", "BZIP2"],
-      ["sys-apps/baselayout", "2.17", "GPL-2"],
-    ],
   );
-  assert.ok(vdb.find((p) => p.name === "sys-apps/baselayout")?.use.includes("build"));
   const buildTime = (root: string, cpv: string): string =>
     readFileSync(join(root, "var/db/pkg", cpv, "BUILD_TIME"), "utf8").trim();
   for (const cpv of ["app-arch/bzip2-1.0.8", "sys-apps/baselayout-2.17"])
@@ -381,3 +359,21 @@ void it("a second substrate build of stage1 (new --date) merges baselayout and b
     [...binpkgs].sort(),
   );
 });
+
+/**
+ * Unpacks a stage1 tarball into `dir` and checks the VDB Portage wrote there (read with the
+ * driver's reader): bzip2 and baselayout with their licences, baselayout merged with USE=build.
+ */
+function unpackStage1Vdb(tarball: string, dir: string): void {
+  mkdirSync(dir);
+  execFileSync("tar", ["-xJf", tarball, "-C", dir]);
+  const vdb = readVdb(join(dir, "var/db/pkg"));
+  assert.deepEqual(
+    vdb.map((p) => [p.name, p.version, p.license]),
+    [
+      ["app-arch/bzip2", "1.0.8", "BZIP2"],
+      ["sys-apps/baselayout", "2.17", "GPL-2"],
+    ],
+  );
+  assert.ok(vdb.find((p) => p.name === "sys-apps/baselayout")?.use.includes("build"));
+}
