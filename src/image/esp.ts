@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import { describeFailure, run } from "../sandbox/process.js";
 import { type Result, ok, err } from "../util/result.js";
 import { epochEnv } from "./epoch.js";
+import type { ToolRunOptions } from "./made-image.js";
 import type { FailureOf } from "../report/failure.js";
 
 /** One file in the ESP: copied from the host, or written from text/bytes. */
@@ -23,7 +24,7 @@ export type EspFile =
   | { readonly path: string; readonly content: string | Uint8Array };
 
 /** What to build: the files of `sourceDir` (walked recursively), then `files`. */
-export interface EspOptions {
+export interface EspOptions extends ToolRunOptions {
   /** A folder laid out like the ESP (e.g. `EFI/BOOT/BOOTX64.EFI`, `loader/...`). */
   readonly sourceDir?: string | undefined;
   readonly files?: readonly EspFile[] | undefined;
@@ -40,8 +41,6 @@ export interface EspOptions {
   readonly sourceDateEpoch?: number | undefined;
   /** Free space to leave in the image, in bytes (default 0: sized to fit). */
   readonly freeBytes?: number | undefined;
-  readonly logFile?: string | undefined;
-  readonly signal?: AbortSignal | undefined;
 }
 
 /** The image made. */
