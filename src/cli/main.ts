@@ -14,9 +14,11 @@ import { registerBootCommands } from "./commands/boot.js";
 import { registerFetch } from "./commands/fetch.js";
 import { registerFirmware } from "./commands/firmware.js";
 import { VERSION } from "../version.js";
+import { setCommandLine } from "./command-line.js";
 
 /** Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
+  setCommandLine(argv);
   const program = new Command("substrate")
     .description(
       "Build OS stages and UEFI-bootable live media from catalyst-style spec trees.\n" +

@@ -49,15 +49,10 @@ export function describeEvent(event: Event, color: boolean): string | undefined 
       );
     case "run-started":
       return `${event.command}: ${event.stages} stage(s), ${event.jobs} job(s)`;
-    case "stage-planned": {
-      const d =
-        event.decision === "fresh"
-          ? c.green("fresh")
-          : event.decision === "build"
-            ? c.cyan(`build: ${event.reason}`)
-            : c.red(`blocked: ${event.reason}`);
-      return `  ${event.stage}  ${d}`;
-    }
+    case "stage-planned":
+      // The plan belongs to `substrate plan` and to --json; a run's human view says what happens
+      // to each stage when it happens (fresh, start, done, skip), once.
+      return undefined;
     case "stage-fresh":
       return `${c.green("fresh")}  ${event.stage}  ${event.output}`;
     case "stage-started":
@@ -70,8 +65,9 @@ export function describeEvent(event: Event, color: boolean): string | undefined 
       return `       ${event.stage}  ${event.message}`;
     case "stage-succeeded":
       return (
+        // One line: the main output (published first); its sidecars are in --json and `status`.
         `${c.green("done")}   ${event.stage}  ${formatDuration(event.durationMs)}` +
-        event.outputs.map((o) => `\n         -> ${o}`).join("")
+        (event.outputs[0] === undefined ? "" : `  -> ${event.outputs[0]}`)
       );
     case "stage-failed": {
       const lines = [

@@ -1,6 +1,7 @@
 /**
  * Terminal reporter: permanent lines for what finished, plus a redrawn status block at the
- * bottom showing each running stage, its current step and its elapsed time.
+ * bottom showing how far the run is (stages done of those to build, how many are queued) and
+ * each running stage, its current step and its elapsed time.
  */
 import type { Event, Reporter, StageId } from "./events.js";
 import { describeEvent, formatDuration } from "./format.js";
@@ -15,6 +16,9 @@ export class TtyReporter implements Reporter {
   readonly #out: NodeJS.WriteStream;
   readonly #running = new Map<StageId, Running>();
   #drawn = 0;
+  /** Stages the run builds (from `run-started`), and how many of them ended. */
+  #total = 0;
+  #ended = 0;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(out: NodeJS.WriteStream) {
@@ -23,6 +27,9 @@ export class TtyReporter implements Reporter {
 
   emit(event: Event): void {
     switch (event.type) {
+      case "run-started":
+        this.#total = event.stages;
+        break;
       case "stage-started":
         this.#running.set(event.stage, { since: Date.now(), step: "starting" });
         this.#timer ??= setInterval(() => {
@@ -45,6 +52,10 @@ export class TtyReporter implements Reporter {
       case "stage-succeeded":
       case "stage-failed":
         this.#running.delete(event.stage);
+        this.#ended++;
+        break;
+      case "stage-skipped":
+        if (this.#running.size > 0 || this.#ended > 0) this.#ended++;
         break;
       default:
         break;
@@ -76,6 +87,12 @@ export class TtyReporter implements Reporter {
       const line = `  … ${id}  ${formatDuration(Date.now() - r.since)}  ${r.step}`;
       return line.length > width - 1 ? line.slice(0, width - 2) + "…" : line;
     });
+    if (lines.length > 0 && this.#total > 0) {
+      const queued = Math.max(0, this.#total - this.#ended - this.#running.size);
+      lines.unshift(
+        `  ${this.#ended}/${this.#total} done, ${this.#running.size} running, ${queued} queued`,
+      );
+    }
     if (lines.length > 0) this.#out.write(lines.join("\n") + "\n");
     this.#drawn = lines.length;
   }

@@ -21,7 +21,8 @@ import { toolVersionFor } from "../tool-version.js";
 import { collectSelectors } from "../only.js";
 import { EXIT_FATAL, EXIT_USAGE } from "../exit-codes.js";
 import { testIsoAfterBuild } from "./build-and-boot.js";
-import { emitStagesPlanned } from "./plan.js";
+import { emitStagesPlanned, formatPlan } from "./plan.js";
+import { commandLine } from "../command-line.js";
 
 interface BuildOptions {
   only?: string[];
@@ -167,6 +168,10 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
   if (hasErrors(plan.diagnostics)) return 1;
   emitStagesPlanned(reporter, plan);
   if (opts.dryRun === true) {
+    // The human views show no stage-planned lines (the run's own lines say what happens to each
+    // stage); a dry run prints the plan as `substrate plan` does instead.
+    if (opts.json !== true)
+      reporter.emit({ type: "info", message: formatPlan(tree, plan).trimEnd() });
     // Blocked stages too: the steps are what runs once the missing seed is there.
     for (const s of plan.stages.filter((x) => x.decision.kind !== "fresh")) {
       const when = s.decision.kind === "blocked" ? ` (once unblocked: ${s.decision.reason})` : "";
@@ -181,7 +186,7 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
       type: "error",
       message:
         "substrate build must run as root: stages are built in chroots inside private mount namespaces",
-      hint: `run it again as root: substrate build ${treePath}`,
+      hint: `run it again as root: ${commandLine()}`,
     });
     return EXIT_FATAL;
   }

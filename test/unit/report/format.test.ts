@@ -38,3 +38,27 @@ void describe("describeEvent", () => {
     assert.doesNotMatch(text, /--keep-work/);
   });
 });
+
+void describe("the run's human lines (issue 16, item 5)", () => {
+  void it("show no stage-planned line: the plan is `plan`'s and --json's", () => {
+    const planned: Event = {
+      type: "stage-planned",
+      stage: "amd64/r:stage3",
+      decision: "build",
+      reason: "no output yet",
+      output: "/b/x.tar.zst",
+      fingerprint: "f",
+    };
+    assert.equal(describeEvent(planned, false), undefined);
+  });
+
+  void it("name one output per built stage, not its sidecars", () => {
+    const done: Event = {
+      type: "stage-succeeded",
+      stage: "amd64/r:stage3",
+      durationMs: 2500,
+      outputs: ["/b/s.tar.zst", "/b/s.tar.zst.CONTENTS.gz", "/b/s.tar.zst.DIGESTS"],
+    };
+    assert.equal(describeEvent(done, false), "done   amd64/r:stage3  2.5s  -> /b/s.tar.zst");
+  });
+});
