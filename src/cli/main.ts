@@ -13,6 +13,8 @@ import { registerDoctor } from "./commands/doctor.js";
 import { registerBootCommands } from "./commands/boot.js";
 import { registerFetch } from "./commands/fetch.js";
 import { registerFirmware } from "./commands/firmware.js";
+import { registerStatus } from "./commands/status.js";
+import { registerClean } from "./commands/clean.js";
 import { VERSION } from "../version.js";
 import { setCommandLine } from "./command-line.js";
 
@@ -36,6 +38,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerDoctor(program);
   registerBootCommands(program);
   registerFirmware(program);
+  registerStatus(program);
+  registerClean(program);
   process.exitCode = 0;
   try {
     await program.parseAsync([...argv], { from: "user" });
