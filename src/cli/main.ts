@@ -15,6 +15,7 @@ import { registerFetch } from "./commands/fetch.js";
 import { registerFirmware } from "./commands/firmware.js";
 import { registerStatus } from "./commands/status.js";
 import { registerClean } from "./commands/clean.js";
+import { registerInit } from "./commands/init.js";
 import { VERSION } from "../version.js";
 import { setCommandLine } from "./command-line.js";
 
@@ -40,6 +41,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerFirmware(program);
   registerStatus(program);
   registerClean(program);
+  registerInit(program);
   process.exitCode = 0;
   try {
     await program.parseAsync([...argv], { from: "user" });
