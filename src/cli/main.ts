@@ -16,6 +16,7 @@ import { registerFirmware } from "./commands/firmware.js";
 import { registerStatus } from "./commands/status.js";
 import { registerClean } from "./commands/clean.js";
 import { registerInit } from "./commands/init.js";
+import { registerSummary } from "./commands/summary.js";
 import { VERSION } from "../version.js";
 import { setCommandLine } from "./command-line.js";
 
@@ -42,6 +43,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerStatus(program);
   registerClean(program);
   registerInit(program);
+  registerSummary(program);
   process.exitCode = 0;
   try {
     await program.parseAsync([...argv], { from: "user" });
