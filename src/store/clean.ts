@@ -114,6 +114,8 @@ export function checkCandidate(
         bytes: 0,
       };
   }
+  if (st.isDirectory() && st.dev !== lstatSync(parent).dev)
+    return { ...c, verdict: "refuse", why: "is a mount point", bytes: 0 };
   const usage = diskUsage(c.path);
   if (usage.mountPoint !== undefined)
     return {

@@ -38,6 +38,7 @@ interface CleanOptions {
   dryRun?: boolean;
   yes?: boolean;
   json?: boolean;
+  cache?: string;
 }
 
 /** The categories `clean` deletes. */
@@ -59,9 +60,9 @@ function display(path: string): string {
 /** Every candidate of the categories, checked (reads only). */
 async function candidatesFor(
   tree: SpecTree,
+  store: SpecTree["config"]["store"],
   categories: readonly CleanCategory[],
 ): Promise<{ checked: CheckedCandidate[]; kept: { path: string; why: string }[] }> {
-  const { store } = tree.config;
   const list: CleanCandidate[] = [];
   const kept: { path: string; why: string }[] = [];
   const extra: CheckedCandidate[] = [];
@@ -154,6 +155,10 @@ export function registerClean(program: Command): void {
     )
     .option("--logs", "this tree's stage logs")
     .option("--all", "all of the above")
+    .option(
+      "--cache <dir>",
+      "the cache folder builds were given with --cache (default: the tree's)",
+    )
     .option("-n, --dry-run", "list what would be deleted, delete nothing (even with --yes)")
     .option("-y, --yes", "delete (without it, clean only lists)")
     .option("--json", "print one JSON document instead of text")
@@ -171,7 +176,10 @@ export function registerClean(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      const { store } = tree.config;
+      const store = {
+        ...tree.config.store,
+        ...(opts.cache === undefined ? {} : { cache: resolve(opts.cache) }),
+      };
       const problems = [store.builds, store.logs, store.cache].flatMap((f) => {
         const p = storeFolderProblem(f);
         return p === undefined ? [] : [p];
@@ -189,7 +197,7 @@ export function registerClean(program: Command): void {
         return;
       }
       const categories = categoriesOf(opts);
-      const { checked, kept } = await candidatesFor(tree, categories);
+      const { checked, kept } = await candidatesFor(tree, store, categories);
       const go = checked.filter((c) => c.verdict === "delete");
       const left = checked.flatMap((c) =>
         c.verdict === "delete" || (c.verdict === "refuse" && c.why === "gone") ? [] : [c],

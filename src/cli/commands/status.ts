@@ -19,6 +19,7 @@ import { diskUsage, formatBytes } from "../../store/usage.js";
 
 interface StatusOptions {
   json?: boolean;
+  cache?: string;
 }
 
 function display(path: string): string {
@@ -69,6 +70,10 @@ export function registerStatus(program: Command): void {
       "Show what a tree has in its store: every output with date, size, fingerprint, fresh or stale and why; kept roots, work folders, caches and logs",
     )
     .argument("[tree]", "the spec tree folder (default: the current folder)")
+    .option(
+      "--cache <dir>",
+      "the cache folder builds were given with --cache (default: the tree's)",
+    )
     .option("--json", "print one JSON document (with sidecars and locks) instead of text")
     .addHelpText(
       "after",
@@ -85,9 +90,10 @@ export function registerStatus(program: Command): void {
         return;
       }
       const found = storedOutputs(tree, await toolVersionFor(tree));
-      const cache = cacheInventory(tree.config.store.cache);
+      const cacheDir = opts.cache === undefined ? tree.config.store.cache : resolve(opts.cache);
+      const cache = cacheInventory(cacheDir);
       const logBytes = found.logs.reduce((n, l) => n + diskUsage(l.path).bytes, 0);
-      const { store } = tree.config;
+      const store = { ...tree.config.store, cache: cacheDir };
       if (opts.json === true) {
         writeOutput(
           JSON.stringify({
