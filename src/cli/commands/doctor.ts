@@ -131,7 +131,8 @@ async function doctor(
     ? await run({ argv: cmd, extraEnv: { DEBIAN_FRONTEND: "noninteractive" } })
     : update;
   if (!r.ok) {
-    reporter.emit({ type: "warning", message: `apt-get failed: ${r.error.reason}` });
+    // What was asked (--install) could not be done: an error, not a warning.
+    reporter.emit({ type: "error", message: `apt-get failed: ${r.error.reason}` });
     return 1;
   }
   reporter.emit({ type: "info", message: "installed" });
@@ -153,7 +154,7 @@ async function prepareForeign(
   });
   if (!r.ok) {
     reporter.emit({
-      type: "warning",
+      type: "error",
       message: `binfmt_misc could not be prepared: ${r.error.message}`,
       ...("hint" in r.error ? { hint: r.error.hint } : {}),
     });
