@@ -10,6 +10,7 @@ import { basename, dirname, join } from "node:path";
 import { makePlan, type PlannedStage } from "../plan/plan.js";
 import { readStampFile, diskView } from "../plan/store-view.js";
 import { loadTree } from "../spec/tree.js";
+import { diskUsage } from "../store/usage.js";
 import type { SpecTree } from "../spec/types.js";
 
 /** One output of the tree found in its store. */
@@ -18,7 +19,7 @@ export interface StoredOutput {
   readonly date: string;
   /** The public name (`<date dir>/<output>`). */
   readonly path: string;
-  /** Size in bytes of what the public name leads to (a folder: 0, see `status`'s usage). */
+  /** Size in bytes of what the public name leads to (a folder: its disk usage). */
   readonly size: number;
   readonly mtime: string;
   /** The stamp's fingerprint (undefined: not made by substrate, or its stamp is gone). */
@@ -108,7 +109,7 @@ export function storedOutputs(tree: SpecTree, toolVersion: string): StoreContent
         stage: s.id,
         date,
         path: out.output,
-        size: st?.type === "file" ? st.size : 0,
+        size: st?.type === "file" ? st.size : diskUsage(real(out.output) ?? out.output).bytes,
         mtime: new Date(st?.mtimeMs ?? lst.mtimeMs).toISOString(),
         ...(stamp !== undefined ? { fingerprint: stamp.fingerprint } : {}),
         decision: s.decision,

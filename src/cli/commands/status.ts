@@ -118,7 +118,7 @@ export function registerStatus(program: Command): void {
             found.outputs.map((o) => [
               o.date,
               o.stage,
-              o.size > 0 ? formatBytes(o.size) : formatBytes(diskUsage(o.path).bytes),
+              formatBytes(o.size),
               (o.fingerprint ?? "no stamp").slice(0, 12),
               display(o.path) + (o.latest ? " (latest)" : ""),
               stateOf(o),
