@@ -31,19 +31,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError("(run `substrate --help` for usage)");
+  registerInit(program);
   registerSpecCommands(program);
   registerCheck(program);
   registerPlan(program);
+  registerSummary(program);
   registerGraph(program);
   registerFetch(program);
   registerBuild(program);
+  registerStatus(program);
+  registerClean(program);
   registerDoctor(program);
   registerBootCommands(program);
   registerFirmware(program);
-  registerStatus(program);
-  registerClean(program);
-  registerInit(program);
-  registerSummary(program);
   process.exitCode = 0;
   try {
     await program.parseAsync([...argv], { from: "user" });
