@@ -13,6 +13,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { writeFile } from "./apt-tree.js";
+import { type GeneratedEbuild, writeSystemSupport } from "./deb-bin-ebuilds.js";
 
 /** A distfile as a Manifest DIST line names it. */
 export interface Distfile {
@@ -41,6 +42,37 @@ export const PROFILE = "default/linux/amd64/23.0/systemd";
 /** Packages of @system (profiles/base/packages) and of packages.build (default/linux). */
 export const SYSTEM_PACKAGES = ["sys-apps/baselayout", "app-arch/bzip2"] as const;
 export const BUILD_PACKAGES = ["sys-apps/baselayout", "app-arch/bzip2"] as const;
+
+/**
+ * With the whole system (deb-bin.ts): packages.build is what a root needs to run emerge, and
+ * @system adds login, PAM, kmod and the service manager.
+ */
+export const FULL_BUILD_PACKAGES = [
+  "sys-apps/baselayout",
+  "sys-libs/glibc",
+  "app-shells/bash",
+  "sys-apps/coreutils",
+  "sys-apps/sed",
+  "sys-apps/grep",
+  "sys-apps/findutils",
+  "sys-apps/diffutils",
+  "sys-apps/gawk",
+  "app-arch/tar",
+  "app-arch/xz-utils",
+  "app-arch/gzip",
+  "app-arch/zstd",
+  "app-arch/bzip2",
+  "dev-lang/python",
+  "sys-apps/portage",
+] as const;
+export const FULL_SYSTEM_PACKAGES = [
+  ...FULL_BUILD_PACKAGES,
+  "sys-apps/util-linux",
+  "sys-libs/pam",
+  "sys-apps/shadow",
+  "sys-apps/kmod",
+  "virtual/service-manager",
+] as const;
 
 /** Which files a Manifest lists for one package directory. */
 type ManifestKind = "AUX" | "DIST" | "EBUILD" | "MISC";
@@ -104,7 +136,8 @@ IUSE="build split-usr"
 
 src_install() {
 	local d
-	for d in boot dev etc home media mnt opt proc root run srv sys tmp usr/bin usr/include \\
+	# dev, proc, run and sys are made in pkg_postinst: they are mount points in a running root.
+	for d in boot etc home media mnt opt root srv tmp usr/bin usr/include \\
 		usr/lib usr/lib64 usr/sbin usr/share var/cache var/db var/empty var/lib var/log \\
 		var/spool var/tmp; do
 		keepdir "/\${d}"
@@ -123,6 +156,46 @@ src_install() {
 	dosym ../run /var/run
 
 	insinto /etc
+	# The accounts every root starts with (Gentoo's baselayout installs them too).
+	newins - passwd <<-EOF
+		root:x:0:0:root:/root:/bin/bash
+		bin:x:1:1:bin:/bin:/sbin/nologin
+		daemon:x:2:2:daemon:/sbin:/sbin/nologin
+		nobody:x:65534:65534:nobody:/var/empty:/sbin/nologin
+		portage:x:250:250:portage:/var/lib/portage/home:/sbin/nologin
+	EOF
+	newins - group <<-EOF
+		root:x:0:
+		bin:x:1:
+		daemon:x:2:
+		sys:x:3:
+		adm:x:4:
+		tty:x:5:
+		disk:x:6:
+		lp:x:7:
+		mem:x:8:
+		kmem:x:9:
+		wheel:x:10:root
+		utmp:x:406:
+		audio:x:18:
+		cdrom:x:19:
+		video:x:27:
+		input:x:97:
+		kvm:x:78:
+		render:x:28:
+		users:x:100:
+		nogroup:x:65533:
+		nobody:x:65534:
+		portage:x:250:portage
+	EOF
+	newins - shadow <<-EOF
+		root:*:10770:0:::::
+		bin:*:10770:0:::::
+		daemon:*:10770:0:::::
+		nobody:*:10770:0:::::
+		portage:!:10770:0:::::
+	EOF
+	fperms 0600 /etc/shadow
 	newins - os-release <<-EOF
 		NAME="substrate test system"
 		ID=gentoo
@@ -150,6 +223,13 @@ src_install() {
 		MANPATH="/usr/local/share/man:/usr/share/man"
 		CONFIG_PROTECT_MASK="/etc/gentoo-release"
 	EOF
+}
+
+pkg_postinst() {
+	local d
+	for d in dev proc run sys; do
+		[[ -d \${EROOT}/\${d} ]] || mkdir -m 0755 "\${EROOT}/\${d}" || die
+	done
 }
 `;
 
@@ -225,7 +305,6 @@ PROFILE_ONLY_VARIABLES="ARCH ELIBC IUSE_IMPLICIT KERNEL USERLAND USE_EXPAND_IMPL
 CONFIG_PROTECT="/etc"
 CONFIG_PROTECT_MASK="/etc/env.d /etc/gentoo-release"
 `,
-    packages: SYSTEM_PACKAGES.map((p) => `*${p}`).join("\n") + "\n",
     "package.use": "app-arch/bzip2 -static-libs\n",
     "use.mask":
       "# systemd is unmasked by features/systemd\nsystemd\nprefix\nprefix-guest\nprefix-stack\n",
@@ -255,7 +334,6 @@ LIBDIR_amd64="lib64"
     eapi: "5\n",
     parent: "../../base\n",
     "make.defaults": 'ELIBC="glibc"\nKERNEL="linux"\nUSERLAND="GNU"\n',
-    "packages.build": BUILD_PACKAGES.join("\n") + "\n",
   },
   "default/linux/amd64/23.0": {
     eapi: "5\n",
@@ -272,17 +350,26 @@ LIBDIR_amd64="lib64"
     eapi: "5\n",
     parent: "..\n../../../../../features/systemd\n",
   },
+  // amd64 has no other ABI in this tier: no-multilib is the same chain under its own name.
+  "default/linux/amd64/23.0/no-multilib": {
+    eapi: "5\n",
+    parent: "..\n",
+  },
+  "default/linux/amd64/23.0/no-multilib/systemd": {
+    eapi: "5\n",
+    parent: "..\n../../../../../../features/systemd\n",
+  },
 };
 
 const LICENSE_GROUPS = `# substrate test tier (the shape of Gentoo's profiles/license_groups)
-GPL-COMPATIBLE GPL-2
-FSF-APPROVED @GPL-COMPATIBLE
-OSI-APPROVED GPL-2 BZIP2
-FREE-SOFTWARE @FSF-APPROVED @OSI-APPROVED
+GPL-COMPATIBLE Apache-2.0 GPL-2 GPL-2+ GPL-3+ LGPL-2 LGPL-2.1 LGPL-2.1+ public-domain
+FSF-APPROVED @GPL-COMPATIBLE ISC
+OSI-APPROVED GPL-2 BZIP2 BSD PSF-2
+FREE-SOFTWARE @FSF-APPROVED @OSI-APPROVED metapackage
 FREE-DOCUMENTS
 EULA all-rights-reserved
 FREE @FREE-SOFTWARE @FREE-DOCUMENTS
-BINARY-REDISTRIBUTABLE @FREE linux-fw-redistributable
+BINARY-REDISTRIBUTABLE @FREE linux-fw-redistributable no-source-code
 `;
 
 const LICENSES: Record<string, string> = {
@@ -292,6 +379,18 @@ const LICENSES: Record<string, string> = {
   "all-rights-reserved": "No permission is granted beyond what the law allows (an EULA).\n",
   "linux-fw-redistributable":
     "Firmware that may be redistributed in binary form only (not @FREE).\n",
+  "no-source-code": "Distributed without its source code (not @FREE).\n",
+  "GPL-2+": "GNU General Public License, version 2 or later.\n",
+  "GPL-3+": "GNU General Public License, version 3 or later.\n",
+  "LGPL-2": "GNU Library General Public License, version 2.\n",
+  "LGPL-2.1": "GNU Lesser General Public License, version 2.1.\n",
+  "LGPL-2.1+": "GNU Lesser General Public License, version 2.1 or later.\n",
+  "public-domain": "Placed in the public domain.\n",
+  BSD: "A BSD-style licence.\n",
+  ISC: "The ISC licence.\n",
+  "Apache-2.0": "The Apache License, version 2.0.\n",
+  "PSF-2": "The Python Software Foundation licence, version 2.\n",
+  metapackage: "Installs no files of its own.\n",
 };
 
 /** What `writeEbuildRepo` made. */
@@ -304,8 +403,17 @@ export interface EbuildRepo {
   readonly distfiles: readonly Distfile[];
 }
 
+/** What `writeEbuildRepo` adds to the two packages of stage1. */
+export interface RepoOptions {
+  /** The whole system (deb-bin-ebuilds.ts `systemEbuilds`): packages.build and @system grow. */
+  readonly system?: readonly GeneratedEbuild[];
+}
+
 /** Writes the repository (repo name `gentoo`) into `dir`, which should be empty. */
-export function writeEbuildRepo(dir: string): EbuildRepo {
+export function writeEbuildRepo(dir: string, opts: RepoOptions = {}): EbuildRepo {
+  const system = opts.system ?? [];
+  const full = system.length > 0;
+  const ebuilds: readonly Ebuild[] = [...EBUILDS, ...system];
   writeFile(
     join(dir, "metadata/layout.conf"),
     `repo-name = gentoo
@@ -319,7 +427,10 @@ profile-formats = portage-2
   );
   writeFile(join(dir, "profiles/repo_name"), "gentoo\n");
   writeFile(join(dir, "profiles/arch.list"), "amd64\narm\n");
-  writeFile(join(dir, "profiles/profiles.desc"), `amd64\t${PROFILE}\tstable\n`);
+  writeFile(
+    join(dir, "profiles/profiles.desc"),
+    `amd64\t${PROFILE}\tstable\namd64\tdefault/linux/amd64/23.0/no-multilib/systemd\tstable\n`,
+  );
   writeFile(
     join(dir, "profiles/thirdpartymirrors"),
     "sourceware\thttps://sourceware.org/pub https://mirrors.kernel.org/sourceware\n",
@@ -330,16 +441,21 @@ profile-formats = portage-2
     "build - Install only what a new system's first stage needs\nsplit-usr - Keep /bin, /sbin and /lib apart from /usr\nstatic-libs - Install static libraries\nsystemd - Support systemd\n",
   );
   const categories = new Set<string>();
-  for (const e of EBUILDS) categories.add(e.atom.split("/")[0] ?? "");
+  for (const e of ebuilds) categories.add(e.atom.split("/")[0] ?? "");
   writeFile(join(dir, "profiles/categories"), [...categories].sort().join("\n") + "\n");
   for (const [node, files] of Object.entries(PROFILE_NODES)) {
     for (const [name, text] of Object.entries(files))
       writeFile(join(dir, "profiles", node, name), text);
   }
+  const sys = full ? FULL_SYSTEM_PACKAGES : SYSTEM_PACKAGES;
+  const build = full ? FULL_BUILD_PACKAGES : BUILD_PACKAGES;
+  writeFile(join(dir, "profiles/base/packages"), sys.map((p) => `*${p}`).join("\n") + "\n");
+  writeFile(join(dir, "profiles/default/linux/packages.build"), build.join("\n") + "\n");
+  if (full) writeSystemSupport(dir);
   for (const [name, text] of Object.entries(LICENSES)) writeFile(join(dir, "licenses", name), text);
   const packages: string[] = [];
   const distfiles: Distfile[] = [];
-  for (const e of EBUILDS) {
+  for (const e of ebuilds) {
     const pkgDir = join(dir, e.atom);
     const pn = e.atom.split("/")[1] ?? "";
     writeFile(join(pkgDir, `${pn}-${e.version}.ebuild`), e.text);

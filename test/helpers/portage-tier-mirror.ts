@@ -18,7 +18,7 @@ import {
   digestsText,
 } from "../e2e/portage/autobuild-fixture.js";
 import { REPO_ROOT } from "./cli.js";
-import { type EbuildRepo, writeEbuildRepo } from "./portage-repo.js";
+import { type EbuildRepo, type RepoOptions, writeEbuildRepo } from "./portage-repo.js";
 
 /** The tier's cache (seed, .debs, Debian sources); `PORTAGE_TIER_CACHE` moves it. */
 export const TIER_CACHE = process.env["PORTAGE_TIER_CACHE"] ?? "/var/cache/substrate/portage-tier";
@@ -44,8 +44,12 @@ export function tierSeed(cache: string = TIER_CACHE): string {
 }
 
 /** The generated repository (into `dir`, empty) packed as a squashfs snapshot. */
-export function repoSnapshot(dir: string, sqfs: string): { repo: EbuildRepo; data: Buffer } {
-  const repo = writeEbuildRepo(dir);
+export function repoSnapshot(
+  dir: string,
+  sqfs: string,
+  opts: RepoOptions = {},
+): { repo: EbuildRepo; data: Buffer } {
+  const repo = writeEbuildRepo(dir, opts);
   execFileSync("mksquashfs", [
     dir,
     sqfs,
