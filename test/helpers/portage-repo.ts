@@ -13,6 +13,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { writeFile } from "./apt-tree.js";
+import { writeArmProfiles } from "./portage-repo-arm.js";
 
 /** A distfile as a Manifest DIST line names it. */
 export interface Distfile {
@@ -337,6 +338,7 @@ profile-formats = portage-2
       writeFile(join(dir, "profiles", node, name), text);
   }
   for (const [name, text] of Object.entries(LICENSES)) writeFile(join(dir, "licenses", name), text);
+  writeArmProfiles(dir);
   const packages: string[] = [];
   const distfiles: Distfile[] = [];
   for (const e of EBUILDS) {
