@@ -55,6 +55,8 @@ const DATE = "20261203";
 const TREEISH = `${DATE}.xz`;
 /** ELF e_machine of 32-bit ARM (EM_ARM). */
 const EM_ARM = 40;
+/** The tree's armv7a cflags (examples/gentoo's), which the driver writes into make.conf. */
+const CFLAGS = "-O2 -pipe -march=armv7-a -mfpu=vfpv3-d16 -mfloat-abi=hard";
 
 let base: string;
 let key: TestKey;
@@ -98,7 +100,7 @@ before(async () => {
       'builds = ["hardfp:stage1:armv7a"]',
       "[arch.armv7a]",
       'subarch = "armv7a_hardfp"',
-      'cflags = "-O2 -pipe -march=armv7-a -mfpu=vfpv3-d16 -mfloat-abi=hard"',
+      `cflags = "${CFLAGS}"`,
       `interpreter = ["${QEMU}"]`,
       "builds = []",
       "",
@@ -122,6 +124,25 @@ after(async () => {
   await mirror.close();
   rmSync(base, { recursive: true, force: true });
 });
+
+/** `<step> <detail>` and duration of each finished step of a `substrate build --json` run. */
+function stepTimes(ndjson: string): string[] {
+  const out: string[] = [];
+  const open: string[] = [];
+  for (const line of ndjson.split("\n")) {
+    if (!line.startsWith("{")) continue;
+    const e = JSON.parse(line) as {
+      type?: string;
+      step?: string;
+      detail?: string;
+      durationMs?: number;
+    };
+    if (e.type === "step-started") open.push(`${e.step ?? ""} ${e.detail ?? ""}`.trim());
+    const step = e.type === "step-finished" ? open.pop() : undefined;
+    if (step !== undefined) out.push(`${step}: ${((e.durationMs ?? 0) / 1000).toFixed(1)} s`);
+  }
+  return out;
+}
 
 /** The ELF class, byte order and e_machine of `file`. */
 function elfHeader(file: string): { cls: number; data: number; machine: number } {
@@ -173,13 +194,17 @@ void it("substrate build --only hardfp:stage1 (armv7a, listed under amd64) runs 
     join(distfiles, "bzip2-1.0.8.tar.gz"),
   );
   const t0 = performance.now();
-  const r = await runCli(["build", join(base, "tree"), "--date", DATE, "--only", "hardfp:stage1"], {
-    cwd: base,
-    timeoutMs: 45 * 60_000,
-  });
+  const r = await runCli(
+    ["build", join(base, "tree"), "--date", DATE, "--only", "hardfp:stage1", "--json"],
+    {
+      cwd: base,
+      timeoutMs: 45 * 60_000,
+    },
+  );
   t.diagnostic(
     `armv7a stage1 build (real emerge under qemu-arm): ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
+  for (const st of stepTimes(r.stdout)) t.diagnostic(`  ${st}`);
   assert.equal(r.code, 0, r.stdout.slice(-6000) + r.stderr.slice(-6000));
   const folder = join(base, "builds", "armv7a", "hardfp");
   const stage1 = join(folder, DATE, `stage1-armv7a_hardfp-${DATE}.tar.xz`);
@@ -230,6 +255,9 @@ void it("substrate build --only hardfp:stage1 (armv7a, listed under amd64) runs 
   const pkg = (cpv: string, file: string): string =>
     readFileSync(join(unpacked, "var/db/pkg", cpv, file), "utf8").trim();
   assert.equal(pkg("app-arch/bzip2-1.0.8", "CHOST"), ARM_CHOST);
+  // Portage built it with the driver's make.conf (the tree's cflags), natively under qemu-arm.
+  assert.equal(pkg("app-arch/bzip2-1.0.8", "CFLAGS"), CFLAGS);
+  assert.equal(pkg("app-arch/bzip2-1.0.8", "CBUILD"), ARM_CHOST);
   assert.match(pkg("app-arch/bzip2-1.0.8", "USE"), /\barm\b/);
   assert.equal(pkg("app-arch/bzip2-1.0.8", "repository"), "gentoo");
   const contents = pkg("app-arch/bzip2-1.0.8", "CONTENTS");
