@@ -171,7 +171,7 @@ fi
 
 # A foreign root runs its programs through qemu-user: binfmt_misc must hold $QEMU with F. #arch
 if [ -n "$QEMU" ] && [ "${1:-}" != --inner ]; then #arch
-  binfmt=/proc/sys/fs/binfmt_misc #arch
+  binfmt=${SEED_BINFMT_DIR:-/proc/sys/fs/binfmt_misc} # a test points it elsewhere #arch
   fix="run \`substrate doctor --install examples/gentoo\` as root (qemu-user-static: scripts/install-deps.sh)" #arch
   [ -x /usr/bin/$QEMU-static ] || die "no /usr/bin/$QEMU-static for the $ARCH seed: $fix" #arch
   [ -f $binfmt/status ] || die "binfmt_misc is not mounted at $binfmt: $fix" #arch

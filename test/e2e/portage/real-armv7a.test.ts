@@ -157,6 +157,42 @@ function elfHeader(file: string): { cls: number; data: number; machine: number }
   return { cls: b[4] ?? 0, data: b[5] ?? 0, machine: b.readUInt16LE(18) };
 }
 
+void it("seed.sh refuses to build the armhf seed without qemu-arm in binfmt_misc (with F), naming what to run", () => {
+  // A fresh cache (nothing to reuse) and a stand-in binfmt_misc folder.
+  const dir = join(base, "binfmt");
+  const cache = join(base, "no-cache");
+  mkdirSync(dir);
+  const refusal = (): string => {
+    try {
+      execFileSync("bash", [join(REPO_ROOT, "scripts/portage-tier/seed.sh")], {
+        env: {
+          ...process.env,
+          SEED_ARCH: "armhf",
+          PORTAGE_TIER_CACHE: cache,
+          SEED_BINFMT_DIR: dir,
+        },
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+    } catch (e) {
+      return (e as { stderr: string }).stderr;
+    }
+    assert.fail("seed.sh built a seed without binfmt_misc");
+  };
+  assert.match(
+    refusal(),
+    /binfmt_misc is not mounted at .*: run `substrate doctor --install examples\/gentoo` as root/,
+  );
+  writeFileSync(join(dir, "status"), "enabled\n");
+  assert.match(refusal(), /binfmt_misc has no qemu-arm handler/);
+  writeFileSync(join(dir, "qemu-arm"), "enabled\ninterpreter /usr/bin/qemu-arm-static\nflags: \n");
+  assert.match(
+    refusal(),
+    /binfmt_misc's qemu-arm handler lacks the F flag: run `substrate doctor --install/,
+  );
+  assert.equal(existsSync(join(cache, "seeds")), false, "nothing was built");
+});
+
 void it("substrate fetch stores the armhf seed (stage3-armv7a_hardfp-openrc, releases/arm) and the snapshot from the signed fake mirror", async (t) => {
   t.diagnostic(`armhf seed (seed.sh, cached when its inputs are): ${(seedMs / 1000).toFixed(1)} s`);
   const r = await runCli(
