@@ -55,8 +55,12 @@ const DATE = "20261203";
 const TREEISH = `${DATE}.xz`;
 /** ELF e_machine of 32-bit ARM (EM_ARM). */
 const EM_ARM = 40;
-/** The tree's armv7a cflags (examples/gentoo's), which the driver writes into make.conf. */
-const CFLAGS = "-O2 -pipe -march=armv7-a -mfpu=vfpv3-d16 -mfloat-abi=hard";
+/**
+ * The tree's armv7a cflags, which the driver writes into make.conf as COMMON_FLAGS:
+ * examples/gentoo's with a `-mtune` added, so that they differ from the arch table's and the
+ * profile's CFLAGS (dropping the tree's flags from make.conf makes the test fail).
+ */
+const CFLAGS = "-O2 -pipe -march=armv7-a -mfpu=vfpv3-d16 -mfloat-abi=hard -mtune=cortex-a8";
 
 let base: string;
 let key: TestKey;
