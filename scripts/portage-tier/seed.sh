@@ -11,12 +11,24 @@
 # the suite and the architecture. Every mount (mmdebstrap's proc, sys, dev) happens in a private
 # mount namespace; the script compares /proc/1/mountinfo before and after and fails if anything
 # stayed in the host's mount table.
+#   SEED_ARCH=armhf scripts/portage-tier/seed.sh   (or --arch armhf first): the armhf seed #arch
+#   stage3-armv7a_hardfp-openrc-<stamp>.tar.xz, profile default/linux/arm/23.0/armv7a, made #arch
+#   under qemu-arm (binfmt_misc with the F flag; see docs/real-portage-tier.md, "armv7a"). #arch
+# Lines ending in "#arch" are that parameter. The amd64 key leaves them out, so it is the key #arch
+# of the script before the parameter existed and amd64 seeds already cached stay valid. #arch
 set -euo pipefail
 
 PORTAGE_SHA256=b5b9a6896132a9a4b042d76a75454bf3e621dd8a819cd6a853443a10f1b1142f
 PORTAGE_VERSION=3.0.82
 SUITE=bookworm
 ARCH=amd64
+if [ "${1:-}" = --arch ]; then export SEED_ARCH=$2; shift 2; fi #arch
+ARCH=${SEED_ARCH:-$ARCH} #arch
+case $ARCH in #arch
+  amd64) SEED_NAME=stage3-amd64-systemd PROFILE=default/linux/amd64/23.0/systemd QEMU= ;; #arch
+  armhf) SEED_NAME=stage3-armv7a_hardfp-openrc PROFILE=default/linux/arm/23.0/armv7a QEMU=qemu-arm ;; #arch
+  *) echo "seed.sh: unknown SEED_ARCH $ARCH (amd64 or armhf)" >&2 && exit 1 ;; #arch
+esac #arch
 MIRROR=${PORTAGE_TIER_MIRROR:-http://deb.debian.org/debian}
 CACHE=${PORTAGE_TIER_CACHE:-/var/cache/substrate/portage-tier}
 
@@ -102,6 +114,7 @@ FEATURES="-sandbox -usersandbox"
 EOF
   ln -sfn ../../var/db/repos/gentoo/profiles/default/linux/amd64/23.0/systemd \
     "$root/etc/portage/make.profile"
+  ln -sfn "../../var/db/repos/gentoo/profiles/$PROFILE" "$root/etc/portage/make.profile" #arch
   local kind
   kind=$(cat "$root/tmp/.portage-install-kind")
   rm -f "$root/tmp/.portage-install-kind"
@@ -137,6 +150,11 @@ key=$({
   cat "$self"
   package_list
 } | sha256sum | cut -c1-16)
+key=$({ #arch
+  echo "suite=$SUITE arch=$ARCH mirror=$MIRROR portage=$PORTAGE_SHA256" #arch
+  if [ "$ARCH" = amd64 ]; then grep -v ' #arch$' "$self"; else cat "$self"; fi #arch
+  package_list #arch
+} | sha256sum | cut -c1-16) #arch
 if [ "${1:-}" = --key ]; then
   echo "$key"
   exit 0
@@ -144,12 +162,24 @@ fi
 
 dir=$CACHE/seeds/$key
 existing=$( (find "$dir" -maxdepth 1 -name 'stage3-amd64-systemd-*.tar.xz' 2>/dev/null || true) | sort | tail -1)
+existing=$( (find "$dir" -maxdepth 1 -name "$SEED_NAME-*.tar.xz" 2>/dev/null || true) | sort | tail -1) #arch
 if [ -n "$existing" ] && [ -f "$existing.sha256" ] &&
   (cd "$dir" && sha256sum --quiet -c "$(basename "$existing").sha256" >/dev/null 2>&1); then
   echo "$existing"
   exit 0
 fi
 
+# A foreign root runs its programs through qemu-user: binfmt_misc must hold $QEMU with F. #arch
+if [ -n "$QEMU" ] && [ "${1:-}" != --inner ]; then #arch
+  binfmt=${SEED_BINFMT_DIR:-/proc/sys/fs/binfmt_misc} # a test points it elsewhere #arch
+  fix="run \`substrate doctor --install examples/gentoo\` as root (qemu-user-static: scripts/install-deps.sh)" #arch
+  [ -x /usr/bin/$QEMU-static ] || die "no /usr/bin/$QEMU-static for the $ARCH seed: $fix" #arch
+  [ -f $binfmt/status ] || die "binfmt_misc is not mounted at $binfmt: $fix" #arch
+  [ "$(cat $binfmt/status)" = enabled ] || die "binfmt_misc is disabled: $fix" #arch
+  [ -f $binfmt/$QEMU ] || die "binfmt_misc has no $QEMU handler: $fix" #arch
+  grep -q '^enabled$' $binfmt/$QEMU || die "binfmt_misc's $QEMU handler is disabled: $fix" #arch
+  grep -q '^flags:.*F' $binfmt/$QEMU || die "binfmt_misc's $QEMU handler lacks the F flag: $fix" #arch
+fi #arch
 if [ "${1:-}" != --inner ]; then
   # Outer call: run the build in a private mount namespace and check that no mount leaked.
   before=$(mktemp)
@@ -165,8 +195,12 @@ if [ "${1:-}" != --inner ]; then
 fi
 
 mkdir -p "$dir" "$CACHE/debs"
+# Another architecture's .debs get their own folder (sync-in copies the whole folder): the #arch
+# hooks below read $CACHE/debs, so CACHE (not used after them) moves to $CACHE/<arch>. #arch
+[ "$ARCH" = amd64 ] || { CACHE=$CACHE/$ARCH && mkdir -p "$CACHE/debs"; } #arch
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 name=stage3-amd64-systemd-$stamp.tar.xz
+name=$SEED_NAME-$stamp.tar.xz #arch
 work=$(mktemp -d "$dir/.build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 includes=$(package_list | paste -sd, -)

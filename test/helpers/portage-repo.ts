@@ -14,6 +14,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { writeFile } from "./apt-tree.js";
 import { type GeneratedEbuild, writeSystemSupport } from "./deb-bin-ebuilds.js";
+import { writeArmProfiles } from "./portage-repo-arm.js";
 
 /** A distfile as a Manifest DIST line names it. */
 export interface Distfile {
@@ -453,6 +454,7 @@ profile-formats = portage-2
   writeFile(join(dir, "profiles/default/linux/packages.build"), build.join("\n") + "\n");
   if (full) writeSystemSupport(dir);
   for (const [name, text] of Object.entries(LICENSES)) writeFile(join(dir, "licenses", name), text);
+  writeArmProfiles(dir);
   const packages: string[] = [];
   const distfiles: Distfile[] = [];
   for (const e of ebuilds) {

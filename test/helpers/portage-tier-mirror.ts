@@ -26,19 +26,29 @@ export const TIER_CACHE = process.env["PORTAGE_TIER_CACHE"] ?? "/var/cache/subst
 /** The autobuild variant of the tier's seed (what its name and pointer say). */
 export const TIER_VARIANT = "systemd";
 
+/** The architectures `seed.sh` builds seeds for (`SEED_ARCH`), with their autobuild names. */
+export const TIER_SEEDS = {
+  amd64: { name: "stage3-amd64-systemd", keyword: "amd64" },
+  armhf: { name: "stage3-armv7a_hardfp-openrc", keyword: "arm" },
+} as const;
+
+/** A Debian architecture of {@link TIER_SEEDS}. */
+export type TierArch = keyof typeof TIER_SEEDS;
+
 /**
  * The tier's seed: `scripts/portage-tier/seed.sh` builds it, or reuses the one cached under its
- * key (then this takes a second). Needs root, mmdebstrap and Debian's archive the first time.
+ * key (then this takes a second). Needs root, mmdebstrap and Debian's archive the first time;
+ * `armhf` also needs qemu-arm in binfmt_misc with the F flag (seed.sh says what to run).
  */
-export function tierSeed(cache: string = TIER_CACHE): string {
+export function tierSeed(cache: string = TIER_CACHE, arch: TierArch = "amd64"): string {
   const out = execFileSync("bash", [join(REPO_ROOT, "scripts/portage-tier/seed.sh")], {
-    env: { ...process.env, PORTAGE_TIER_CACHE: cache },
+    env: { ...process.env, PORTAGE_TIER_CACHE: cache, SEED_ARCH: arch },
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
     maxBuffer: 16 << 20,
   });
   const path = out.trim().split("\n").pop() ?? "";
-  if (!/\/stage3-amd64-systemd-\d{8}T\d{6}Z\.tar\.xz$/.test(path))
+  if (!new RegExp(`/${TIER_SEEDS[arch].name}-\\d{8}T\\d{6}Z\\.tar\\.xz$`).test(path))
     throw new Error(`seed.sh printed no seed path: ${out}`);
   return path;
 }
@@ -76,23 +86,26 @@ export interface TierMirror {
 }
 
 /**
- * The mirror's files: the seed at `/releases/amd64/autobuilds/<stamp>/<name>` with its
- * clear-signed `.DIGESTS` and pointer, and the snapshot `gentoo-<treeish>.sqfs` with a
- * clear-signed `sha512sum.txt`, all signed with `key`.
+ * The mirror's files: the seed at `/releases/<keyword>/autobuilds/<stamp>/<name>` (keyword
+ * `amd64` unless given: Gentoo's release folder, `arm` for armv7a) with its clear-signed
+ * `.DIGESTS` and pointer `latest-<name without stamp>.txt`, and the snapshot
+ * `gentoo-<treeish>.sqfs` with a clear-signed `sha512sum.txt`, all signed with `key`.
  */
 export function tierMirrorFiles(opts: {
   readonly seed: string;
   readonly snapshot: Buffer;
   readonly treeish: string;
   readonly key: TestKey;
+  readonly keyword?: string;
 }): TierMirror {
   const seedName = basename(opts.seed);
-  const stamp = /-(\d{8}T\d{6}Z)\.tar\.xz$/.exec(seedName)?.[1];
+  const m = /^(stage3-[\w.-]+)-(\d{8}T\d{6}Z)\.tar\.xz$/.exec(seedName);
+  const stamp = m?.[2];
   if (stamp === undefined) throw new Error(`${seedName} is not a stage3-<...>-<stamp>.tar.xz`);
   const seed = readFileSync(opts.seed);
-  const base = "/releases/amd64/autobuilds";
+  const base = `/releases/${opts.keyword ?? "amd64"}/autobuilds`;
   const seedPath = `${base}/${stamp}/${seedName}`;
-  const pointerPath = `${base}/latest-stage3-amd64-${TIER_VARIANT}.txt`;
+  const pointerPath = `${base}/latest-${m?.[1] ?? ""}.txt`;
   const files: MirrorFiles = new Map();
   files.set(
     pointerPath,

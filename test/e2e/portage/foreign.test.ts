@@ -72,7 +72,7 @@ after(() => {
   if (work !== "") rmSync(work, { recursive: true, force: true });
 });
 
-void it("armv7a_hardfp stage3 runs under qemu-arm with portage's namespace sandboxes off (recording stand-in emerge: no armhf Portage seed yet, mmdebstrap under qemu-arm, and no @system ebuilds for a real stage3)", async () => {
+void it("armv7a_hardfp stage3 runs under qemu-arm with portage's namespace sandboxes off (recording stand-in emerge: the real-Portage armhf tier, real-armv7a.test.ts, has a seed and stage1 but no stage2/stage3 and no @system ebuilds for a real stage3)", async () => {
   const root = join(work, "root");
   mkdirSync(root);
   makeFakeGentoo(root, armhfBusybox());
