@@ -50,6 +50,8 @@ import {
 } from "./autobuild-fixture.js";
 
 const DATE = "20261205";
+/** The kerncache rebuild's date (a new version_stamp). */
+const DATE2 = "20261206";
 const CHAIN = [
   "systemd:stage1",
   "systemd:stage2",
@@ -68,6 +70,8 @@ let mirror: FakeMirror;
 let published: TierMirror;
 let buildOutput = "";
 let buildCode: number | null = null;
+/** How long each stage of the chain took (stage id -> ms), from `build --json`. */
+const stageMs = new Map<string, number>();
 
 /** Hard-links (or copies) a distfile into the store's DISTDIR. */
 function place(d: LocalDistfile, distdir: string): void {
@@ -136,18 +140,21 @@ after(async () => {
     rmSync(base, { recursive: true, force: true });
 });
 
-void it("the Gentoo example chain builds with the real emerge (fetch, stage1 ... livecd-stage3)", async () => {
+void it("the Gentoo example chain builds with the real emerge (fetch, stage1 ... livecd-stage3)", async (t) => {
   const f = await runCli(
     ["fetch", tree, "--date", DATE, "--variant", "systemd", "--keyring", key.publicKey],
     { cwd: base, timeoutMs: 10 * 60_000 },
   );
   assert.equal(f.code, 0, f.stdout + f.stderr);
-  const r = await runCli(["build", tree, "--date", DATE], {
+  const r = await runCli(["build", tree, "--date", DATE, "--json"], {
     cwd: base,
     timeoutMs: 80 * 60_000,
   });
   buildOutput = r.stdout + r.stderr;
   buildCode = r.code;
+  for (const e of r.events)
+    if (e["type"] === "stage-succeeded") stageMs.set(String(e["stage"]), Number(e["durationMs"]));
+  for (const [stage, ms] of stageMs) t.diagnostic(`${stage}: ${(ms / 1000).toFixed(1)} s`);
   assert.equal(r.code, 0, buildOutput.slice(-20_000));
 });
 
@@ -244,13 +251,15 @@ void it("stage4 runs catalyst's sequence (emerge -u @system, then the spec's pac
   assert.doesNotMatch(log, /--newuse @world/);
 });
 
-void it("embedded merged its packages into ROOT=/tmp/mergeroot without Portage", () => {
+void it("embedded merges its packages alone into ROOT=/tmp/mergeroot (catalyst's --onlydeps, then --nodeps)", () => {
   assert.equal(buildCode, 0, "the chain did not build");
   const names = namesOf(vdbOf("minimal", "embedded"));
-  for (const atom of ["sys-apps/systemd", "sys-apps/busybox", "sys-apps/kbd", "sys-libs/glibc"])
-    assert.ok(names.has(atom), `embedded lacks ${atom}: ${[...names].join(" ")}`);
-  assert.ok(!names.has("sys-apps/portage"), "the embedded root has no Portage");
-  assert.match(logOf("minimal", "embedded"), /ROOT=\/tmp\/mergeroot/);
+  assert.deepEqual([...names].sort(), ["sys-apps/busybox", "sys-apps/kbd", "sys-apps/systemd"]);
+  const log = logOf("minimal", "embedded");
+  assert.match(log, /--onlydeps sys-apps\/systemd sys-apps\/busybox sys-apps\/kbd/);
+  assert.match(log, /ROOT=\/tmp\/mergeroot/);
+  assert.match(log, /--oneshot --nodeps sys-apps\/systemd sys-apps\/busybox sys-apps\/kbd/);
+  assert.match(log, />>> Completed \(3 of 3\) sys-apps\/kbd-[\d.]+::gentoo to \/tmp\/mergeroot\//);
 });
 
 void it("the pkgcache holds the binary packages Portage made, indexed in Packages", () => {
@@ -356,4 +365,59 @@ void it("the bindist gate refuses a stage with linux-firmware (real LICENSE meta
   });
   assert.equal(allowed.code, 0, allowed.stdout + allowed.stderr);
   assert.ok(namesOf(vdbOf("firmware", "stage4")).has("sys-kernel/linux-firmware"));
+});
+
+void it("a second livecd-stage2 reuses the kernel from kerncache and merges dracut from binary packages", async (t) => {
+  assert.equal(buildCode, 0, "the chain did not build");
+  // A tree on the same store whose livecd-stage2 takes the chain's stage3 as a plain seed, so
+  // only livecd-stage2 is built again (a new date: a new version_stamp, the same kernel).
+  const dir = join(base, "kc");
+  mkdirSync(join(dir, "specs", "amd64", "systemd"), { recursive: true });
+  cpSync(join(tree, "kconfig"), join(dir, "kconfig"), { recursive: true });
+  cpSync(join(tree, "confdirs"), join(dir, "confdirs"), { recursive: true });
+  writeFileSync(
+    join(dir, "substrate.toml"),
+    [
+      'name = "kc"',
+      'driver = "portage"',
+      `mirrors = ["${mirror.url}"]`,
+      "[store]",
+      `builds = "${join(base, "builds-kc")}"`,
+      `logs = "${join(base, "logs-kc")}"`,
+      `cache = "${join(base, "cache")}"`,
+      "[arch.amd64]",
+      'subarch = "amd64"',
+      'builds = ["systemd:livecd-stage2"]',
+      "",
+    ].join("\n"),
+  );
+  const seedDir = join(base, "builds-kc", "amd64", "systemd");
+  mkdirSync(seedDir, { recursive: true });
+  const stage3 = join(folderOf("systemd"), DATE, `stage3-amd64-systemd-${DATE}.tar.xz`);
+  linkSync(stage3, join(seedDir, "stage3-amd64-systemd-latest.tar.xz"));
+  const spec = readFileSync(join(tree, "specs", "amd64", "systemd", "livecd-stage2.spec"), "utf8");
+  writeFileSync(
+    join(dir, "specs", "amd64", "systemd", "livecd-stage2.spec"),
+    `${spec}snapshot_treeish: ${DATE}.lzo\n`,
+  );
+  const r = await runCli(["build", dir, "--date", DATE2, "--json"], {
+    cwd: base,
+    timeoutMs: 20 * 60_000,
+  });
+  assert.equal(r.code, 0, (r.stdout + r.stderr).slice(-10_000));
+  const log = readFileSync(
+    join(base, "logs-kc", "systemd", `livecd-stage2-amd64-systemd-${DATE2}.log`),
+    "utf8",
+  );
+  assert.match(
+    log,
+    /tar -xjpf \/tmp\/kerncache\/gentoo-kernel-initrd-systemd-\d{8}\.tar\.bz2 -C \/boot/,
+  );
+  assert.doesNotMatch(log, /Emerging \(\d+ of \d+\) sys-kernel\/gentoo-kernel/);
+  assert.match(log, /Emerging binary \(\d+ of \d+\) sys-kernel\/dracut-/);
+  const first = [...stageMs].find(([id]) => id.endsWith("systemd:livecd-stage2"))?.[1];
+  const again = r.events.find((e) => e["type"] === "stage-succeeded")?.["durationMs"];
+  t.diagnostic(
+    `livecd-stage2: ${((first ?? 0) / 1000).toFixed(1)} s in the chain, ${(Number(again) / 1000).toFixed(1)} s again with kerncache and binary packages`,
+  );
 });
