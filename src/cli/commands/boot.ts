@@ -167,7 +167,7 @@ export function registerBootCommands(program: Command): void {
       .option("--timeout <seconds>", "limit for the whole test", "900")
       .option("--checks <file>", "extra checks (run/send/expect steps, see docs/boot-testing.md)")
       .option("--junit <file>", "write a JUnit XML report")
-      .option("--json", "print NDJSON events")
+      .option("--json", "print NDJSON events instead of text")
       .option("--log <file>", "console log (default: logs/boot-<iso>.log)")
       .option("--os-name <text>", "text /etc/os-release NAME or PRETTY_NAME must contain")
       .option("--module <name>", "kernel module the module check loads", "dummy"),

@@ -23,6 +23,7 @@ import { EXIT_FATAL, EXIT_USAGE } from "../exit-codes.js";
 import { testIsoAfterBuild } from "./build-and-boot.js";
 import { emitStagesPlanned, formatPlan } from "./plan.js";
 import { commandLine } from "../command-line.js";
+import { treeArgument } from "../help.js";
 
 interface BuildOptions {
   only?: string[];
@@ -52,8 +53,8 @@ export function sourceDateEpoch(date: string): number {
 export function registerBuild(program: Command): void {
   program
     .command("build")
-    .description("build the stages of a spec tree that are not fresh")
-    .argument("[tree]", "spec tree folder (holding substrate.toml)", ".")
+    .description("Build the stages of a spec tree that are not fresh")
+    .addArgument(treeArgument())
     .option(
       "--only <selector>",
       "build only this stage and what it needs (arch/flavour:stage, flavour:stage, arch/flavour, flavour, arch); repeatable or comma-separated",
@@ -71,7 +72,7 @@ export function registerBuild(program: Command): void {
     .option("--keyring <file>", "OpenPGP keyring that verifies seeds and snapshots (Portage)")
     .option("--insecure", "use seeds and snapshots whose signatures cannot be checked (Portage)")
     .option("--keep-work", "keep each stage's work folder (build roots) for inspection")
-    .option("--json", "NDJSON events on stdout")
+    .option("--json", "print NDJSON events instead of text")
     .action(async (tree: string, opts: BuildOptions) => {
       const reporter = createReporter({ json: opts.json === true });
       try {
