@@ -7,8 +7,10 @@ import type { Command } from "commander";
 import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { driverFor } from "../../drivers/registry.js";
-import { execute } from "../../exec/executor.js";
-import { makePlan, type PlannedStage } from "../../plan/plan.js";
+import { execute, type ExecuteSummary } from "../../exec/executor.js";
+import { makePlan, type Plan, type PlannedStage } from "../../plan/plan.js";
+import type { SpecTree } from "../../spec/types.js";
+import { RecordingReporter, writeBuildReport } from "../build-report.js";
 import { hasErrors } from "../../report/diagnostic.js";
 import type { Reporter } from "../../report/events.js";
 import { createReporter } from "../../report/reporter.js";
@@ -136,6 +138,35 @@ function withKeptWork(reporter: Reporter, cacheDir: string): Reporter {
   };
 }
 
+/**
+ * Writes the run's report.html; names it when the run did something (a run that found every
+ * stage fresh writes it quietly). A report that cannot be written is a warning, not a failure.
+ */
+function reportRun(
+  tree: SpecTree,
+  plan: Plan,
+  recorder: RecordingReporter,
+  started: number,
+  summary: ExecuteSummary | undefined,
+): void {
+  try {
+    const file = writeBuildReport({
+      tree,
+      plan,
+      events: recorder.events,
+      started,
+      command: commandLine(),
+    });
+    if (summary === undefined || summary.built.length + summary.failed.length > 0)
+      recorder.emit({ type: "info", message: `report: ${file}` });
+  } catch (e) {
+    recorder.emit({
+      type: "warning",
+      message: `report.html not written: ${e instanceof Error ? e.message : String(e)}`,
+    });
+  }
+}
+
 function parseJobs(text: string | undefined): Result<number, string> {
   const n = Number(text ?? "2");
   return Number.isInteger(n) && n >= 1
@@ -210,8 +241,13 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // Every event of the run also goes into the build's report.html.
+  const started = Date.now();
+  const recorder = new RecordingReporter(reporter);
+  reporter = recorder;
+  let summary: ExecuteSummary | undefined;
   try {
-    const summary = await execute({
+    summary = await execute({
       plan,
       driver,
       reporter: opts.keepWork === true ? withKeptWork(reporter, cacheDir) : reporter,
@@ -245,5 +281,6 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    reportRun(tree, plan, recorder, started, summary);
   }
 }
