@@ -61,7 +61,7 @@ function describeOutput(path: string): ReportOutput {
 }
 
 /** The last lines of a console log, escape sequences and control characters removed. */
-function consoleTail(path: string, lines = 80): string[] {
+export function consoleTail(path: string, lines = 80): string[] {
   let text: string;
   try {
     text = readFileSync(path, "utf8");

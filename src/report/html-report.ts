@@ -2,8 +2,8 @@
  * The build report: one self-contained HTML page (`report.html` beside the build's logs) made
  * from the events of a run. A timeline chart of stages and their steps (inline SVG), the stage
  * graph, each stage's decision, reason, steps, times, outputs (sizes, digests) and log, the
- * boot test's phases, checks and console. No script, no external resource; every text is
- * escaped. Pure: the caller gathers sizes, digests and console lines and writes the file.
+ * boot test's phases, checks and console. No script, no external resource (its own
+ * Content-Security-Policy forbids both); every text is escaped. Pure: the caller gathers sizes, digests and console lines and writes the file.
  */
 import type { Event, StageId } from "./events.js";
 import { formatDuration } from "./format.js";
@@ -360,6 +360,9 @@ function bootSection(b: BootRun, i: number, consoles: ReadonlyMap<string, Report
   return out.join("\n");
 }
 
+/** The page may run no script and load nothing: everything it shows is in the file. */
+export const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
 const STYLE = `
 body{font-family:Helvetica,Arial,sans-serif;margin:24px;color:#223;max-width:1200px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ddd}
@@ -400,6 +403,7 @@ export function renderBuildReport(report: BuildReport): string {
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
 <style>${STYLE}</style>
