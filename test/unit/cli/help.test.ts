@@ -92,11 +92,15 @@ void describe("--version", () => {
     assert.equal(r.status, 0, r.stderr);
     const m = /^0\.1\.0 \(commit ([0-9a-f]{12}(-dirty)?|unknown)\)\n$/.exec(r.stdout);
     assert.ok(m, r.stdout);
-    const head = spawnSync("git", ["rev-parse", "--short=12", "HEAD"], {
-      cwd: REPO_ROOT,
-      encoding: "utf8",
-    });
-    if (head.status === 0) assert.equal(m[1]?.replace("-dirty", ""), head.stdout.trim());
+    // The commit npm run build recorded, and one this checkout has (a later commit may not
+    // have been built yet, so not necessarily HEAD).
+    assert.equal(m[1], buildCommit());
+    const hash = m[1].replace("-dirty", "");
+    const inGit = spawnSync("git", ["rev-parse", "--git-dir"], { cwd: REPO_ROOT }).status === 0;
+    if (inGit && hash !== "unknown") {
+      const known = spawnSync("git", ["cat-file", "-e", `${hash}^{commit}`], { cwd: REPO_ROOT });
+      assert.equal(known.status, 0, `${hash} is not a commit of this checkout`);
+    }
   });
 
   void it("says unknown without the build's record", () => {
