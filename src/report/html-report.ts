@@ -3,268 +3,32 @@
  * from the events of a run. A timeline chart of stages and their steps (inline SVG), the stage
  * graph, each stage's decision, reason, steps, times, outputs (sizes, digests) and log, the
  * boot test's phases, checks and console. No script, no external resource (its own
- * Content-Security-Policy forbids both); every text is escaped. Pure: the caller gathers sizes, digests and console lines and writes the file.
+ * Content-Security-Policy forbids both); every text is escaped. Pure: the caller gathers
+ * sizes, digests and console lines and writes the file. The input and the folding of events
+ * are in html-model.ts, the timeline chart in html-timeline.ts.
  */
-import type { Event, StageId } from "./events.js";
 import { formatDuration } from "./format.js";
+import {
+  escapeHtml,
+  formatSize,
+  runsOf,
+  type BootRun,
+  type BuildReport,
+  type ReportConsole,
+  type ReportStage,
+  type StageRun,
+} from "./html-model.js";
+import { timelineSvg } from "./html-timeline.js";
 
-/** An event and when it was emitted (ms since the epoch). */
-export interface TimedEvent {
-  readonly time: number;
-  readonly event: Event;
-}
-
-/** One published file (or folder) of a stage. */
-export interface ReportOutput {
-  readonly path: string;
-  readonly bytes: number;
-  readonly digests: readonly { readonly algorithm: string; readonly hex: string }[];
-}
-
-/** What the plan said about a stage, and where its files are. */
-export interface ReportStage {
-  readonly id: StageId;
-  readonly decision: string;
-  readonly reason: string;
-  readonly output: string;
-  /** The stage's log, as a link relative to the report (undefined: no log). */
-  readonly logHref?: string;
-  readonly outputs: readonly ReportOutput[];
-}
-
-/** The console of one boot test: a link to the whole log and its last lines. */
-export interface ReportConsole {
-  readonly path: string;
-  readonly href: string;
-  readonly tail: readonly string[];
-}
-
-/** Everything the page shows. */
-export interface BuildReport {
-  readonly tree: string;
-  readonly treePath: string;
-  readonly date: string;
-  readonly command: string;
-  readonly started: number;
-  readonly stages: readonly ReportStage[];
-  readonly events: readonly TimedEvent[];
-  /** The stage graph (an SVG document). */
-  readonly graphSvg: string;
-  /** Boot consoles by console log path (`boot-finished.consoleLog`). */
-  readonly consoles: ReadonlyMap<string, ReportConsole>;
-}
-
-/** Text safe in HTML content and quoted attributes. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
-}
-
-/** `1.5 MiB`. */
-export function formatSize(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let n = bytes;
-  let u = 0;
-  while (n >= 1024 && u < units.length - 1) {
-    n /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${n.toFixed(n < 10 ? 1 : 0)} ${units[u] ?? ""}`;
-}
-
-/** A stage's run as the events tell it. */
-interface StageRun {
-  start?: number;
-  end?: number;
-  result: "built" | "failed" | "fresh" | "skipped" | "not run";
-  failure?: { message: string; step?: string; logTail?: readonly string[] };
-  steps: { name: string; detail?: string; start: number; durationMs?: number }[];
-  skipped?: string;
-}
-
-/** One boot test (`build --test`): its phases, checks and outcome. */
-interface BootRun {
-  phases: { phase: string; end: number; durationMs: number }[];
-  checks: { check: string; ok: boolean; detail: string }[];
-  finished?: { ok: boolean; reason: string; consoleLog: string; durationMs: number; end: number };
-}
-
-function runsOf(report: BuildReport): { stages: Map<StageId, StageRun>; boots: BootRun[] } {
-  const stages = new Map<StageId, StageRun>(
-    report.stages.map((s) => [s.id, { result: "not run", steps: [] }]),
-  );
-  const get = (id: StageId): StageRun => {
-    let run = stages.get(id);
-    if (run === undefined) stages.set(id, (run = { result: "not run", steps: [] }));
-    return run;
-  };
-  const boots: BootRun[] = [];
-  let boot: BootRun | undefined;
-  const currentBoot = (): BootRun => {
-    if (boot === undefined) boots.push((boot = { phases: [], checks: [] }));
-    return boot;
-  };
-  for (const { time, event: e } of report.events) {
-    switch (e.type) {
-      case "stage-started":
-        get(e.stage).start = time;
-        break;
-      case "step-started":
-        get(e.stage).steps.push({
-          name: e.step,
-          start: time,
-          ...(e.detail === undefined ? {} : { detail: e.detail }),
-        });
-        break;
-      case "step-finished": {
-        const step = get(e.stage).steps.findLast((s) => s.name === e.step);
-        if (step !== undefined) step.durationMs = e.durationMs;
-        break;
-      }
-      case "stage-succeeded":
-        Object.assign(get(e.stage), { end: time, result: "built" });
-        break;
-      case "stage-failed":
-        Object.assign(get(e.stage), {
-          end: time,
-          result: "failed",
-          failure: {
-            message: e.message,
-            ...(e.step === undefined ? {} : { step: e.step }),
-            ...(e.logTail === undefined ? {} : { logTail: e.logTail }),
-          },
-        });
-        break;
-      case "stage-fresh":
-        get(e.stage).result = "fresh";
-        break;
-      case "stage-skipped":
-        Object.assign(get(e.stage), { result: "skipped", skipped: e.reason });
-        break;
-      case "boot-phase":
-        currentBoot().phases.push({ phase: e.phase, end: time, durationMs: e.durationMs });
-        break;
-      case "boot-check":
-        currentBoot().checks.push({ check: e.check, ok: e.ok, detail: e.detail });
-        break;
-      case "boot-finished":
-        currentBoot().finished = {
-          ok: e.ok,
-          reason: e.reason,
-          consoleLog: e.consoleLog,
-          durationMs: e.durationMs,
-          end: time,
-        };
-        boot = undefined;
-        break;
-      default:
-        break;
-    }
-  }
-  return { stages, boots };
-}
-
-const COLOURS = {
-  built: "#5b9bd5",
-  failed: "#e06666",
-  step: ["#7fb3e6", "#a9cdf0"],
-  boot: ["#f2b36b", "#f7cf9c"],
-} as const;
-
-/** The timeline: one row per stage (and per boot test), steps as segments, a time axis. */
-function timelineSvg(
-  report: BuildReport,
-  stages: Map<StageId, StageRun>,
-  boots: BootRun[],
-): string {
-  const rows: {
-    label: string;
-    note: string;
-    bars: { x0: number; x1: number; fill: string; tip: string }[];
-  }[] = [];
-  const t0 = report.started;
-  let tEnd = t0 + 1;
-  for (const { time } of report.events) tEnd = Math.max(tEnd, time);
-  for (const s of report.stages) {
-    const run = stages.get(s.id);
-    if (run === undefined) continue;
-    const bars: (typeof rows)[number]["bars"] = [];
-    if (run.start !== undefined) {
-      const end = run.end ?? tEnd;
-      bars.push({
-        x0: run.start,
-        x1: end,
-        fill: run.result === "failed" ? COLOURS.failed : COLOURS.built,
-        tip: `${s.id}: ${run.result} in ${formatDuration(end - run.start)}`,
-      });
-      run.steps.forEach((step, i) => {
-        const stepEnd = step.durationMs === undefined ? end : step.start + step.durationMs;
-        bars.push({
-          x0: step.start,
-          x1: stepEnd,
-          fill: COLOURS.step[i % 2] ?? "#ccc",
-          tip: `${s.id} ${step.name}${step.detail === undefined ? "" : ` (${step.detail})`}: ${formatDuration(stepEnd - step.start)}`,
-        });
-      });
-    }
-    rows.push({ label: s.id, note: run.start === undefined ? run.result : "", bars });
-  }
-  boots.forEach((b, i) => {
-    const bars = b.phases.map((p, j) => ({
-      x0: p.end - p.durationMs,
-      x1: p.end,
-      fill: COLOURS.boot[j % 2] ?? "#ccc",
-      tip: `boot ${p.phase}: ${formatDuration(p.durationMs)}`,
-    }));
-    rows.push({ label: `boot test ${i + 1}`, note: bars.length === 0 ? "no phases" : "", bars });
-  });
-  const labelW = Math.min(360, 20 + 7 * Math.max(10, ...rows.map((r) => r.label.length)));
-  const chartW = 640;
-  const rowH = 26;
-  const top = 10;
-  const height = top + rows.length * rowH + 34;
-  const width = labelW + chartW + 20;
-  const span = Math.max(1, tEnd - t0);
-  const x = (t: number): number => labelW + ((t - t0) / span) * chartW;
-  const out = [
-    `<svg xmlns="http://www.w3.org/2000/svg" class="timeline" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
-    `<title>${escapeHtml(`Timeline of the build of ${report.tree} on ${report.date}`)}</title>`,
-  ];
-  rows.forEach((row, i) => {
-    const y = top + i * rowH;
-    out.push(
-      `<g class="row"><text x="${labelW - 8}" y="${y + 16}" text-anchor="end" fill="#223">${escapeHtml(row.label)}</text>`,
-      `<line x1="${labelW}" y1="${y + rowH - 2}" x2="${labelW + chartW}" y2="${y + rowH - 2}" stroke="#eee"/>`,
-    );
-    row.bars.forEach((b, j) => {
-      const inset = j === 0 && !row.label.startsWith("boot test") ? 2 : 6;
-      const w = Math.max(1.5, x(b.x1) - x(b.x0));
-      out.push(
-        `<rect x="${x(b.x0).toFixed(1)}" y="${y + inset}" width="${w.toFixed(1)}" height="${rowH - 2 * inset - 2}" fill="${b.fill}" rx="2"><title>${escapeHtml(b.tip)}</title></rect>`,
-      );
-    });
-    if (row.note !== "")
-      out.push(`<text x="${labelW + 6}" y="${y + 16}" fill="#777">${escapeHtml(row.note)}</text>`);
-    out.push("</g>");
-  });
-  const axisY = top + rows.length * rowH + 4;
-  out.push(
-    `<line x1="${labelW}" y1="${axisY}" x2="${labelW + chartW}" y2="${axisY}" stroke="#889"/>`,
-  );
-  for (let k = 0; k <= 5; k++) {
-    const tx = labelW + (k / 5) * chartW;
-    out.push(
-      `<line x1="${tx}" y1="${axisY}" x2="${tx}" y2="${axisY + 5}" stroke="#889"/>`,
-      `<text x="${tx}" y="${axisY + 18}" text-anchor="middle" fill="#556">${escapeHtml(formatDuration((k / 5) * span))}</text>`,
-    );
-  }
-  out.push("</svg>");
-  return out.join("\n");
-}
+export {
+  escapeHtml,
+  formatSize,
+  type BuildReport,
+  type ReportConsole,
+  type ReportOutput,
+  type ReportStage,
+  type TimedEvent,
+} from "./html-model.js";
 
 function table(head: readonly string[], rows: readonly (readonly string[])[], cls = ""): string {
   const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
