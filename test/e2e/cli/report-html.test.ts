@@ -5,7 +5,7 @@
  * browser), so what Chromium shows is what a script-free viewer shows.
  *  1. The report of a real build: the cheapest one substrate runs, a build that finds every
  *     stage fresh (stamps written from `plan --json`, as the plain-output golden test does),
- *     through the CLI.
+ *     through the CLI, with .DIGESTS sidecars beside the outputs.
  *  2. A report rendered from an event stream shaped like a `build --test` run (steps, a failed
  *     stage, boot phases, checks and a console with HTML in it), because a build that runs
  *     stages needs root trees and minutes.
@@ -13,6 +13,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   chmodSync,
   existsSync,
@@ -27,6 +28,7 @@ import { dirname, join } from "node:path";
 import { CLI_BIN, type JsonEvent } from "../../helpers/cli.js";
 import { chromiumBinary, renderedDom, screenshot, testOutputDir } from "../../helpers/chromium.js";
 import { consoleTail } from "../../../src/cli/build-report.js";
+import { makeDigests } from "../../../src/store/digests.js";
 import { CSP, renderBuildReport, type TimedEvent } from "../../../src/report/html-report.js";
 
 const chromium = chromiumBinary();
@@ -70,7 +72,7 @@ void describe("report.html in headless Chromium", { skip: chromium === undefined
   const browser = chromium ?? "chromium";
   mkdirSync(out, { recursive: true });
 
-  void it("a real build writes it beside its logs; the browser shows stages, timeline, graph", () => {
+  void it("a real build writes it beside its logs; the browser shows stages, timeline, graph", async () => {
     const root = tree();
     const planned = cli(["plan", "--json", "--date", "20260101", root], root);
     assert.equal(planned.status, 0, planned.stderr);
@@ -82,6 +84,9 @@ void describe("report.html in headless Chromium", { skip: chromium === undefined
       outputs.push(output);
       mkdirSync(dirname(output), { recursive: true });
       writeFileSync(output, "an output\n");
+      const digests = await makeDigests(output);
+      assert.ok(digests.ok);
+      writeFileSync(`${output}.DIGESTS`, digests.value);
       writeFileSync(
         `${output}.stamp`,
         JSON.stringify({ fingerprint: e["fingerprint"], record: {} }) + "\n",
@@ -98,7 +103,10 @@ void describe("report.html in headless Chromium", { skip: chromium === undefined
     writeFileSync(join(out, "fresh-build.dom.txt"), dom);
     assert.match(dom, /<h1>substrate build: g, 20260101<\/h1>/);
     for (const id of ["amd64/g:stage3", "amd64/g:stage4"]) assert.ok(dom.includes(id), id);
+    const sha512 = createHash("sha512").update("an output\n").digest("hex");
     for (const o of outputs) assert.ok(dom.includes(o), o);
+    assert.equal(dom.split(`SHA512 <code class="hex">${sha512}</code>`).length - 1, 2);
+    assert.match(dom, /<td>10 B<\/td>/);
     assert.match(dom, /<svg[^>]*class="timeline"/);
     assert.match(dom, /<div class="graph"><svg[^]*Substrate Stage Paths: g, 20260101/);
     assert.match(dom, /<g class="legend"/);
