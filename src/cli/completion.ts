@@ -5,9 +5,24 @@
  */
 import type { CommandRow } from "./help.js";
 import { allRows } from "./help.js";
+import { TEMPLATE_NAMES } from "./init-templates.js";
+import { GRAPH_FORMATS } from "./commands/graph.js";
+import { ACCELERATORS } from "./commands/boot.js";
 
 export const SHELLS = ["bash", "zsh", "fish"] as const;
 export type Shell = (typeof SHELLS)[number];
+
+/**
+ * The words an option's value (`"graph --format"`) or a command's argument (`"completion"`)
+ * takes, where they are a fixed few; other values complete as file names.
+ */
+export const VALUES: Readonly<Record<string, readonly string[]>> = {
+  "init --template": TEMPLATE_NAMES,
+  "graph --format": GRAPH_FORMATS,
+  "boot --accel": ACCELERATORS,
+  "test --accel": ACCELERATORS,
+  completion: SHELLS,
+};
 
 /** `'text'` for a POSIX shell. */
 function quote(text: string): string {
@@ -29,17 +44,29 @@ function subcommandNames(row: CommandRow): string[] {
     : [...row.subcommands.map((s) => s.path[s.path.length - 1] ?? ""), "help"];
 }
 
-/** `case` arms mapping a command path (`"spec parse"`) to words, for bash and zsh. */
+/** A shell function printing the words of a key, one a line (bash and zsh). */
+function caseOf(name: string, entries: readonly (readonly [string, readonly string[]])[]): string {
+  const arms = entries
+    .filter(([, list]) => list.length > 0)
+    .map(([key, list]) => `    ${quote(key)}) printf '%s\\n' ${list.map(quote).join(" ")} ;;`);
+  return [`${name}() {`, `  case "$1" in`, ...arms, `  esac`, `}`].join("\n");
+}
+
+/** `case` arms mapping a command path (`"spec parse"`) to words. */
 function caseFunction(
   name: string,
   rows: readonly CommandRow[],
   words: (r: CommandRow) => string[],
-) {
-  const arms = rows
-    .map((r) => ({ key: r.path.join(" "), list: words(r) }))
-    .filter((a) => a.list.length > 0)
-    .map((a) => `    ${quote(a.key)}) printf '%s\\n' ${a.list.map(quote).join(" ")} ;;`);
-  return [`${name}() {`, `  case "$1" in`, ...arms, `  esac`, `}`].join("\n");
+): string {
+  return caseOf(
+    name,
+    rows.map((r) => [r.path.join(" "), words(r)] as const),
+  );
+}
+
+/** `_substrate_values "graph --format"`: the words of {@link VALUES}. */
+function valueFunction(): string {
+  return caseOf("_substrate_values", Object.entries(VALUES));
 }
 
 function bash(table: CommandRow): string {
@@ -48,13 +75,18 @@ function bash(table: CommandRow): string {
 # Load it with:  source <(substrate completion bash)
 ${caseFunction("_substrate_commands", rows, subcommandNames)}
 ${caseFunction("_substrate_options", rows, optionWords)}
+${valueFunction()}
 _substrate() {
-  local cur="\${COMP_WORDS[COMP_CWORD]}" path="" word i subs
+  local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD - 1]}" path="" word i subs
   for ((i = 1; i < COMP_CWORD; i++)); do
     word="\${COMP_WORDS[i]}"
     [[ "$word" == -* ]] && continue
     if _substrate_commands "$path" | grep -qxF -- "$word"; then path="\${path:+$path }$word"; fi
   done
+  if [[ "$prev" == -* && -n "$(_substrate_values "$path $prev")" ]]; then
+    mapfile -t COMPREPLY < <(compgen -W "$(_substrate_values "$path $prev")" -- "$cur")
+    return
+  fi
   if [[ "$cur" == -* ]]; then
     mapfile -t COMPREPLY < <(compgen -W "$(_substrate_options "$path")" -- "$cur")
     return
@@ -62,6 +94,8 @@ _substrate() {
   subs="$(_substrate_commands "$path")"
   if [[ -n "$subs" ]]; then
     mapfile -t COMPREPLY < <(compgen -W "$subs" -- "$cur")
+  elif [[ -n "$(_substrate_values "$path")" ]]; then
+    mapfile -t COMPREPLY < <(compgen -W "$(_substrate_values "$path")" -- "$cur")
   else
     mapfile -t COMPREPLY < <(compgen -f -- "$cur")
   fi
@@ -97,23 +131,34 @@ function zsh(table: CommandRow): string {
 #   source <(substrate completion zsh)
 ${caseFunction("_substrate_commands", rows, commands)}
 ${caseFunction("_substrate_options", rows, options)}
+${valueFunction()}
 _substrate() {
   local path_="" word i
-  local -a subs opts
+  local -a subs opts values
   for ((i = 2; i < CURRENT; i++)); do
     word="\${words[i]}"
     [[ "$word" == -* ]] && continue
     subs=("\${(@f)$(_substrate_commands "$path_")}")
     if (( \${subs[(I)\${word}:*]} )); then path_="\${path_:+$path_ }$word"; fi
   done
+  if [[ "\${words[CURRENT - 1]}" == -* ]]; then
+    values=("\${(@f)$(_substrate_values "$path_ \${words[CURRENT - 1]}")}")
+    if [[ -n "\${values[1]}" ]]; then
+      compadd -a values
+      return
+    fi
+  fi
   if [[ "\${words[CURRENT]}" == -* ]]; then
     opts=("\${(@f)$(_substrate_options "$path_")}")
     _describe -t options 'option' opts
     return
   fi
   subs=("\${(@f)$(_substrate_commands "$path_")}")
+  values=("\${(@f)$(_substrate_values "$path_")}")
   if [[ -n "\${subs[1]}" ]]; then
     _describe -t commands 'command' subs
+  elif [[ -n "\${values[1]}" ]]; then
+    compadd -a values
   else
     _files
   fi
@@ -157,11 +202,23 @@ function fish(table: CommandRow): string {
         o.long === undefined ? "" : ` -l ${o.long.slice(2)}`,
       ].join("");
       const cond = row.path.length === 0 ? "__fish_use_subcommand" : here + notDeeper;
+      const values = VALUES[`${row.path.join(" ")} ${o.long ?? ""}`];
+      const takes =
+        values !== undefined
+          ? ` -x -a ${fishQuote(values.join(" "))}`
+          : o.takesValue
+            ? " -r -F"
+            : "";
       lines.push(
-        `complete -c substrate -n ${fishQuote(cond)}${flags}${o.takesValue ? " -r -F" : ""} -d ${fishQuote(brief(o.description))}`,
+        `complete -c substrate -n ${fishQuote(cond)}${flags}${takes} -d ${fishQuote(brief(o.description))}`,
       );
     }
-    if (row.path.length > 0 && row.arguments.length > 0)
+    const argumentValues = VALUES[row.path.join(" ")];
+    if (row.path.length > 0 && argumentValues !== undefined)
+      lines.push(
+        `complete -c substrate -n ${fishQuote(here + notDeeper)} -a ${fishQuote(argumentValues.join(" "))}`,
+      );
+    else if (row.path.length > 0 && row.arguments.length > 0)
       lines.push(`complete -c substrate -n ${fishQuote(here + notDeeper)} -F`);
   }
   return lines.join("\n") + "\n";

@@ -62,7 +62,7 @@ function vmOptions(command: string, iso: string, f: VmFlags): VmOptions | undefi
     usageError(command, `--cpus takes a whole number, got "${f.cpus}"`);
     return undefined;
   }
-  if (!["kvm", "tcg", "auto"].includes(f.accel)) {
+  if (!(ACCELERATORS as readonly string[]).includes(f.accel)) {
     usageError(command, `--accel is kvm, tcg or auto, got "${f.accel}"`);
     return undefined;
   }
@@ -123,6 +123,9 @@ function reportFailure(reporter: Reporter, f: BootFailure): void {
   for (const d of f.diagnostics ?? []) reporter.emit({ type: "diagnostic", diagnostic: d });
   if (f.hint !== undefined) reporter.emit({ type: "error", message: f.message, hint: f.hint });
 }
+
+/** The accelerators `--accel` takes. */
+export const ACCELERATORS = ["kvm", "tcg", "auto"] as const;
 
 /** Registers `boot`, `test` and `virt-install`. */
 export function registerBootCommands(program: Command): void {

@@ -26,7 +26,9 @@ interface GraphOptions extends TreeCommandOptions {
   output?: string;
 }
 
-const FORMATS = ["dot", "mermaid", "svg"] as const;
+/** The picture formats `--format` takes. */
+export const GRAPH_FORMATS = ["dot", "mermaid", "svg"] as const;
+const FORMATS = GRAPH_FORMATS;
 
 /** The picture of the planned stages (all of them, or --only and their inputs), coloured by decision. */
 export function stagePicture(tree: SpecTree, plan: Plan): Picture {

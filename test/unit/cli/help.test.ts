@@ -12,7 +12,7 @@ import type { Command } from "commander";
 import { buildProgram } from "../../../src/cli/main.js";
 import { allRows, commandTable, type CommandRow } from "../../../src/cli/help.js";
 import { EXAMPLES } from "../../../src/cli/examples.js";
-import { completionScript } from "../../../src/cli/completion.js";
+import { completionScript, VALUES } from "../../../src/cli/completion.js";
 import { manPage, roffEscape } from "../../../src/cli/manpage.js";
 import { buildCommit } from "../../../src/cli/build-info.js";
 import { CLI_BIN, REPO_ROOT } from "../../helpers/cli.js";
@@ -153,6 +153,18 @@ void describe("shell completion", () => {
     assert.deepEqual(bashOffers(file, ["substrate", "graph", "--fo"]), ["--format"]);
     assert.deepEqual(bashOffers(file, ["substrate", "spec", ""]), ["parse", "help"]);
     assert.deepEqual(bashOffers(file, ["substrate", "firmware", "fix", "--d"]), ["--dry-run"]);
+    assert.deepEqual(bashOffers(file, ["substrate", "graph", "--format", ""]), [
+      "dot",
+      "mermaid",
+      "svg",
+    ]);
+    assert.deepEqual(bashOffers(file, ["substrate", "init", "--template", "p"]), ["portage"]);
+    assert.deepEqual(bashOffers(file, ["substrate", "test", "--accel", ""]), [
+      "kvm",
+      "tcg",
+      "auto",
+    ]);
+    assert.deepEqual(bashOffers(file, ["substrate", "completion", ""]), ["bash", "zsh", "fish"]);
     const r = spawnSync("bash", ["-c", `source "$1"; complete -p substrate`, "bash", file], {
       encoding: "utf8",
     });
@@ -203,6 +215,35 @@ void describe("shell completion", () => {
     assert.match(r.stdout, /^build\tBuild the stages/m);
     assert.match(r.stdout, /^--keep-going\t/m);
     assert.match(r.stdout, /^--keyring\t/m);
+    const values = spawnSync(
+      "fish",
+      [
+        "-c",
+        `source $argv[1]; complete -C "substrate graph --format "; complete -C "substrate completion "`,
+        file,
+      ],
+      { encoding: "utf8" },
+    );
+    const offered = values.stdout
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => l.split("\t")[0] ?? "");
+    assert.deepEqual(offered.sort(), ["bash", "dot", "fish", "mermaid", "svg", "zsh"]);
+  });
+
+  void it("the fixed values complete for options and arguments that exist", () => {
+    for (const key of Object.keys(VALUES)) {
+      const words = key.split(" ");
+      const option = words[words.length - 1]?.startsWith("--") === true ? words.pop() : undefined;
+      const row = rows.find((r) => r.path.join(" ") === words.join(" "));
+      assert.ok(row, `no command "${words.join(" ")}"`);
+      if (option === undefined) assert.ok(row.arguments.length > 0, key);
+      else
+        assert.ok(
+          row.options.some((o) => o.long === option && o.takesValue),
+          key,
+        );
+    }
   });
 
   void it("an unknown shell is a usage error", () => {
