@@ -191,6 +191,18 @@ void describe("shell completion", () => {
     );
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^build:Build the stages/m);
+    // Loaded after compinit, the script registers itself for substrate.
+    const registered = spawnSync(
+      "zsh",
+      [
+        "-fc",
+        `autoload -U compinit; compinit -u -D; source "$1"; print -r -- $_comps[substrate]`,
+        "zsh",
+        file,
+      ],
+      { encoding: "utf8", env: { ...process.env, HOME: dir } },
+    );
+    assert.equal(registered.stdout.trim(), "_substrate", registered.stderr);
     assert.match(r.stdout, /^--keep-going:after a failure/m);
   });
 
