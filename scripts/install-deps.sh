@@ -15,6 +15,8 @@ packages=(
   busybox-static gnupg gpgv attr procps qemu-user-static
   # a host kernel for the boot-failure tests (direct kernel boot that must panic)
   linux-image-cloud-amd64
+  # tests: the shells the completion scripts are checked in, the browser that loads report.html
+  zsh fish chromium
   # benchmark peer (bench/ only; small)
   util-linux
 )

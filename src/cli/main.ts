@@ -17,18 +17,20 @@ import { registerStatus } from "./commands/status.js";
 import { registerClean } from "./commands/clean.js";
 import { registerInit } from "./commands/init.js";
 import { registerSummary } from "./commands/summary.js";
-import { VERSION } from "../version.js";
+import { registerHelpCommands } from "./commands/help-commands.js";
+import { versionText } from "./build-info.js";
+import { helpWording } from "./help.js";
+import { addExamples } from "./examples.js";
 import { setCommandLine } from "./command-line.js";
 
-/** Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
-  setCommandLine(argv);
-  const program = new Command("substrate")
+/** The whole command table: every command registered, with its examples. */
+export function buildProgram(): Command {
+  const program = helpWording(new Command("substrate"))
     .description(
       "Build OS stages and UEFI-bootable live media from catalyst-style spec trees.\n" +
         "Docs: README.md and docs/ in the substrate source.",
     )
-    .version(VERSION)
+    .version(versionText(), "-V, --version", "print the version and the commit it was built from")
     .exitOverride()
     .showHelpAfterError("(run `substrate --help` for usage)");
   registerInit(program);
@@ -44,6 +46,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerDoctor(program);
   registerBootCommands(program);
   registerFirmware(program);
+  registerHelpCommands(program);
+  addExamples(program);
+  return program;
+}
+
+/** Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  setCommandLine(argv);
+  const program = buildProgram();
   process.exitCode = 0;
   try {
     await program.parseAsync([...argv], { from: "user" });

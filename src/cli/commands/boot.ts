@@ -62,7 +62,7 @@ function vmOptions(command: string, iso: string, f: VmFlags): VmOptions | undefi
     usageError(command, `--cpus takes a whole number, got "${f.cpus}"`);
     return undefined;
   }
-  if (!["kvm", "tcg", "auto"].includes(f.accel)) {
+  if (!(ACCELERATORS as readonly string[]).includes(f.accel)) {
     usageError(command, `--accel is kvm, tcg or auto, got "${f.accel}"`);
     return undefined;
   }
@@ -124,6 +124,9 @@ function reportFailure(reporter: Reporter, f: BootFailure): void {
   if (f.hint !== undefined) reporter.emit({ type: "error", message: f.message, hint: f.hint });
 }
 
+/** The accelerators `--accel` takes. */
+export const ACCELERATORS = ["kvm", "tcg", "auto"] as const;
+
 /** Registers `boot`, `test` and `virt-install`. */
 export function registerBootCommands(program: Command): void {
   vmFlags(
@@ -167,7 +170,7 @@ export function registerBootCommands(program: Command): void {
       .option("--timeout <seconds>", "limit for the whole test", "900")
       .option("--checks <file>", "extra checks (run/send/expect steps, see docs/boot-testing.md)")
       .option("--junit <file>", "write a JUnit XML report")
-      .option("--json", "print NDJSON events")
+      .option("--json", "print NDJSON events instead of text")
       .option("--log <file>", "console log (default: logs/boot-<iso>.log)")
       .option("--os-name <text>", "text /etc/os-release NAME or PRETTY_NAME must contain")
       .option("--module <name>", "kernel module the module check loads", "dummy"),

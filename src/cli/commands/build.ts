@@ -7,8 +7,10 @@ import type { Command } from "commander";
 import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { driverFor } from "../../drivers/registry.js";
-import { execute } from "../../exec/executor.js";
-import { makePlan, type PlannedStage } from "../../plan/plan.js";
+import { execute, type ExecuteSummary } from "../../exec/executor.js";
+import { makePlan, type Plan, type PlannedStage } from "../../plan/plan.js";
+import type { SpecTree } from "../../spec/types.js";
+import { RecordingReporter, writeBuildReport } from "../build-report.js";
 import { hasErrors } from "../../report/diagnostic.js";
 import type { Reporter } from "../../report/events.js";
 import { createReporter } from "../../report/reporter.js";
@@ -23,6 +25,7 @@ import { EXIT_FATAL, EXIT_USAGE } from "../exit-codes.js";
 import { testIsoAfterBuild } from "./build-and-boot.js";
 import { emitStagesPlanned, formatPlan } from "./plan.js";
 import { commandLine } from "../command-line.js";
+import { treeArgument } from "../help.js";
 
 interface BuildOptions {
   only?: string[];
@@ -52,8 +55,8 @@ export function sourceDateEpoch(date: string): number {
 export function registerBuild(program: Command): void {
   program
     .command("build")
-    .description("build the stages of a spec tree that are not fresh")
-    .argument("[tree]", "spec tree folder (holding substrate.toml)", ".")
+    .description("Build the stages of a spec tree that are not fresh")
+    .addArgument(treeArgument())
     .option(
       "--only <selector>",
       "build only this stage and what it needs (arch/flavour:stage, flavour:stage, arch/flavour, flavour, arch); repeatable or comma-separated",
@@ -71,7 +74,7 @@ export function registerBuild(program: Command): void {
     .option("--keyring <file>", "OpenPGP keyring that verifies seeds and snapshots (Portage)")
     .option("--insecure", "use seeds and snapshots whose signatures cannot be checked (Portage)")
     .option("--keep-work", "keep each stage's work folder (build roots) for inspection")
-    .option("--json", "NDJSON events on stdout")
+    .option("--json", "print NDJSON events instead of text")
     .action(async (tree: string, opts: BuildOptions) => {
       const reporter = createReporter({ json: opts.json === true });
       try {
@@ -133,6 +136,35 @@ function withKeptWork(reporter: Reporter, cacheDir: string): Reporter {
       reporter.close();
     },
   };
+}
+
+/**
+ * Writes the run's report.html; names it when the run did something (a run that found every
+ * stage fresh writes it quietly). A report that cannot be written is a warning, not a failure.
+ */
+function reportRun(
+  tree: SpecTree,
+  plan: Plan,
+  recorder: RecordingReporter,
+  started: number,
+  summary: ExecuteSummary | undefined,
+): void {
+  try {
+    const file = writeBuildReport({
+      tree,
+      plan,
+      events: recorder.events,
+      started,
+      command: commandLine(),
+    });
+    if (summary === undefined || summary.built.length + summary.failed.length > 0)
+      recorder.emit({ type: "info", message: `report: ${file}` });
+  } catch (e) {
+    recorder.emit({
+      type: "warning",
+      message: `report.html not written: ${e instanceof Error ? e.message : String(e)}`,
+    });
+  }
 }
 
 function parseJobs(text: string | undefined): Result<number, string> {
@@ -209,8 +241,13 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // Every event of the run also goes into the build's report.html.
+  const started = Date.now();
+  const recorder = new RecordingReporter(reporter);
+  reporter = recorder;
+  let summary: ExecuteSummary | undefined;
   try {
-    const summary = await execute({
+    summary = await execute({
       plan,
       driver,
       reporter: opts.keepWork === true ? withKeptWork(reporter, cacheDir) : reporter,
@@ -244,5 +281,6 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    reportRun(tree, plan, recorder, started, summary);
   }
 }

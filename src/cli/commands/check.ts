@@ -38,7 +38,7 @@ export function registerCheck(program: Command): void {
     .argument("[paths...]", "a tree folder, or .spec files")
     .option("--json", "print NDJSON events instead of text")
     .option("--date <YYYYMMDD>", "build date for @latest@ and computed keys (default: today, UTC)")
-    .option("--color", "colour the output")
+    .option("--color", "colour the diagnostics")
     .action((paths: string[], opts: CheckOptions) => {
       if (opts.date !== undefined && !isDateStamp(opts.date)) {
         usageError("check", `--date must be a date written YYYYMMDD, got "${opts.date}"`);

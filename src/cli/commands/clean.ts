@@ -162,10 +162,6 @@ export function registerClean(program: Command): void {
     .option("-n, --dry-run", "list what would be deleted, delete nothing (even with --yes)")
     .option("-y, --yes", "delete (without it, clean only lists)")
     .option("--json", "print one JSON document instead of text")
-    .addHelpText(
-      "after",
-      "\nExamples:\n  substrate clean examples/roflmaos            # list what --builds --work would delete\n  substrate clean --all --yes examples/roflmaos # delete everything the tree has in the store\n  substrate clean --caches --dry-run .",
-    )
     .action(async (treeArg: string | undefined, opts: CleanOptions) => {
       const tree = loadTree(resolve(treeArg ?? "."));
       if (hasErrors(tree.diagnostics)) {

@@ -15,6 +15,7 @@ import { type InterpreterFailure, checkInterpreterHost } from "../../sandbox/int
 import { onPath, run } from "../../sandbox/process.js";
 import { TARGETS } from "../../targets/registry.js";
 import { listOf } from "../../spec/values.js";
+import { treeArgument } from "../help.js";
 
 /** What `substrate test`/`boot` need on the host. */
 const BOOT_TOOLS: readonly HostTool[] = [
@@ -27,13 +28,13 @@ const BOOT_TOOLS: readonly HostTool[] = [
 export function registerDoctor(program: Command): void {
   program
     .command("doctor")
-    .description("check that the host has the tools a tree's stages need")
-    .argument("[tree]", "spec tree folder", ".")
+    .description("Check that the host has the tools a tree's stages need")
+    .addArgument(treeArgument())
     .option(
       "--install",
       "install what is missing with apt-get and prepare binfmt_misc for foreign arches (as root)",
     )
-    .option("--json", "NDJSON events")
+    .option("--json", "print NDJSON events instead of text")
     .action(async (tree: string, opts: { install?: boolean; json?: boolean }) => {
       const reporter = createReporter({ json: opts.json === true });
       try {

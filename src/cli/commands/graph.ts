@@ -8,7 +8,9 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { resolveGraph } from "../../plan/graph.js";
-import { pictureOf } from "../../plan/render/picture.js";
+import { pictureOf, type Picture } from "../../plan/render/picture.js";
+import type { Plan } from "../../plan/plan.js";
+import type { SpecTree } from "../../spec/types.js";
 import { renderDot } from "../../plan/render/dot.js";
 import { renderMermaid } from "../../plan/render/mermaid.js";
 import { renderSvg } from "../../plan/render/svg.js";
@@ -24,7 +26,37 @@ interface GraphOptions extends TreeCommandOptions {
   output?: string;
 }
 
-const FORMATS = ["dot", "mermaid", "svg"] as const;
+/** The picture formats `--format` takes. */
+export const GRAPH_FORMATS = ["dot", "mermaid", "svg"] as const;
+const FORMATS = GRAPH_FORMATS;
+
+/** The picture of the planned stages (all of them, or --only and their inputs), coloured by decision. */
+export function stagePicture(tree: SpecTree, plan: Plan): Picture {
+  const planned = new Set(plan.stages.map((s) => s.id));
+  const full = resolveGraph(tree);
+  const graph = { ...full, order: full.order.filter((id) => planned.has(id)) };
+  const decisions = new Map(plan.stages.map((s) => [s.id, s.decision.kind]));
+  return pictureOf(tree, graph, decisions);
+}
+
+/**
+ * The SVG picture `graph --format svg` draws and every build report shows: titled with the
+ * tree and the date, a legend of colours and arrows, and a tooltip per stage with its
+ * decision, reason and output path.
+ */
+export function stagePathsSvg(tree: SpecTree, plan: Plan): string {
+  const tooltips = new Map(
+    plan.stages.map((s) => [
+      s.id,
+      `${s.id}\n${s.decision.kind}${s.decision.kind === "fresh" ? "" : `: ${s.decision.reason}`}\n-> ${s.outputs.output}`,
+    ]),
+  );
+  return renderSvg(stagePicture(tree, plan), {
+    title: `Substrate Stage Paths: ${tree.config.name}, ${tree.date}`,
+    tooltips,
+    legend: true,
+  });
+}
 
 /** Registers the `graph` command. */
 export function registerGraph(program: Command): void {
@@ -50,21 +82,12 @@ export function registerGraph(program: Command): void {
       const loaded = await loadAndPlan("graph", treeArg, opts);
       if (loaded === undefined) return;
       const { tree, plan, diagnostics } = loaded;
-      // The picture shows the planned stages only (all of them, or --only and their inputs).
-      const planned = new Set(plan.stages.map((s) => s.id));
-      const full = resolveGraph(tree);
-      const graph = {
-        ...full,
-        order: full.order.filter((id) => planned.has(id)),
-      };
-      const decisions = new Map(plan.stages.map((s) => [s.id, s.decision.kind]));
-      const picture = pictureOf(tree, graph, decisions);
       const text =
         format === "svg"
-          ? renderSvg(picture)
+          ? stagePathsSvg(tree, plan)
           : format === "mermaid"
-            ? renderMermaid(picture)
-            : renderDot(picture);
+            ? renderMermaid(stagePicture(tree, plan))
+            : renderDot(stagePicture(tree, plan));
       // Keep stdout for the picture: diagnostics go to stderr here.
       const reporter = createReporter({
         text: { diagnostics: "stderr", color: opts.color === true },

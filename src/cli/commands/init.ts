@@ -33,10 +33,6 @@ export function registerInit(program: Command): void {
     .argument("<dir>", "the folder to create the tree in (missing or empty)")
     .option("--template <name>", `the template: ${TEMPLATE_NAMES.join(" or ")}`, "apt")
     .option("--name <name>", "the tree's name and flavour (default: from the folder's name)")
-    .addHelpText(
-      "after",
-      "\nExamples:\n  substrate init mylive && substrate plan mylive\n  substrate init --template portage gentoo-stages",
-    )
     .action((dir: string, opts: InitOptions) => {
       const template = opts.template ?? "apt";
       if (!isTemplate(template)) {

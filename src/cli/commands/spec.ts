@@ -24,8 +24,8 @@ export function registerSpecCommands(program: Command): void {
     .command("parse")
     .description("Show the keys and values catalyst's parser reads from spec files")
     .argument("<files...>", "spec files")
-    .option("--json", "one JSON object per file: {file, values}")
-    .option("--color", "colour diagnostics")
+    .option("--json", "print one JSON object per file: {file, values}")
+    .option("--color", "colour the diagnostics")
     .action((files: string[], opts: { json?: boolean; color?: boolean }) => {
       let failed = false;
       // Diagnostics go to stderr; stdout holds the listing (or the JSON lines).

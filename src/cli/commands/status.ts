@@ -75,10 +75,6 @@ export function registerStatus(program: Command): void {
       "the cache folder builds were given with --cache (default: the tree's)",
     )
     .option("--json", "print one JSON document (with sidecars and locks) instead of text")
-    .addHelpText(
-      "after",
-      "\nExamples:\n  substrate status examples/roflmaos\n  substrate status --json . | jq '.outputs[] | select(.state != \"fresh\")'",
-    )
     .action(async (treeArg: string | undefined, opts: StatusOptions) => {
       const tree = loadTree(resolve(treeArg ?? "."));
       if (hasErrors(tree.diagnostics)) {

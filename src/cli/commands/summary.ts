@@ -114,10 +114,6 @@ export function registerSummary(program: Command): void {
       collectSelectors,
     )
     .option("--json", "print one JSON document instead of text")
-    .addHelpText(
-      "after",
-      "\nExamples:\n  substrate summary examples/roflmaos --only roflmaos:livecd-stage3\n  substrate summary --json . | jq '.stages[].values'",
-    )
     .action(async (treeArg: string | undefined, opts: TreeCommandOptions) => {
       const loaded = await loadAndPlan("summary", treeArg, opts);
       if (loaded === undefined) return;

@@ -236,16 +236,61 @@ function routePath(points: readonly Point[]): string {
 
 const FILL = { fresh: "#d9f2d9", build: "#dbe8ff", blocked: "#ffd9d9" } as const;
 
+/** What the report's copy of the picture adds (`graph --format svg` draws it too). */
+export interface SvgOptions {
+  /** The heading instead of the picture's own title (e.g. naming the tree and the date). */
+  readonly title?: string;
+  /** A `<title>` tooltip per node id (a stage's decision, reason and output). */
+  readonly tooltips?: ReadonlyMap<string, string>;
+  /** Draw a key of the colours and arrows under the picture. */
+  readonly legend?: boolean;
+}
+
+const LEGEND_H = 34;
+const LEGEND_W = 500;
+
+/** The key: one swatch per box colour, then the two kinds of arrow. */
+function legend(y: number): string[] {
+  const out = [`<g class="legend" font-size="11" fill="#334">`];
+  let x = MARGIN;
+  const swatch = (fill: string, label: string, rx: number): void => {
+    out.push(
+      `<rect x="${x}" y="${y}" width="18" height="12" rx="${rx}" fill="${fill}" stroke="#445"/>`,
+      `<text x="${x + 24}" y="${y + 10}">${escapeXml(label)}</text>`,
+    );
+    x += 30 + label.length * 6.5;
+  };
+  swatch(FILL.fresh, "fresh", 3);
+  swatch(FILL.build, "to build", 3);
+  swatch(FILL.blocked, "blocked", 3);
+  swatch("#fff4d6", "seed", 1);
+  for (const [label, dash] of [
+    ["source", ""],
+    ["payload", ` stroke-dasharray="6 4"`],
+  ] as const) {
+    out.push(
+      `<path d="M ${x} ${y + 6} L ${x + 30} ${y + 6}" stroke="#445" stroke-width="1.4"${dash} marker-end="url(#arrow)"/>`,
+      `<text x="${x + 36}" y="${y + 10}">${label}</text>`,
+    );
+    x += 46 + label.length * 6.5;
+  }
+  out.push("</g>");
+  return out;
+}
+
 /** Renders the picture as a standalone SVG document. */
-export function renderSvg(picture: Picture): string {
+export function renderSvg(picture: Picture, options: SvgOptions = {}): string {
   const layout = layoutPicture(picture);
+  const title = options.title ?? picture.title;
+  const height = layout.height + (options.legend === true ? LEGEND_H : 0);
+  const width = Math.max(layout.width, options.legend === true ? LEGEND_W : 0);
   const out: string[] = [
     `<?xml version="1.0" encoding="UTF-8"?>`,
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${layout.width}" height="${layout.height}" viewBox="0 0 ${layout.width} ${layout.height}" font-family="Helvetica, Arial, sans-serif">`,
-    `<title>${escapeXml(picture.title)}</title>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
+    `<title>${escapeXml(title)}</title>`,
     `<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#445"/></marker></defs>`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
-    `<text x="${MARGIN}" y="${MARGIN + 18}" font-size="18" font-weight="bold" fill="#223">${escapeXml(picture.title)}</text>`,
+    `<text x="${MARGIN}" y="${MARGIN + 18}" font-size="18" font-weight="bold" fill="#223">${escapeXml(title)}</text>`,
   ];
   for (const band of layout.bands) {
     out.push(
@@ -274,12 +319,14 @@ export function renderSvg(picture: Picture): string {
       n.type === "seed" ? "#fff4d6" : n.decision !== undefined ? FILL[n.decision] : "#eef2f8";
     const rx = n.type === "seed" ? 2 : 8;
     const cx = box.x + box.w / 2;
+    const tip = options.tooltips?.get(n.id);
     out.push(
-      `<g class="node ${n.type}" data-id="${escapeXml(n.id)}"><rect x="${box.x}" y="${box.y}" width="${box.w}" height="${box.h}" rx="${rx}" fill="${fill}" stroke="#445"/>`,
+      `<g class="node ${n.type}" data-id="${escapeXml(n.id)}">${tip === undefined ? "" : `<title>${escapeXml(tip)}</title>`}<rect x="${box.x}" y="${box.y}" width="${box.w}" height="${box.h}" rx="${rx}" fill="${fill}" stroke="#445"/>`,
       `<text x="${cx}" y="${box.y + 18}" font-size="13" font-weight="bold" text-anchor="middle" fill="#112">${escapeXml(n.label)}</text>`,
       `<text x="${cx}" y="${box.y + 34}" font-size="11" text-anchor="middle" fill="#556">${escapeXml(n.detail)}</text></g>`,
     );
   }
+  if (options.legend === true) out.push(...legend(layout.height + 6));
   out.push("</svg>");
   return out.join("\n") + "\n";
 }

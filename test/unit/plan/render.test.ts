@@ -82,3 +82,23 @@ void test("the roflmaOS picture: seeds grouped with their folder, payload edges 
   assert.equal(seed?.label, "stage3-amd64-systemd-latest");
   assert.equal(seed.detail, "seed (missing)");
 });
+
+void test("SVG with the report's options: title, a tooltip per node (escaped), a legend", () => {
+  const p = picture("roflmaos");
+  const stage = p.nodes.find((n) => n.type === "stage");
+  assert.ok(stage);
+  const tips = new Map([[stage.id, `${stage.id}\nbuild: <spec> & "tokens" changed`]]);
+  const svg = renderSvg(p, { title: "Paths: roflmaos, 20260101", tooltips: tips, legend: true });
+  assertWellFormedXml(svg);
+  assert.ok(svg.includes("<title>Paths: roflmaos, 20260101</title>"));
+  assert.ok(svg.includes(`&lt;spec&gt; &amp; &quot;tokens&quot; changed</title>`));
+  assert.equal((svg.match(/<title>/g) ?? []).length, 2);
+  assert.match(
+    svg,
+    /<g class="legend"[^]*fresh[^]*to build[^]*blocked[^]*seed[^]*source[^]*payload/,
+  );
+  const plain = renderSvg(p);
+  assert.doesNotMatch(plain, /class="legend"/);
+  const height = (s: string): number => Number(/height="(\d+)"/.exec(s)?.[1]);
+  assert.ok(height(svg) > height(plain));
+});
