@@ -19,10 +19,11 @@ import {
   mkdirSync,
   readFileSync,
   readdirSync,
+  realpathSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { after, before, it } from "node:test";
 import { readVdb } from "../../../src/drivers/portage/licences.js";
 import { REPO_ROOT, runCli } from "../../helpers/cli.js";
@@ -293,7 +294,6 @@ void it("the Portage-made live ISO boots under QEMU + OVMF and passes substrate 
   assert.ok(checks.length >= 4 && checks.every((c) => c["ok"] === true), JSON.stringify(checks));
   const os = checks.find((c) => c["check"] === "os-release");
   assert.match(String(os?.["detail"]), /real-Portage tier/);
-  void basename;
 });
 
 /**
@@ -394,7 +394,17 @@ void it("a second livecd-stage2 reuses the kernel from kerncache and merges drac
   const seedDir = join(base, "builds-kc", "amd64", "systemd");
   mkdirSync(seedDir, { recursive: true });
   const stage3 = join(folderOf("systemd"), DATE, `stage3-amd64-systemd-${DATE}.tar.xz`);
-  linkSync(stage3, join(seedDir, "stage3-amd64-systemd-latest.tar.xz"));
+  // The published name is a link into the atomic publish folder; link the file itself.
+  place(
+    {
+      name: "stage3-amd64-systemd-latest.tar.xz",
+      path: realpathSync(stage3),
+      size: 0,
+      blake2b: "",
+      sha512: "",
+    },
+    seedDir,
+  );
   const spec = readFileSync(join(tree, "specs", "amd64", "systemd", "livecd-stage2.spec"), "utf8");
   writeFileSync(
     join(dir, "specs", "amd64", "systemd", "livecd-stage2.spec"),
