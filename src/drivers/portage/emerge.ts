@@ -2,8 +2,9 @@
  * What the Portage driver runs inside a build root, as data: emerge's options and environment
  * (catalyst's `run_merge` and `setup_features`, catalyst.md §2.8) and the command sequence of
  * each stage kind's own work (§3: stage1 `chroot.sh` + `preclean`, stage2 `bootstrap.sh`, stage3
- * `emerge -e @system` + depclean, stage4 `chroot.sh`'s `emerge -u @system`, the livecd and
- * diskimage stage1 @world update). Pure: the driver executes these,
+ * `emerge -e @system` + depclean, stage4 `chroot.sh`'s `emerge -u @system`; livecd and diskimage
+ * stage1 have none, their packages are installed with `--update --deep --newuse`). Pure: the
+ * driver executes these,
  * `describePortageSteps` prints them, tests compare them with what catalyst does.
  */
 import type { SpecValue, TargetKindName } from "../../spec/types.js";
@@ -246,9 +247,6 @@ function stage1Commands(k: CommandKit): StageCommand[] {
 }
 
 const NO_WORK: KindEmerge = { commands: () => [], deepInstall: false };
-const updateWorld = (k: CommandKit): StageCommand[] => [
-  k.emerge("@world", ["--update", "--deep", "--newuse", "@world"]),
-];
 
 /** Every kind's Portage work; typed over every kind, so a new kind must say. */
 const BY_KIND: Readonly<Record<TargetKindName, KindEmerge>> = {
@@ -284,10 +282,12 @@ const BY_KIND: Readonly<Record<TargetKindName, KindEmerge>> = {
     deepInstall: false,
   },
   embedded: NO_WORK,
-  "livecd-stage1": { commands: updateWorld, deepInstall: true },
+  // catalyst's livecd-stage1 and diskimage-stage1 chroot.sh: only `run_merge --update --deep
+  // --newuse <packages>` (install), no @world update of their own.
+  "livecd-stage1": { commands: () => [], deepInstall: true },
   "livecd-stage2": NO_WORK,
   "livecd-stage3": NO_WORK,
-  "diskimage-stage1": { commands: updateWorld, deepInstall: true },
+  "diskimage-stage1": { commands: () => [], deepInstall: true },
   "diskimage-stage2": NO_WORK,
   netboot: NO_WORK,
 };

@@ -77,7 +77,7 @@ function listing(tarball: string): string[] {
   return execFileSync("tar", ["-tJf", tarball]).toString().split("\n");
 }
 
-void it("substrate build runs stage1 -> stage2 -> stage3 -> stage4 + embedded on Portage (recording stand-in emerge: stage2-stage4 and embedded need the Gentoo toolchain and @system ebuilds, which the real tier's repository does not have yet)", async () => {
+void it("substrate build runs stage1 -> stage2 -> stage3 -> stage4 + embedded on Portage (recording stand-in emerge: every command and environment is recorded and compared with catalyst's, in seconds; real-chain.test.ts builds the same chain with the real emerge)", async () => {
   const r = await runCli(["build", join(base, "tree"), "--date", "20260101", "--json"], {
     cwd: base,
     timeoutMs: 110_000,

@@ -252,6 +252,17 @@ void it("stage4 runs catalyst's sequence (emerge -u @system, then the spec's pac
   assert.doesNotMatch(log, /--newuse @world/);
 });
 
+void it("livecd-stage1 installs its packages with --update --deep --newuse and depcleans (catalyst's chroot.sh: no @world update)", () => {
+  assert.equal(buildCode, 0, "the chain did not build");
+  const log = logOf("systemd", "livecd-stage1");
+  assert.match(
+    log,
+    /emerge [^\n]*--update --deep --newuse sys-apps\/kexec-tools sys-apps\/usbutils sys-boot\/efibootmgr/,
+  );
+  assert.doesNotMatch(log, /--newuse @world/);
+  assert.match(log, /emerge [^\n]*--depclean/);
+});
+
 void it("embedded merges its packages alone into ROOT=/tmp/mergeroot (catalyst's --onlydeps, then --nodeps)", () => {
   assert.equal(buildCode, 0, "the chain did not build");
   const names = namesOf(vdbOf("minimal", "embedded"));
