@@ -11,11 +11,14 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
+  appendFileSync,
   copyFileSync,
   cpSync,
   existsSync,
   linkSync,
+  lstatSync,
   mkdirSync,
   readFileSync,
   readdirSync,
@@ -23,7 +26,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { after, before, it } from "node:test";
 import { readVdb } from "../../../src/drivers/portage/licences.js";
 import { REPO_ROOT, runCli } from "../../helpers/cli.js";
@@ -71,8 +74,28 @@ let mirror: FakeMirror;
 let published: TierMirror;
 let buildOutput = "";
 let buildCode: number | null = null;
+/** The shared pkgcache of this repository and seed (see before()). */
+let binpkgs = "";
 /** How long each stage of the chain took (stage id -> ms), from `build --json`. */
 const stageMs = new Map<string, number>();
+
+/** sha256 (16 hex digits) over every file's path and bytes under `dir`, in sorted order. */
+function treeDigest(dir: string): string {
+  const h = createHash("sha256");
+  const walk = (rel: string): void => {
+    for (const name of readdirSync(join(dir, rel)).sort()) {
+      const r = rel === "" ? name : `${rel}/${name}`;
+      const st = lstatSync(join(dir, r));
+      if (st.isDirectory()) walk(r);
+      else
+        h.update(`${r}\0`)
+          .update(readFileSync(join(dir, r)))
+          .update("\0");
+    }
+  };
+  walk("");
+  return h.digest("hex").slice(0, 16);
+}
 
 /** Hard-links (or copies) a distfile into the store's DISTDIR. */
 function place(d: LocalDistfile, distdir: string): void {
@@ -106,6 +129,19 @@ before(async () => {
   mirror = await startMirror(published.files);
   tree = join(base, "tree");
   cpSync(join(REPO_ROOT, "examples", "gentoo"), tree, { recursive: true });
+  // Binary packages are kept between runs in the tier's cache, keyed by the repository's
+  // content (its Manifests pin every distfile) and the seed, so a warm machine merges from them;
+  // a cold one builds them. The specs are the example's with this pkgcache_path added.
+  binpkgs = join(
+    TIER_CACHE,
+    "chain-binpkgs",
+    `${basename(seed, ".tar.xz")}-${treeDigest(join(base, "repo"))}`,
+  );
+  mkdirSync(binpkgs, { recursive: true });
+  const specDir = join(tree, "specs", "amd64");
+  for (const flavour of readdirSync(specDir))
+    for (const name of readdirSync(join(specDir, flavour)))
+      appendFileSync(join(specDir, flavour, name), `pkgcache_path: ${binpkgs}\n`);
   const toml = readFileSync(join(tree, "substrate.toml"), "utf8")
     .replace(/^mirrors = .*$/m, `mirrors = ["${mirror.url}"]`)
     .replace(/^builds = \[[\s\S]*?\]\n/m, `builds = ${JSON.stringify(CHAIN)}\n`);
@@ -276,7 +312,7 @@ void it("embedded merges its packages alone into ROOT=/tmp/mergeroot (catalyst's
 
 void it("the pkgcache holds the binary packages Portage made, indexed in Packages", () => {
   assert.equal(buildCode, 0, "the chain did not build");
-  const pkgdir = join(base, "cache", "packages", "amd64");
+  const pkgdir = binpkgs;
   const index = readFileSync(join(pkgdir, "Packages"), "utf8");
   for (const cpv of [
     "sys-libs/glibc-2.36",
@@ -346,6 +382,7 @@ function firmwareTree(name: string, bindist: boolean): string {
       "portage_confdir: @REPO_DIR@/confdir",
       ...(bindist ? ["catalyst_use: bindist"] : []),
       "stage4/packages: sys-kernel/linux-firmware",
+      `pkgcache_path: ${binpkgs}`,
       "compression_mode: xz",
       "",
     ].join("\n"),
