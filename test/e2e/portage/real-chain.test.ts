@@ -23,6 +23,7 @@ import {
   readFileSync,
   readdirSync,
   realpathSync,
+  statSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -310,6 +311,25 @@ void it("embedded merges its packages alone into ROOT=/tmp/mergeroot (catalyst's
   assert.match(log, />>> Completed \(3 of 3\) sys-apps\/kbd-[\d.]+::gentoo to \/tmp\/mergeroot\//);
 });
 
+void it("the snapshot was unpacked once (by fetch) and every stage used that tree", () => {
+  assert.equal(buildCode, 0, "the chain did not build");
+  const trees = readdirSync(join(base, "cache", "snapshots", "trees"));
+  assert.equal(trees.length, 1, trees.join(" "));
+  for (const [flavour, stage] of [
+    ["systemd", "stage1"],
+    ["systemd", "stage3"],
+    ["systemd", "livecd-stage2"],
+    ["minimal", "embedded"],
+  ] as const) {
+    const log = logOf(flavour, stage);
+    assert.doesNotMatch(log, /unsquashfs/, `${stage} unpacked a snapshot`);
+    assert.ok(
+      log.includes(join(base, "cache", "snapshots", "trees", trees[0] ?? "")),
+      `${stage} binds the tree`,
+    );
+  }
+});
+
 void it("the pkgcache holds the binary packages Portage made, indexed in Packages", () => {
   assert.equal(buildCode, 0, "the chain did not build");
   const pkgdir = binpkgs;
@@ -324,7 +344,7 @@ void it("the pkgcache holds the binary packages Portage made, indexed in Package
   assert.ok(existsSync(join(pkgdir, "app-arch", "bzip2")), "bzip2's gpkg is in the pkgcache");
 });
 
-void it("the Portage-made live ISO boots under QEMU + OVMF and passes substrate test", async () => {
+void it("the Portage-made live ISO boots under QEMU + OVMF and passes substrate test", async (t) => {
   assert.equal(buildCode, 0, "the chain did not build");
   const iso = join(folderOf("systemd"), DATE, `roflmaOS-${DATE}.iso`);
   assert.ok(
@@ -341,6 +361,9 @@ void it("the Portage-made live ISO boots under QEMU + OVMF and passes substrate 
   assert.ok(checks.length >= 4 && checks.every((c) => c["ok"] === true), JSON.stringify(checks));
   const os = checks.find((c) => c["check"] === "os-release");
   assert.match(String(os?.["detail"]), /real-Portage tier/);
+  t.diagnostic(
+    `ISO ${(statSync(iso).size / 1e6).toFixed(1)} MB; boot to the checks' end ${(Number(fin["durationMs"]) / 1000).toFixed(1)} s`,
+  );
 });
 
 /**
