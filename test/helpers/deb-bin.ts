@@ -8,12 +8,12 @@
  * unpacks it, merges it into the VDB and makes binary packages of it like any other package.
  *
  * Which `.deb`s belong to which atom is worked out here, against Debian's archive, with apt in a
- * private state (nothing of the host's apt is read or changed): the atoms are taken in order,
- * apt resolves the whole set of root packages so far (Recommends off), and every package that
- * appears for the first time belongs to the atom that brought it in. An atom depends on the
- * earlier atoms that own what its packages' `Depends`/`Pre-Depends` name (so the graph has no
- * cycles). The `.deb`s are downloaded once into the tier's cache and checked against the sha256
- * the archive's signed index gives.
+ * private state (nothing of the host's apt is read or changed): apt resolves every atom's root
+ * packages at once (Recommends off); each root package belongs to its atom, and every other
+ * package to the first atom (in list order) whose packages reach it through
+ * `Depends`/`Pre-Depends`. An atom depends on the earlier atoms that own what its packages
+ * depend on (so the graph has no cycles). The `.deb`s are downloaded once into the tier's cache
+ * and checked against the sha256 the archive's signed index gives (see {@link resolveBinAtoms}).
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -40,7 +40,7 @@ export interface BinAtom {
 }
 
 /** Debian packages that no atom installs: baselayout stands for them. */
-const PROVIDED_BY_BASELAYOUT = new Set(["base-files", "base-passwd", "debianutils-is-essential"]);
+const PROVIDED_BY_BASELAYOUT = new Set(["base-files", "base-passwd"]);
 
 const PAM_COMMON: Record<string, string> = {
   "common-auth":
