@@ -269,6 +269,16 @@ export function resolveGraph(tree: SpecTree, view: StoreView = diskView): StageG
         hint: "the payload comes from the livecd-stage2 output that holds the kernel and boot files",
       });
     }
+    const mixed = mixedArchitectures(nodes, resolved);
+    if (mixed !== undefined) {
+      diagnostics.push({
+        severity: "error",
+        code: "mixed-architectures",
+        message: `${id} joins a root for ${mixed.source} (${mixed.sourceStage}) with a boot payload for ${mixed.payload} (${mixed.payloadStage}): the ISO could not boot`,
+        span: mixed.span ?? keySpan(spec, "livecd/payload"),
+        hint: "take the root and the payload from stages of the same architecture",
+      });
+    }
     inputs.set(id, resolved);
   }
 
@@ -366,5 +376,51 @@ function cycleDiagnostic(
     ...(first !== undefined ? { span: first.span } : {}),
     hint: "break the cycle: name an earlier run's output through a `-latest` link of a stage listed later, or a seed",
     related,
+  };
+}
+
+/**
+ * The machine a subarch runs on (`x86_64`, `x86`, `arm`, `aarch64`, ...), or undefined for a
+ * subarch this table does not know (then nothing is compared).
+ */
+export function machineOf(subarch: string): string | undefined {
+  const s = subarch.toLowerCase();
+  if (/^(amd64|x86[-_]64.*|x86_64|k8|nocona|core2|haswell|znver\d*)$/.test(s)) return "x86_64";
+  if (/^(x86|i[3-6]86|pentium.*|athlon.*)$/.test(s)) return "x86";
+  if (/^(arm64|aarch64|armv8.*|cortex-a5\d|cortex-a7\d)$/.test(s)) return "aarch64";
+  if (/^(arm|armel|armhf|armv[4-7].*)$/.test(s)) return "arm";
+  if (/^(ppc64le|power\d+le)$/.test(s)) return "ppc64le";
+  if (/^(riscv64|rv64.*)$/.test(s)) return "riscv64";
+  return undefined;
+}
+
+/** A livecd-stage3 whose root and payload stages are built for different machines. */
+function mixedArchitectures(
+  nodes: ReadonlyMap<StageId, StageNode>,
+  resolved: Partial<Record<InputRole, StageInput>>,
+):
+  | {
+      source: string;
+      sourceStage: StageId;
+      payload: string;
+      payloadStage: StageId;
+      span: SourceSpan | undefined;
+    }
+  | undefined {
+  const { source, payload } = resolved;
+  if (source?.type !== "stage" || payload?.type !== "stage") return undefined;
+  const machine = (id: StageId): string | undefined => {
+    const sub = nodes.get(id)?.spec.values["subarch"];
+    return typeof sub === "string" ? machineOf(sub) : undefined;
+  };
+  const a = machine(source.stage);
+  const b = machine(payload.stage);
+  if (a === undefined || b === undefined || a === b) return undefined;
+  return {
+    source: a,
+    sourceStage: source.stage,
+    payload: b,
+    payloadStage: payload.stage,
+    span: payload.span,
   };
 }

@@ -3,7 +3,7 @@ import { strict as assert } from "node:assert";
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { resolveGraph } from "../../../src/plan/graph.js";
+import { machineOf, resolveGraph } from "../../../src/plan/graph.js";
 import { makeTree, roflmaosStages, tempRoot } from "./tree-builder.js";
 
 void test("the roflmaOS chain resolves source_subpath and livecd/payload to the stages that build them", () => {
@@ -267,4 +267,81 @@ void test("a livecd-stage3 may borrow another flavour's payload with its own vol
     ],
   });
   assert.deepEqual(resolveGraph(tree).diagnostics, []);
+});
+
+void test("a livecd-stage3 joining a root and a payload of different architectures is refused at plan time", () => {
+  const root = tempRoot();
+  const tree = makeTree({
+    root,
+    stages: [
+      { arch: "armv7a", flavour: "r", stage: "stage3" },
+      {
+        arch: "armv7a",
+        flavour: "r",
+        stage: "livecd-stage1",
+        values: { source_subpath: "armv7a/r/stage3-armv7a_hardfp-r-latest" },
+      },
+      { flavour: "r", stage: "stage3" },
+      {
+        flavour: "r",
+        stage: "livecd-stage2",
+        values: { source_subpath: "amd64/r/stage3-amd64-r-latest" },
+      },
+      {
+        arch: "armv7a",
+        flavour: "r",
+        stage: "livecd-stage3",
+        values: {
+          source_subpath: "armv7a/r/livecd-stage1-armv7a_hardfp-r-latest",
+          "livecd/payload": "amd64/r/livecd-stage2-amd64-r-latest",
+        },
+      },
+    ],
+  });
+  const d = resolveGraph(tree).diagnostics.filter((x) => x.code === "mixed-architectures");
+  assert.equal(d.length, 1, JSON.stringify(resolveGraph(tree).diagnostics));
+  assert.equal(d[0]!.severity, "error");
+  assert.match(
+    d[0]!.message,
+    /armv7a\/r:livecd-stage3 joins a root for arm \(armv7a\/r:livecd-stage1\) with a boot payload for x86_64 \(amd64\/r:livecd-stage2\)/,
+  );
+  // The same tree with the payload of its own architecture is fine.
+  const same = makeTree({
+    root: tempRoot(),
+    stages: [
+      { flavour: "r", stage: "stage3" },
+      {
+        flavour: "r",
+        stage: "livecd-stage1",
+        values: { source_subpath: "amd64/r/stage3-amd64-r-latest" },
+      },
+      {
+        flavour: "r",
+        stage: "livecd-stage2",
+        values: { source_subpath: "amd64/r/stage3-amd64-r-latest" },
+      },
+      {
+        flavour: "r",
+        stage: "livecd-stage3",
+        values: {
+          source_subpath: "amd64/r/livecd-stage1-amd64-r-latest",
+          "livecd/payload": "amd64/r/livecd-stage2-amd64-r-latest",
+        },
+      },
+    ],
+  });
+  assert.deepEqual(
+    resolveGraph(same).diagnostics.filter((x) => x.code === "mixed-architectures"),
+    [],
+  );
+});
+
+void test("machineOf groups subarchs by the machine they run on and leaves unknown ones alone", () => {
+  assert.equal(machineOf("amd64"), "x86_64");
+  assert.equal(machineOf("x86-64-v3"), "x86_64");
+  assert.equal(machineOf("armv7a_hardfp"), "arm");
+  assert.equal(machineOf("armhf"), "arm");
+  assert.equal(machineOf("arm64"), "aarch64");
+  assert.equal(machineOf("i686"), "x86");
+  assert.equal(machineOf("sparc64"), undefined);
 });
