@@ -16,7 +16,7 @@ packages=(
   # a host kernel for the boot-failure tests (direct kernel boot that must panic)
   linux-image-cloud-amd64
   # tests: the shells the completion scripts are checked in, the browser that loads report.html
-  zsh fish chromium
+  zsh fish chromium groff-base
   # benchmark peer (bench/ only; small)
   util-linux
 )
