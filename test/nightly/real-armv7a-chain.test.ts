@@ -36,6 +36,7 @@ import { after, before, it } from "node:test";
 import { readVdb } from "../../src/drivers/portage/licences.js";
 import { checkInterpreters } from "../../src/sandbox/interpreter.js";
 import { REPO_ROOT, runCli } from "../helpers/cli.js";
+import { stepTimeLines } from "../helpers/step-times.js";
 import { BIN_ATOMS, resolveBinAtoms } from "../helpers/deb-bin.js";
 import { type LocalDistfile, portageTarball, systemEbuilds } from "../helpers/deb-bin-ebuilds.js";
 import { debianOrigTarball } from "../helpers/debian-source.js";
@@ -168,25 +169,6 @@ after(async () => {
     rmSync(base, { recursive: true, force: true });
 });
 
-/** `<step> <detail>` and duration of each finished step of a `substrate build --json` run. */
-function stepTimes(ndjson: string): string[] {
-  const out: string[] = [];
-  const open: string[] = [];
-  for (const line of ndjson.split("\n")) {
-    if (!line.startsWith("{")) continue;
-    const e = JSON.parse(line) as {
-      type?: string;
-      step?: string;
-      detail?: string;
-      durationMs?: number;
-    };
-    if (e.type === "step-started") open.push(`${e.step ?? ""} ${e.detail ?? ""}`.trim());
-    const step = e.type === "step-finished" ? open.pop() : undefined;
-    if (step !== undefined) out.push(`${step}: ${((e.durationMs ?? 0) / 1000).toFixed(1)} s`);
-  }
-  return out;
-}
-
 void it("examples/gentoo's armv7a chain (stage1, stage2, stage3) builds with the real emerge under qemu-arm", async (t) => {
   const f = await runCli(["fetch", tree, "--date", DATE, "--keyring", key.publicKey], {
     cwd: base,
@@ -199,7 +181,7 @@ void it("examples/gentoo's armv7a chain (stage1, stage2, stage3) builds with the
     timeoutMs: 240 * 60_000,
   });
   t.diagnostic(`armv7a chain build: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  for (const st of stepTimes(r.stdout)) t.diagnostic(`  ${st}`);
+  for (const st of stepTimeLines(r.stdout)) t.diagnostic(`  ${st}`);
   buildOutput = r.stdout + r.stderr;
   buildCode = r.code;
   assert.equal(r.code, 0, buildOutput.slice(-20_000));

@@ -32,6 +32,7 @@ import { after, before, it } from "node:test";
 import { readVdb } from "../../../src/drivers/portage/licences.js";
 import { checkInterpreters } from "../../../src/sandbox/interpreter.js";
 import { REPO_ROOT, runCli } from "../../helpers/cli.js";
+import { stepTimeLines } from "../../helpers/step-times.js";
 import { debianOrigTarball } from "../../helpers/debian-source.js";
 import { ARM_CHOST, ARM_PROFILE } from "../../helpers/portage-repo-arm.js";
 import {
@@ -129,25 +130,6 @@ after(async () => {
   rmSync(base, { recursive: true, force: true });
 });
 
-/** `<step> <detail>` and duration of each finished step of a `substrate build --json` run. */
-function stepTimes(ndjson: string): string[] {
-  const out: string[] = [];
-  const open: string[] = [];
-  for (const line of ndjson.split("\n")) {
-    if (!line.startsWith("{")) continue;
-    const e = JSON.parse(line) as {
-      type?: string;
-      step?: string;
-      detail?: string;
-      durationMs?: number;
-    };
-    if (e.type === "step-started") open.push(`${e.step ?? ""} ${e.detail ?? ""}`.trim());
-    const step = e.type === "step-finished" ? open.pop() : undefined;
-    if (step !== undefined) out.push(`${step}: ${((e.durationMs ?? 0) / 1000).toFixed(1)} s`);
-  }
-  return out;
-}
-
 /** The ELF class, byte order and e_machine of `file`. */
 function elfHeader(file: string): { cls: number; data: number; machine: number } {
   const b = Buffer.alloc(20);
@@ -244,7 +226,7 @@ void it("substrate build --only hardfp:stage1 (armv7a, listed under amd64) runs 
   t.diagnostic(
     `armv7a stage1 build (real emerge under qemu-arm): ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
-  for (const st of stepTimes(r.stdout)) t.diagnostic(`  ${st}`);
+  for (const st of stepTimeLines(r.stdout)) t.diagnostic(`  ${st}`);
   assert.equal(r.code, 0, r.stdout.slice(-6000) + r.stderr.slice(-6000));
   const folder = join(base, "builds", "armv7a", "hardfp");
   const stage1 = join(folder, DATE, `stage1-armv7a_hardfp-${DATE}.tar.xz`);

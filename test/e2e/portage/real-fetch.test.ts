@@ -32,6 +32,7 @@ import { after, before, it } from "node:test";
 import { readVdb } from "../../../src/drivers/portage/licences.js";
 import { unpackedSnapshot } from "../../../src/drivers/portage/snapshot.js";
 import { runCli } from "../../helpers/cli.js";
+import { type StepTime, stepTimes } from "../../helpers/step-times.js";
 import { debianOrigTarball } from "../../helpers/debian-source.js";
 import { PROFILE } from "../../helpers/portage-repo.js";
 import {
@@ -60,31 +61,6 @@ let mirror: FakeMirror;
 let published: TierMirror;
 /** How long the first stage1 build and its steps took (bzip2 compiled), for the rebuild's diagnostic. */
 let firstBuild: { readonly ms: number; readonly steps: readonly StepTime[] } | undefined;
-
-/** One step of a build, from `substrate build --json`'s step-started and step-finished events. */
-interface StepTime {
-  readonly step: string;
-  readonly ms: number;
-}
-
-/** The steps of a one-stage `--json` build in order, named `<step> <detail>`, with durations. */
-function stepTimes(ndjson: string): StepTime[] {
-  const out: StepTime[] = [];
-  const open: string[] = [];
-  for (const line of ndjson.split("\n")) {
-    if (!line.startsWith("{")) continue;
-    const e = JSON.parse(line) as {
-      type?: string;
-      step?: string;
-      detail?: string;
-      durationMs?: number;
-    };
-    if (e.type === "step-started") open.push(`${e.step ?? ""} ${e.detail ?? ""}`.trim());
-    const step = e.type === "step-finished" ? open.pop() : undefined;
-    if (step !== undefined) out.push({ step, ms: e.durationMs ?? 0 });
-  }
-  return out;
-}
 
 before(async () => {
   base = scratch("real-fetch");
