@@ -1,9 +1,20 @@
 /**
  * The QEMU command line for a UEFI VM: q35, the chosen OVMF CODE read-only plus a private copy
- * of its VARS, the ISO as a CD-ROM, optionally a direct kernel boot, no network unless asked,
- * and the serial console on stdio (muxed with the monitor for interactive use).
+ * of its VARS, the ISO as a CD-ROM (or as a USB stick or a disk: the same hybrid file), optionally
+ * a direct kernel boot, no network unless asked, and the serial console on stdio (muxed with the
+ * monitor for interactive use).
  */
 import type { FirmwareChoice } from "./firmware.js";
+
+/**
+ * How the ISO is attached: `cd` (an IDE CD-ROM: the firmware boots the El Torito EFI image),
+ * `usb` (a USB mass-storage stick on an xHCI controller, as after `dd` to a stick: the firmware
+ * boots the GPT's EFI System partition) or `disk` (a virtio disk: the same GPT path).
+ */
+export type BootMedium = "cd" | "usb" | "disk";
+
+/** The media `--medium` takes. */
+export const BOOT_MEDIA: readonly BootMedium[] = ["cd", "usb", "disk"];
 
 /** Everything that shapes the VM. */
 export interface VmSpec {
@@ -15,8 +26,10 @@ export interface VmSpec {
   readonly firmware: FirmwareChoice;
   /** The VM's private, writable copy of the VARS template. */
   readonly varsFile: string;
-  /** Attached as a CD-ROM (also with a direct kernel boot: the live root lives on it). */
+  /** Attached as `medium` (also with a direct kernel boot: the live root lives on it). */
   readonly iso?: string;
+  /** How the ISO is attached (default `cd`). */
+  readonly medium?: BootMedium;
   readonly direct?: { readonly kernel: string; readonly initrd?: string; readonly cmdline: string };
   readonly network: boolean;
   /**
@@ -55,13 +68,7 @@ export function qemuArgv(spec: VmSpec): string[] {
     "-drive",
     `if=pflash,format=raw,unit=1,file=${escapeDriveValue(spec.varsFile)}`,
   );
-  if (spec.iso !== undefined) {
-    argv.push(
-      "-drive",
-      `if=none,id=live,media=cdrom,readonly=on,format=raw,file=${escapeDriveValue(spec.iso)}`,
-    );
-    argv.push("-device", "ide-cd,drive=live,bootindex=1");
-  }
+  if (spec.iso !== undefined) argv.push(...mediumArgs(spec.iso, spec.medium ?? "cd"));
   if (spec.direct !== undefined) {
     argv.push("-kernel", spec.direct.kernel);
     if (spec.direct.initrd !== undefined) argv.push("-initrd", spec.direct.initrd);
@@ -84,6 +91,41 @@ export function qemuArgv(spec: VmSpec): string[] {
     );
   }
   return argv;
+}
+
+/** The drive and device options that attach the ISO as `medium`, read-only, first to boot. */
+export function mediumArgs(iso: string, medium: BootMedium): string[] {
+  const file = escapeDriveValue(iso);
+  switch (medium) {
+    case "cd":
+      return [
+        "-drive",
+        `if=none,id=live,media=cdrom,readonly=on,format=raw,file=${file}`,
+        "-device",
+        "ide-cd,drive=live,bootindex=1",
+      ];
+    case "usb":
+      return [
+        "-drive",
+        `if=none,id=live,readonly=on,format=raw,file=${file}`,
+        "-device",
+        "qemu-xhci,id=xhci",
+        "-device",
+        "usb-storage,bus=xhci.0,drive=live,removable=on,bootindex=1",
+      ];
+    case "disk":
+      return [
+        "-drive",
+        `if=none,id=live,readonly=on,format=raw,file=${file}`,
+        "-device",
+        "virtio-blk-pci,drive=live,bootindex=1",
+      ];
+  }
+}
+
+/** Words for a medium in messages. */
+export function mediumWords(medium: BootMedium): string {
+  return medium === "cd" ? "as a CD" : medium === "usb" ? "as a USB stick" : "as a disk";
 }
 
 /** QEMU's -drive option values escape commas by doubling them. */

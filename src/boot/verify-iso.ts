@@ -14,6 +14,7 @@ import { parseCheckScript, scriptChecks, type ScriptStep } from "./check-script.
 import { type CheckResult, describeConsoleFailure, runChecks, standardChecks } from "./checks.js";
 import { type ConsoleFailure, ConsoleEngine, type ConsoleTransport } from "./console.js";
 import { type VmOptions, prepareVm } from "./vm.js";
+import { type BootMedium, mediumWords } from "./qemu-args.js";
 import type { FailureOf } from "../report/failure.js";
 
 /** Default overall limit of a boot test (TCG on a small machine needs minutes). */
@@ -57,6 +58,8 @@ export interface PhaseTiming {
 export interface BootReport {
   readonly iso: string;
   readonly mode: "efi-loader" | "direct-kernel";
+  /** How the ISO was attached. */
+  readonly medium: BootMedium;
   readonly accel: "kvm" | "tcg" | "none";
   readonly firmware: string;
   readonly kernelRelease?: string;
@@ -123,6 +126,7 @@ export async function testIso(options: TestIsoOptions): Promise<Result<BootRepor
   const report = (): BootReport => ({
     iso,
     mode: vmOptions.directKernel ? "direct-kernel" : "efi-loader",
+    medium: vmOptions.medium ?? "cd",
     accel: state.accel,
     firmware: state.firmware,
     ...(state.kernelRelease === undefined ? {} : { kernelRelease: state.kernelRelease }),
@@ -185,7 +189,7 @@ export async function testIso(options: TestIsoOptions): Promise<Result<BootRepor
   emit({
     type: "info",
     message:
-      `booting ${basename(iso)} (${vmOptions.directKernel ? `direct kernel ${prepared.kernel?.label ?? ""}` : "EFI boot loader"}, ` +
+      `booting ${basename(iso)} ${mediumWords(vmOptions.medium ?? "cd")} (${vmOptions.directKernel ? `direct kernel ${prepared.kernel?.label ?? ""}` : "EFI boot loader"}, ` +
       `${state.accel}, ${prepared.firmware.code})`,
   });
 

@@ -9,7 +9,7 @@ import { basename, join, resolve } from "node:path";
 import { describeCommand } from "../sandbox/process.js";
 import { type Result, ok, err } from "../util/result.js";
 import { type IsoKernel, defaultLiveCmdline, inspectIso } from "./iso-boot-info.js";
-import { withSerialConsole } from "./qemu-args.js";
+import { type BootMedium, withSerialConsole } from "./qemu-args.js";
 import { checkIsoMedium } from "./medium.js";
 
 /** What the command describes. */
@@ -19,6 +19,8 @@ export interface VirtInstallSpec {
   readonly cpus: number;
   readonly secureBoot: boolean;
   readonly network: boolean;
+  /** How the ISO is attached (default `cd`); ignored by a direct kernel boot. */
+  readonly medium?: BootMedium;
   /** Set for a direct kernel boot. */
   readonly kernel?: IsoKernel;
   /** The direct boot's command line (before `console=ttyS0` is ensured). */
@@ -55,11 +57,11 @@ export function virtInstallArgv(spec: VirtInstallSpec): string[] {
     "none",
     "--console",
     "pty,target_type=serial",
-    "--disk",
-    "none",
     "--network",
     spec.network ? "user" : "none",
   ];
+  const medium = spec.medium ?? "cd";
+  if (spec.kernel !== undefined || medium === "cd") argv.push("--disk", "none");
   if (spec.kernel !== undefined) {
     const rel = (p: string): string => p.replace(/^\//, "");
     argv.push(
@@ -68,8 +70,12 @@ export function virtInstallArgv(spec: VirtInstallSpec): string[] {
       "--extra-args",
       withSerialConsole(spec.cmdline ?? spec.kernel.cmdline ?? ""),
     );
-  } else {
+  } else if (medium === "cd") {
     argv.push("--cdrom", spec.iso);
+  } else {
+    // The hybrid ISO as the first disk (a stick written with dd): the firmware boots its GPT ESP.
+    const bus = medium === "usb" ? "usb" : "virtio";
+    argv.push("--disk", `path=${spec.iso},device=disk,bus=${bus},readonly=on`, "--import");
   }
   return argv;
 }

@@ -21,10 +21,10 @@ import {
   defaultLiveCmdline,
   inspectIso,
 } from "./iso-boot-info.js";
-import { extractIsoFile } from "../image/iso-read.js";
+import { extractIsoFile, isoBootInfo } from "../image/iso-read.js";
 import { checkIsoMedium } from "./medium.js";
 import { kernelReleaseFromFile } from "./kernel-version.js";
-import { qemuArgv, withSerialConsole } from "./qemu-args.js";
+import { type BootMedium, mediumWords, qemuArgv, withSerialConsole } from "./qemu-args.js";
 import { type Result, ok, err } from "../util/result.js";
 import type { FailureOf } from "../report/failure.js";
 
@@ -33,6 +33,8 @@ export interface VmOptions {
   readonly iso: string;
   /** Boot `boot/<label>` + `.igz` with QEMU's -kernel instead of the ISO's EFI loader. */
   readonly directKernel: boolean;
+  /** How the ISO is attached (default `cd`); `usb` and `disk` boot the GPT's ESP. */
+  readonly medium?: BootMedium;
   readonly network: boolean;
   readonly memoryMiB: number;
   readonly cpus?: number;
@@ -75,8 +77,8 @@ export async function prepareVm(
   needKernelRelease: boolean,
 ): Promise<Result<PreparedVm, VmFailure>> {
   const iso = resolve(options.iso);
-  const medium = checkIsoMedium(options.iso);
-  if (!medium.ok) return medium;
+  const isIso = checkIsoMedium(options.iso);
+  if (!isIso.ok) return isIso;
   const inventory = discoverFirmware(options.firmwareDirs ?? defaultDescriptorDirs());
   const firmware = selectFirmware(inventory, { secureBoot: options.secureBoot });
   if (!firmware.ok) return firmware;
@@ -91,6 +93,18 @@ export async function prepareVm(
   const info = await inspectIso(iso, workDir);
   if (!info.ok)
     return failed(info.error.message, "is it an ISO 9660 image? (xorriso must be installed)");
+  const medium = options.medium ?? "cd";
+  if (medium !== "cd" && !options.directKernel) {
+    // As a stick or a disk the firmware looks for a GPT EFI System partition, not El Torito.
+    const boot = await isoBootInfo(iso);
+    if (!boot.ok) return failed(boot.error.message);
+    if (!boot.value.gpt || boot.value.efiPartitions.length === 0) {
+      return failed(
+        `${options.iso} cannot boot ${mediumWords(medium)}: it has no GPT with an EFI System partition, only ${boot.value.efiImageOffset === undefined ? "no EFI boot record at all" : "an El Torito EFI image (a CD boot)"}`,
+        "boot it with --medium cd, or rebuild it with livecd-stage3 (which appends the ESP as a GPT partition)",
+      );
+    }
+  }
   const kernel =
     options.kernelLabel === undefined
       ? info.value.kernels[0]
@@ -134,6 +148,7 @@ export async function prepareVm(
     firmware: firmware.value,
     varsFile,
     iso,
+    medium,
     ...(direct === undefined ? {} : { direct }),
     network: options.network,
     console: consoleMode,

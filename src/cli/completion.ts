@@ -8,6 +8,7 @@ import { allRows } from "./help.js";
 import { TEMPLATE_NAMES } from "./init-templates.js";
 import { GRAPH_FORMATS } from "./commands/graph.js";
 import { ACCELERATORS } from "./commands/boot.js";
+import { BOOT_MEDIA } from "../boot/qemu-args.js";
 
 export const SHELLS = ["bash", "zsh", "fish"] as const;
 export type Shell = (typeof SHELLS)[number];
@@ -21,6 +22,9 @@ export const VALUES: Readonly<Record<string, readonly string[]>> = {
   "graph --format": GRAPH_FORMATS,
   "boot --accel": ACCELERATORS,
   "test --accel": ACCELERATORS,
+  "boot --medium": BOOT_MEDIA,
+  "test --medium": BOOT_MEDIA,
+  "virt-install --medium": BOOT_MEDIA,
   completion: SHELLS,
 };
 

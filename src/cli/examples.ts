@@ -64,6 +64,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   test: [
     `substrate test ${ISO}`,
     `substrate test --checks checks.txt --junit boot.xml --os-name roflmaOS ${ISO}`,
+    `substrate test --medium usb ${ISO}   # as a stick written with dd: the GPT's ESP`,
   ],
   "virt-install": [`substrate virt-install ${ISO} | sh`, `substrate virt-install --network ${ISO}`],
   firmware: ["substrate firmware show", "sudo substrate firmware fix"],

@@ -15,6 +15,7 @@ import { type BootFailure, type BootReport, testIso } from "../../boot/verify-is
 import { type JunitCase, junitXml } from "../../boot/junit.js";
 import { describeVirtInstall } from "../../boot/virt-install.js";
 import type { VmOptions } from "../../boot/vm.js";
+import { BOOT_MEDIA, type BootMedium } from "../../boot/qemu-args.js";
 import type { Result } from "../../util/result.js";
 import { checkIsoMedium } from "../../boot/medium.js";
 import { writeOutput } from "../../report/output.js";
@@ -23,6 +24,7 @@ import { usageError } from "../usage.js";
 
 interface VmFlags {
   directKernel?: boolean;
+  medium: string;
   network?: boolean;
   memory: string;
   cpus: string;
@@ -66,9 +68,14 @@ function vmOptions(command: string, iso: string, f: VmFlags): VmOptions | undefi
     usageError(command, `--accel is kvm, tcg or auto, got "${f.accel}"`);
     return undefined;
   }
+  if (!(BOOT_MEDIA as readonly string[]).includes(f.medium)) {
+    usageError(command, `--medium is ${BOOT_MEDIA.join(", ")}, got "${f.medium}"`);
+    return undefined;
+  }
   return {
     iso,
     directKernel: f.directKernel === true,
+    medium: f.medium as BootMedium,
     network: f.network === true,
     memoryMiB,
     cpus,
@@ -84,6 +91,11 @@ function vmFlags(cmd: Command): Command {
     .option(
       "--direct-kernel",
       "boot boot/<label> + boot/<label>.igz with QEMU's -kernel instead of the ISO's EFI loader",
+    )
+    .option(
+      "--medium <cd|usb|disk>",
+      "attach the ISO as a CD (El Torito), a USB stick or a virtio disk (both: the GPT's ESP)",
+      "cd",
     )
     .option("--kernel <label>", "which payload kernel to boot directly (default: the first)")
     .option("--append <args>", "extra kernel arguments (direct kernel boot)")
@@ -241,11 +253,16 @@ export function registerBootCommands(program: Command): void {
     .argument("<iso>", "the ISO")
     .option("--direct-kernel", "boot boot/<label> + .igz via --location ... --extra-args")
     .option("--kernel <label>", "which payload kernel (default: the first)")
+    .option("--medium <cd|usb|disk>", "attach the ISO as a CD, a USB stick or a virtio disk", "cd")
     .option("--network", "attach user-mode networking")
     .option("--memory <MiB>", "guest memory", "2048")
     .option("--cpus <n>", "guest CPUs", "2")
     .option("--secure-boot", "request Secure Boot firmware with enrolled keys")
     .action(async (iso: string, flags: Omit<VmFlags, "accel" | "append">) => {
+      if (!(BOOT_MEDIA as readonly string[]).includes(flags.medium)) {
+        usageError("virt-install", `--medium is ${BOOT_MEDIA.join(", ")}, got "${flags.medium}"`);
+        return;
+      }
       const memoryMiB = positiveInt(flags.memory);
       const cpus = positiveInt(flags.cpus);
       if (memoryMiB === undefined || cpus === undefined) {
@@ -258,6 +275,7 @@ export function registerBootCommands(program: Command): void {
         cpus,
         secureBoot: flags.secureBoot === true,
         network: flags.network === true,
+        medium: flags.medium as BootMedium,
         directKernel: flags.directKernel === true,
         ...(flags.kernel === undefined ? {} : { kernelLabel: flags.kernel }),
       });

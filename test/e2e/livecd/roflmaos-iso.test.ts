@@ -173,6 +173,26 @@ void test(
       );
     });
 
+    await t.test(
+      "the same ISO boots as a USB stick (the firmware boots the GPT's ESP, not El Torito)",
+      async () => {
+        const r = await runCli(["test", iso, "--medium", "usb", "--json", "--timeout", "600"], {
+          cwd: work,
+        });
+        const boot = bootOf(r.events, `roflmaOS-${DATE}.iso`);
+        assert.match(String(boot[0]?.["message"]), /as a USB stick \(EFI boot loader/);
+        const fin = ofType(boot, "boot-finished")[0];
+        assert.equal(fin?.["ok"], true, `USB boot failed: ${JSON.stringify(fin)}\n${r.stderr}`);
+        const checks = ofType(boot, "boot-check");
+        const names = checks.map((c) => String(c["check"]));
+        for (const name of STANDARD_CHECKS) assert.ok(names.includes(name), name);
+        // The console shows the firmware booting a USB device, not the DVD-ROM.
+        const log = readFileSync(String(fin?.["consoleLog"]), "utf8");
+        assert.match(log, /BdsDxe: starting Boot\w+ "UEFI QEMU QEMU USB HARDDRIVE/);
+        assert.doesNotMatch(log, /UEFI QEMU DVD-ROM/);
+      },
+    );
+
     await t.test("a wrong volume id fails fast with the initramfs's reason", async () => {
       const bad = join(work, "wrong-volid.iso");
       execFileSync(

@@ -12,7 +12,12 @@ import { parseCheckScript, unescapeSendText } from "../../../src/boot/check-scri
 import { junitXml } from "../../../src/boot/junit.js";
 import { kernelReleaseFromImage } from "../../../src/boot/kernel-version.js";
 import { detectFailure, isKernelStartLine } from "../../../src/boot/failures.js";
-import { qemuArgv, withSerialConsole } from "../../../src/boot/qemu-args.js";
+import {
+  BOOT_MEDIA,
+  mediumArgs,
+  qemuArgv,
+  withSerialConsole,
+} from "../../../src/boot/qemu-args.js";
 import { virtInstallArgv } from "../../../src/boot/virt-install.js";
 import { parseLoaderEntry } from "../../../src/boot/iso-boot-info.js";
 import { unquoteXorrisoPath } from "../../../src/image/iso-read.js";
@@ -240,6 +245,61 @@ void test("virt-install command: --cdrom, or --location with kernel/initrd and -
     "--extra-args",
     "root=live:CDLABEL=roflmaOS rd.live.image console=ttyS0,115200",
   ]);
+});
+
+void test("boot media: the same ISO as a CD, a USB stick on xHCI or a virtio disk, first to boot", () => {
+  assert.deepEqual(mediumArgs("/a,b.iso", "cd"), [
+    "-drive",
+    "if=none,id=live,media=cdrom,readonly=on,format=raw,file=/a,,b.iso",
+    "-device",
+    "ide-cd,drive=live,bootindex=1",
+  ]);
+  const usb = mediumArgs("/x.iso", "usb");
+  assert.ok(usb.includes("if=none,id=live,readonly=on,format=raw,file=/x.iso"));
+  assert.ok(usb.includes("qemu-xhci,id=xhci"));
+  assert.ok(usb.includes("usb-storage,bus=xhci.0,drive=live,removable=on,bootindex=1"));
+  assert.ok(!usb.join(" ").includes("cdrom"), "a stick is not a CD");
+  const disk = mediumArgs("/x.iso", "disk");
+  assert.ok(disk.includes("virtio-blk-pci,drive=live,bootindex=1"));
+  assert.ok(!disk.join(" ").includes("cdrom"));
+  assert.deepEqual([...BOOT_MEDIA], ["cd", "usb", "disk"]);
+  const fw = {
+    descriptor: "/d.json",
+    description: "t",
+    code: "/c.fd",
+    varsTemplate: "/v.fd",
+    secureBoot: false,
+    enrolledKeys: false,
+    requiresSmm: false,
+    notes: [],
+  };
+  const argv = qemuArgv({
+    accel: "tcg",
+    memoryMiB: 512,
+    cpus: 1,
+    firmware: fw,
+    varsFile: "/v",
+    iso: "/x.iso",
+    medium: "usb",
+    network: false,
+    console: "headless",
+  }).join(" ");
+  assert.match(argv, /-device usb-storage,bus=xhci\.0,drive=live/);
+  assert.doesNotMatch(argv, /ide-cd/);
+  const vi = virtInstallArgv({
+    iso: "/b/r.iso",
+    memoryMiB: 2048,
+    cpus: 2,
+    secureBoot: false,
+    network: false,
+    medium: "usb",
+  });
+  assert.deepEqual(vi.slice(vi.indexOf("--disk")), [
+    "--disk",
+    "path=/b/r.iso,device=disk,bus=usb,readonly=on",
+    "--import",
+  ]);
+  assert.ok(!vi.includes("--cdrom"));
 });
 
 void test("loader entries, xorriso paths and the KVM probe sector", () => {
