@@ -156,7 +156,7 @@ void test("an ISO with nothing bootable fails fast: the firmware drops to the UE
   }
 });
 
-void test("a boot entry naming a missing kernel fails fast with the boot loader's error", () => {
+void test("a boot entry naming a missing kernel fails fast with the boot loader's error; that CD-only ISO is refused as a USB stick", () => {
   const w = workDir();
   try {
     const esp = join(w.dir, "esp.img");
@@ -194,6 +194,20 @@ void test("a boot entry naming a missing kernel fails fast with the boot loader'
       r.stdout,
     );
     assert.ok(r.ms < 120_000, `took ${r.ms} ms`);
+    // This ISO has an El Torito EFI image but no GPT: as a stick it cannot boot, and the test
+    // says so before QEMU starts (no console log is written).
+    const usbLog = join(w.dir, "usb-console.log");
+    const usb = substrate(["test", iso, "--medium", "usb", "--log", usbLog, "--accel", "tcg"]);
+    assert.equal(usb.status, 2, usb.stderr + usb.stdout);
+    assert.match(
+      usb.stderr + usb.stdout,
+      /cannot boot as a USB stick: it has no GPT with an EFI System partition, only an El Torito EFI image/,
+    );
+    assert.match(usb.stderr + usb.stdout, /--medium cd/);
+    assert.ok(!existsSync(usbLog), "no VM was started");
+    const bad = substrate(["test", iso, "--medium", "floppy"]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--medium is cd, usb, disk, got "floppy"/);
   } finally {
     w.done();
   }
