@@ -187,7 +187,7 @@ void test(
         const names = checks.map((c) => String(c["check"]));
         for (const name of STANDARD_CHECKS) assert.ok(names.includes(name), name);
         // The console shows the firmware booting a USB device, not the DVD-ROM.
-        const log = readFileSync(String(fin?.["consoleLog"]), "utf8");
+        const log = readFileSync(String(fin["consoleLog"]), "utf8");
         assert.match(log, /BdsDxe: starting Boot\w+ "UEFI QEMU QEMU USB HARDDRIVE/);
         assert.doesNotMatch(log, /UEFI QEMU DVD-ROM/);
       },
