@@ -51,6 +51,19 @@ export const ROFLMAOS_KILL_POINTS: readonly KillPoint[] = [
   { stage: ":livecd-stage3", step: "publish", delayMs: 0 },
 ];
 
+/**
+ * The points CI kills at: one in each stage, where a kill leaves the most to clean up (a
+ * running bootstrap or package install, a half-made initramfs, a publish in progress). The soak
+ * script (`scripts/soak/kill-points.sh`) runs all of {@link ROFLMAOS_KILL_POINTS}.
+ */
+export const CI_KILL_POINTS: readonly KillPoint[] = [
+  { stage: ":stage3", step: "bootstrap", delayMs: 20_000 },
+  { stage: ":stage4", step: "packages", delayMs: 4_000 },
+  { stage: ":livecd-stage1", step: "publish", delayMs: 0 },
+  { stage: ":livecd-stage2", step: "initramfs", delayMs: 2_000 },
+  { stage: ":livecd-stage3", step: "publish", delayMs: 0 },
+];
+
 /** What happened at one kill point. */
 export interface KillOutcome {
   readonly point: KillPoint;
