@@ -17,6 +17,7 @@ import { hasErrors, type Diagnostic } from "../../report/diagnostic.js";
 import type { Reporter } from "../../report/events.js";
 import { writeOutput } from "../../report/output.js";
 import { createReporter } from "../../report/reporter.js";
+import { CI_ENGINES, type CiEngine, exportPipeline } from "../../plan/render/ci.js";
 
 /** Options shared by `plan` and `graph`. */
 export interface TreeCommandOptions {
@@ -86,6 +87,12 @@ export function emitStagesPlanned(reporter: Reporter, plan: Plan): void {
   }
 }
 
+interface PlanOptions extends TreeCommandOptions {
+  export?: string;
+  remote?: string;
+  runner: string;
+}
+
 /** Registers the `plan` command. */
 export function registerPlan(program: Command): void {
   program
@@ -102,10 +109,58 @@ export function registerPlan(program: Command): void {
     )
     .option("--json", "print NDJSON events (diagnostic, stage-planned) instead of text")
     .option("--color", "colour the diagnostics")
-    .action(async (treeArg: string | undefined, opts: TreeCommandOptions) => {
+    .option(
+      "--export <engine>",
+      `print a CI pipeline with one job per stage (${CI_ENGINES.join(", ")}); outputs travel through the remote stage cache`,
+    )
+    .option("--remote <ref>", "the registry the exported jobs share (default: [remote] ref)")
+    .option(
+      "--runner <labels>",
+      "comma-separated runner labels for the exported jobs",
+      "self-hosted,linux,substrate",
+    )
+    .action(async (treeArg: string | undefined, opts: PlanOptions) => {
+      if (opts.export !== undefined && !(CI_ENGINES as readonly string[]).includes(opts.export)) {
+        usageError("plan", `--export is ${CI_ENGINES.join(" or ")}, got "${opts.export}"`);
+        return;
+      }
       const loaded = await loadAndPlan("plan", treeArg, opts);
       if (loaded === undefined) return;
       const { tree, plan, diagnostics } = loaded;
+      if (opts.export !== undefined) {
+        const remote = opts.remote ?? tree.config.remote?.ref;
+        const reporter = createReporter({ text: { diagnostics: "stdout" } });
+        for (const diagnostic of diagnostics) reporter.emit({ type: "diagnostic", diagnostic });
+        if (remote === undefined) {
+          reporter.emit({
+            type: "error",
+            message:
+              "an exported pipeline needs a remote stage cache: its jobs share stages only through it",
+            hint: "pass --remote host[:port]/prefix or set [remote] ref in substrate.toml (docs/remote.md)",
+          });
+          reporter.close();
+          process.exitCode = 2;
+          return;
+        }
+        reporter.close();
+        if (hasErrors(diagnostics)) {
+          process.exitCode = 1;
+          return;
+        }
+        writeOutput(
+          exportPipeline(opts.export as CiEngine, plan, {
+            tree: display(tree.config.root) || ".",
+            treeName: tree.config.name,
+            remote,
+            runnerLabels: opts.runner
+              .split(",")
+              .map((l) => l.trim())
+              .filter((l) => l !== ""),
+          }),
+        );
+        process.exitCode = 0;
+        return;
+      }
       const json = opts.json === true;
       const reporter = createReporter({
         json,
