@@ -31,6 +31,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   plan: [
     "substrate plan examples/roflmaos",
     "substrate plan --only roflmaos:livecd-stage3 --date 20260101 examples/roflmaos",
+    "substrate plan --export github-actions --remote ghcr.io/team/stages examples/roflmaos > .github/workflows/stages.yml",
   ],
   summary: [
     "substrate summary examples/roflmaos --only roflmaos:livecd-stage3",
