@@ -32,7 +32,7 @@ import {
 } from "../../../src/remote/container-image.js";
 import { remoteSettings } from "../../../src/remote/settings.js";
 import { parseTreeConfig } from "../../../src/spec/tree-config.js";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -278,4 +278,5 @@ void test("[remote] in substrate.toml: checked; keys read as Ed25519 only; --rem
   assert.ok(!wrong.ok);
   assert.match(wrong.error.message, /is a rsa key; the remote signs with Ed25519/);
   assert.match(wrong.error.hint ?? "", /openssl genpkey -algorithm ed25519/);
+  rmSync(dir, { recursive: true, force: true });
 });
