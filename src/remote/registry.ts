@@ -95,6 +95,9 @@ export async function fileDigest(path: string): Promise<{ digest: string; size: 
   return { digest: `sha256:${h.digest("hex")}`, size: statSync(path).size };
 }
 
+/** How long a connection may stay silent before the request fails. */
+const IDLE_TIMEOUT_MS = 30_000;
+
 interface HttpAnswer {
   readonly status: number;
   readonly headers: IncomingMessage["headers"];
@@ -171,6 +174,10 @@ export class Registry {
         },
       );
       req.on("error", reject);
+      // A registry that stops answering (not a slow download: the limit is on silence).
+      req.setTimeout(IDLE_TIMEOUT_MS, () => {
+        req.destroy(new Error(`no answer for ${IDLE_TIMEOUT_MS / 1000} s`));
+      });
       if (body?.file !== undefined) {
         pipeline(createReadStream(body.file), req).catch((e: unknown) => {
           reject(e instanceof Error ? e : new Error(String(e)));
@@ -321,6 +328,23 @@ export class Registry {
         hint: "the registry's storage is damaged or was changed",
       });
     return ok({ bytes: a.value.body, digest });
+  }
+
+  /** True when `repo:reference` names a manifest (a HEAD request). */
+  async hasManifest(
+    repo: string,
+    reference: string,
+    accept: readonly string[],
+  ): Promise<Result<boolean, RegistryFailure>> {
+    const path = `/v2/${repo}/manifests/${reference}`;
+    const a = await this.call("HEAD", path, {
+      headers: { Accept: accept.join(", ") },
+      scope: `repository:${repo}:pull`,
+    });
+    if (!a.ok) return a;
+    if (a.value.status === 200) return ok(true);
+    if (a.value.status === 404) return ok(false);
+    return this.httpError(`manifest ${repo}:${reference}`, path, a.value);
   }
 
   /** Downloads a blob into `dest` (through `<dest>.part`) and checks its digest and size. */

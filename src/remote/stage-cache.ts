@@ -108,6 +108,17 @@ export class RemoteStageCache {
     return this.settings.push;
   }
 
+  /** Whether the registry holds an artifact for the stage's fingerprint (nothing is checked yet). */
+  async has(
+    stage: Pick<RemoteStage, "name" | "fingerprint">,
+    signal?: AbortSignal,
+  ): Promise<Result<boolean, Failure>> {
+    const registry = new Registry(this.settings.ref, signal);
+    return registry.hasManifest(stageRepository(this.settings.ref, stage), stage.fingerprint, [
+      OCI_MANIFEST,
+    ]);
+  }
+
   /**
    * Looks the stage's fingerprint up; on a hit downloads and checks it into `stagingDir`.
    * `ok(undefined)`: not in the registry. An error: the artifact was refused or the registry

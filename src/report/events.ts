@@ -36,6 +36,8 @@ export type Event =
       readonly reason: string;
       readonly output: string;
       readonly fingerprint: string;
+      /** With a remote stage cache (`plan --remote`): whether it holds this fingerprint. */
+      readonly remote?: "hit" | "miss" | "unreachable";
     }
   | { readonly type: "stage-fresh"; readonly stage: StageId; readonly output: string }
   | { readonly type: "stage-started"; readonly stage: StageId; readonly log: string }

@@ -176,6 +176,26 @@ void test(
         "host B (an empty store elsewhere) fetches every stage, builds none, and its ISO boots",
         async () => {
           makeTree("b");
+          // The plan asks the registry: every stage is there, under A's fingerprint.
+          const plan = await runCli(
+            [
+              "plan",
+              join(work, "b", "tree"),
+              "--json",
+              "--date",
+              DATE,
+              "--only",
+              "roflmaos:livecd-stage3",
+            ],
+            { cwd: join(work, "b") },
+          );
+          assert.equal(plan.code, 0, plan.stderr);
+          assert.deepEqual(
+            ofType(plan.events, "stage-planned")
+              .map((e) => [String(e["stage"]), e["remote"]])
+              .sort(),
+            [...STAGES].sort().map((s) => [s, "hit"]),
+          );
           const b = await build("b", join(work, "b", "cache"), ["--test"]);
           assert.equal(
             b.code,
