@@ -17,6 +17,8 @@ packages=(
   linux-image-cloud-amd64
   # tests: the shells the completion scripts are checked in, the browser that loads report.html
   zsh fish chromium groff-base
+  # tests of the remote stage cache: a real OCI registry and a real OCI client (docs/remote.md)
+  docker-registry podman runc
   # benchmark peer (bench/ only; small)
   util-linux
 )

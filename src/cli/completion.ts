@@ -9,6 +9,7 @@ import { TEMPLATE_NAMES } from "./init-templates.js";
 import { GRAPH_FORMATS } from "./commands/graph.js";
 import { ACCELERATORS } from "./commands/boot.js";
 import { BOOT_MEDIA } from "../boot/qemu-args.js";
+import { CI_ENGINES } from "../plan/render/ci.js";
 
 export const SHELLS = ["bash", "zsh", "fish"] as const;
 export type Shell = (typeof SHELLS)[number];
@@ -20,6 +21,7 @@ export type Shell = (typeof SHELLS)[number];
 export const VALUES: Readonly<Record<string, readonly string[]>> = {
   "init --template": TEMPLATE_NAMES,
   "graph --format": GRAPH_FORMATS,
+  "plan --export": CI_ENGINES,
   "boot --accel": ACCELERATORS,
   "test --accel": ACCELERATORS,
   "boot --medium": BOOT_MEDIA,

@@ -31,6 +31,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   plan: [
     "substrate plan examples/roflmaos",
     "substrate plan --only roflmaos:livecd-stage3 --date 20260101 examples/roflmaos",
+    "substrate plan --export github-actions --remote ghcr.io/team/stages examples/roflmaos > .github/workflows/stages.yml",
   ],
   summary: [
     "substrate summary examples/roflmaos --only roflmaos:livecd-stage3",
@@ -49,6 +50,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     "sudo substrate build examples/roflmaos",
     "sudo substrate build --only roflmaos:livecd-stage3 --test examples/roflmaos",
     "substrate build --dry-run examples/roflmaos   # what would run, as any user",
+    "sudo substrate build --remote registry.example.org/team/roflmaos examples/roflmaos",
   ],
   status: [
     "substrate status examples/roflmaos",

@@ -6,7 +6,7 @@
  * leaves its log and the previous output with its own stamp, untouched.
  */
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { availableParallelism } from "node:os";
 import type { Driver, StageContext } from "../drivers/driver.js";
 import type { Plan, PlannedStage, StageInput as PlanInput } from "../plan/plan.js";
@@ -28,6 +28,29 @@ import { describeNoSpace, isNoSpace } from "../util/disk-space.js";
 import { type Result, err, ok } from "../util/result.js";
 import { schedule, type Job } from "./scheduler.js";
 import { claimWorkFolder, cleanOrphanWork } from "./work.js";
+import type { Pulled, RemoteStage } from "../remote/stage-cache.js";
+
+/**
+ * A remote stage cache (`remote/stage-cache.ts`): looked up before a stage builds, filled after.
+ * Its refusals and failures are warnings: the stage is then built (or kept) here.
+ */
+export interface StageRemote {
+  /** The remote as the user wrote it. */
+  readonly label: string;
+  /** Push after building. */
+  readonly pushes: boolean;
+  pull(
+    stage: RemoteStage,
+    stagingDir: string,
+    signal?: AbortSignal,
+  ): Promise<Result<Pulled | undefined, Failure>>;
+  push(
+    stage: RemoteStage,
+    files: readonly string[],
+    workDir: string,
+    signal?: AbortSignal,
+  ): Promise<Result<{ bytes: number; manifestDigest: string }, Failure>>;
+}
 
 /** How to run a plan. */
 export interface ExecuteOptions {
@@ -46,12 +69,16 @@ export interface ExecuteOptions {
   readonly seed?: number;
   /** Called after a stage is published (e.g. `--test` boots a new ISO); a failure fails the stage. */
   readonly afterStage?: (stage: PlannedStage) => Promise<Result<void, string>>;
+  /** A remote stage cache to fetch stages from before building them, and to push to after. */
+  readonly remote?: StageRemote;
 }
 
 /** What a run did. */
 export interface ExecuteSummary {
   readonly ok: boolean;
   readonly built: readonly StageId[];
+  /** Stages taken from the remote instead of built (also in `built`: they were published). */
+  readonly fetched: readonly StageId[];
   readonly fresh: readonly StageId[];
   readonly failed: readonly StageId[];
   readonly skipped: readonly StageId[];
@@ -90,7 +117,11 @@ function builtByOther(stage: PlannedStage): boolean {
 }
 
 /** Runs one stage to completion (build, publish, stamp). Resolves true on success. */
-async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<boolean> {
+async function runStage(
+  stage: PlannedStage,
+  opts: ExecuteOptions,
+  fetched: Set<StageId>,
+): Promise<boolean> {
   const emit = (e: Event): void => {
     opts.reporter.emit(e);
   };
@@ -159,6 +190,81 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
     rmSync(stagingDir, { recursive: true, force: true });
     mkdirSync(stagingDir, { recursive: true });
     emit({ type: "stage-started", stage: stage.id, log: out.log });
+    const remoteStage: RemoteStage = {
+      id: stage.id,
+      flavour: stage.spec.flavour,
+      name: out.name,
+      fingerprint: stage.fingerprint,
+      output: out.output,
+      arch: stage.spec.arch,
+      date: basename(out.dateDir),
+      epoch: opts.sourceDateEpoch,
+      form: out.form,
+    };
+    if (opts.remote !== undefined) {
+      const remote = opts.remote;
+      const t = Date.now();
+      emit({
+        type: "step-started",
+        stage: stage.id,
+        step: "fetch",
+        detail: `looking up ${stage.fingerprint.slice(0, 12)} in ${remote.label}`,
+      });
+      const pulled = await remote.pull(remoteStage, stagingDir, opts.signal);
+      emit({ type: "step-finished", stage: stage.id, step: "fetch", durationMs: Date.now() - t });
+      if (opts.signal.aborted)
+        return fail({ reason: "cancelled", message: "cancelled by the user" });
+      if (pulled.ok && pulled.value !== undefined) {
+        const got = pulled.value;
+        emit({ type: "step-started", stage: stage.id, step: "publish" });
+        const published = await publishStage({
+          stagingDir,
+          names: got.names,
+          outputs: out,
+          stamp: {
+            fingerprint: stage.fingerprint,
+            record: stage.record,
+            fetched: { from: remote.label, manifest: got.manifestDigest },
+          },
+          signal: opts.signal,
+        });
+        if (!published.ok) return fail(published.error, "publish-failed");
+        if (opts.afterStage) {
+          const a = await opts.afterStage(stage);
+          if (!a.ok) {
+            removeStamp(out.output);
+            return fail({ reason: "after-stage-check-failed", message: a.error });
+          }
+        }
+        writeFileSync(
+          out.log,
+          `fetched from ${remote.label} (manifest ${got.manifestDigest}, ${got.bytes} bytes${got.signedBy === undefined ? ", unsigned" : `, signed by ${got.signedBy}`})\n`,
+          { flag: "a" },
+        );
+        emit({
+          type: "stage-succeeded",
+          stage: stage.id,
+          durationMs: Date.now() - started,
+          outputs: published.value,
+          fetched: {
+            from: remote.label,
+            fingerprint: stage.fingerprint,
+            bytes: got.bytes,
+            ...(got.signedBy === undefined ? {} : { signedBy: got.signedBy }),
+          },
+        });
+        fetched.add(stage.id);
+        return true;
+      }
+      if (!pulled.ok) {
+        emit({
+          type: "warning",
+          message: `${stage.id}: not using the copy in ${remote.label}: ${describeFailure(pulled.error)}; building it here`,
+        });
+        rmSync(stagingDir, { recursive: true, force: true });
+        mkdirSync(stagingDir, { recursive: true });
+      }
+    }
 
     const source = targetInput(opts.plan, stage.inputs.source);
     const payload = targetInput(opts.plan, stage.inputs.payload);
@@ -261,11 +367,26 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
         return fail({ reason: "after-stage-check-failed", message: a.error });
       }
     }
+    let pushed: { to: string; bytes: number } | undefined;
+    if (opts.remote?.pushes === true) {
+      const remote = opts.remote;
+      const t = Date.now();
+      emit({ type: "step-started", stage: stage.id, step: "push", detail: `to ${remote.label}` });
+      const p = await remote.push(remoteStage, published.value, join(workDir, "push"), opts.signal);
+      emit({ type: "step-finished", stage: stage.id, step: "push", durationMs: Date.now() - t });
+      if (p.ok) pushed = { to: remote.label, bytes: p.value.bytes };
+      else
+        emit({
+          type: "warning",
+          message: `${stage.id} is built and published here, but pushing it to ${remote.label} failed: ${describeFailure(p.error)}`,
+        });
+    }
     emit({
       type: "stage-succeeded",
       stage: stage.id,
       durationMs: Date.now() - started,
       outputs: published.value,
+      ...(pushed === undefined ? {} : { pushed }),
     });
     return true;
   } finally {
@@ -325,13 +446,14 @@ export async function execute(opts: ExecuteOptions): Promise<ExecuteSummary> {
     });
   }
   const buildIds = new Set(toBuild.map((s) => s.id));
+  const fetchedIds = new Set<StageId>();
   const jobs: Job[] = toBuild.map((s) => ({
     id: s.id,
     needs: Object.values(s.inputs)
       .filter((i): i is Extract<PlanInput, { type: "stage" }> => i.type === "stage")
       .map((i) => i.stage)
       .filter((id) => buildIds.has(id)),
-    run: () => runStage(s, opts).catch((e: unknown) => stageThrew(s, opts, e)),
+    run: () => runStage(s, opts, fetchedIds).catch((e: unknown) => stageThrew(s, opts, e)),
   }));
   const outcome = await schedule(jobs, {
     jobs: opts.jobs,
@@ -364,10 +486,11 @@ export async function execute(opts: ExecuteOptions): Promise<ExecuteSummary> {
     ok: okRun,
     durationMs: Date.now() - started,
     built: built.length,
+    ...(opts.remote === undefined ? {} : { fetched: fetchedIds.size }),
     fresh: fresh.length,
     failed: failed.length,
     skipped: skipped.length,
     maxRssKiB: process.resourceUsage().maxRSS,
   });
-  return { ok: okRun, built, fresh, failed, skipped };
+  return { ok: okRun, built, fetched: [...fetchedIds].sort(), fresh, failed, skipped };
 }

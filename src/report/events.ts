@@ -36,6 +36,8 @@ export type Event =
       readonly reason: string;
       readonly output: string;
       readonly fingerprint: string;
+      /** With a remote stage cache (`plan --remote`): whether it holds this fingerprint. */
+      readonly remote?: "hit" | "miss" | "unreachable";
     }
   | { readonly type: "stage-fresh"; readonly stage: StageId; readonly output: string }
   | { readonly type: "stage-started"; readonly stage: StageId; readonly log: string }
@@ -65,6 +67,16 @@ export type Event =
       readonly durationMs: number;
       /** Published files, absolute paths. */
       readonly outputs: readonly string[];
+      /** Set when the stage was taken from a remote stage cache instead of built. */
+      readonly fetched?: {
+        readonly from: string;
+        readonly fingerprint: string;
+        readonly bytes: number;
+        /** The id of the key whose signature was checked. */
+        readonly signedBy?: string;
+      };
+      /** Set when the built stage was pushed to the remote stage cache. */
+      readonly pushed?: { readonly to: string; readonly bytes: number };
     }
   | {
       readonly type: "stage-failed";
@@ -89,6 +101,8 @@ export type Event =
       readonly ok: boolean;
       readonly durationMs: number;
       readonly built: number;
+      /** Of `built`, how many were fetched from a remote stage cache. */
+      readonly fetched?: number;
       readonly fresh: number;
       readonly failed: number;
       readonly skipped: number;

@@ -67,6 +67,10 @@ export function describeEvent(event: Event, color: boolean): string | undefined 
       return (
         // One line: the main output (published first); its sidecars are in --json and `status`.
         `${c.green("done")}   ${event.stage}  ${formatDuration(event.durationMs)}` +
+        (event.fetched === undefined
+          ? ""
+          : `  (fetched from ${event.fetched.from}, fingerprint ${event.fetched.fingerprint.slice(0, 12)}…${event.fetched.signedBy === undefined ? "" : `, signed by ${event.fetched.signedBy}`})`) +
+        (event.pushed === undefined ? "" : `  (built, pushed to ${event.pushed.to})`) +
         (event.outputs[0] === undefined ? "" : `  -> ${event.outputs[0]}`)
       );
     case "stage-failed": {
@@ -91,7 +95,7 @@ export function describeEvent(event: Event, color: boolean): string | undefined 
       return `${c.yellow("skip")}   ${event.stage}  ${event.reason}`;
     case "run-finished":
       return (
-        `${event.ok ? c.green("ok") : c.red("failed")}: ${event.built} built, ${event.fresh} fresh, ` +
+        `${event.ok ? c.green("ok") : c.red("failed")}: ${event.fetched === undefined ? `${event.built} built` : `${event.built - event.fetched} built, ${event.fetched} fetched`}, ${event.fresh} fresh, ` +
         `${event.failed} failed, ${event.skipped} skipped in ${formatDuration(event.durationMs)}`
       );
     case "boot-interactive":

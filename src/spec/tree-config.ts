@@ -8,7 +8,14 @@ import { basename, isAbsolute, resolve } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import type { Diagnostic, SourceSpan } from "../report/diagnostic.js";
 import { TomlLocator } from "./toml-locator.js";
-import type { AptSettings, ArchConfig, BuildEntry, DriverName, TreeConfig } from "./types.js";
+import type {
+  AptSettings,
+  ArchConfig,
+  BuildEntry,
+  DriverName,
+  RemoteConfig,
+  TreeConfig,
+} from "./types.js";
 import { closest } from "./suggest.js";
 
 /** The config file name at a tree's root. */
@@ -44,7 +51,8 @@ function isStringArray(v: unknown): v is string[] {
   return Array.isArray(v) && v.every((x) => typeof x === "string");
 }
 
-const TOP_KEYS = ["name", "driver", "store", "tokens", "apt", "mirrors", "arch"];
+const TOP_KEYS = ["name", "driver", "store", "tokens", "apt", "mirrors", "arch", "remote"];
+const REMOTE_KEYS = ["ref", "push", "sign_key", "trust"];
 const STORE_KEYS = ["builds", "logs", "cache"];
 const APT_KEYS = ["suite", "mirror", "components", "keyring", "variant"];
 const ARCH_KEYS = ["subarch", "cflags", "interpreter", "builds"];
@@ -240,6 +248,42 @@ export function parseTreeConfig(
   }
   const mirrors = strList(doc, [], "mirrors") ?? DEFAULT_MIRRORS;
 
+  let remote: RemoteConfig | undefined;
+  const remoteT = subTable(doc, [], "remote");
+  if (remoteT !== undefined) {
+    unknownKeys(remoteT, ["remote"], REMOTE_KEYS);
+    const ref = str(remoteT, ["remote"], "ref");
+    if (ref !== undefined && !/^(https?:\/\/)?[A-Za-z0-9.[\]:-]+(\/[a-z0-9._/-]*)?$/.test(ref))
+      err(
+        loc.key(["remote"], "ref"),
+        "bad-config-value",
+        `[remote] ref "${ref}" is not a registry reference`,
+        'write host[:port]/prefix, e.g. ref = "registry.example.org/team/roflmaos"',
+      );
+    const pushRaw = remoteT["push"];
+    if (pushRaw !== undefined && typeof pushRaw !== "boolean")
+      err(loc.key(["remote"], "push"), "bad-config-value", '"push" must be true or false');
+    const keyPath = (v: string, key: string): string => {
+      const abs = isAbsolute(v) ? v : resolve(root, v);
+      if (!existsSync(abs))
+        err(
+          loc.key(["remote"], key),
+          "bad-config-value",
+          `[remote] ${key}: ${v} does not exist`,
+          "key paths are relative to the tree root; docs/remote.md says how to make an Ed25519 key pair",
+        );
+      return abs;
+    };
+    const signKey = str(remoteT, ["remote"], "sign_key");
+    const trust = strList(remoteT, ["remote"], "trust") ?? [];
+    remote = {
+      ...(ref === undefined ? {} : { ref }),
+      push: typeof pushRaw === "boolean" ? pushRaw : true,
+      ...(signKey === undefined ? {} : { signKey: keyPath(signKey, "sign_key") }),
+      trust: trust.map((t) => keyPath(t, "trust")),
+    };
+  }
+
   const arches: ArchConfig[] = [];
   const archT = subTable(doc, [], "arch") ?? {};
   for (const [archName, raw] of Object.entries(archT)) {
@@ -304,6 +348,7 @@ export function parseTreeConfig(
     arches,
     mirrors,
     ...(apt !== undefined ? { apt } : {}),
+    ...(remote !== undefined ? { remote } : {}),
   };
   return { config, diagnostics };
 }

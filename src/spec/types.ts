@@ -107,6 +107,20 @@ export interface TreeConfig {
   readonly apt?: AptSettings;
   /** Mirror base URLs for Gentoo seeds and snapshots. */
   readonly mirrors: readonly string[];
+  /** `[remote]`: the OCI registry shared as a stage cache (docs/remote.md). */
+  readonly remote?: RemoteConfig;
+}
+
+/** `[remote]` of `substrate.toml`: key paths are absolute. */
+export interface RemoteConfig {
+  /** `host[:port]/prefix`; `build --remote REF` overrides it. */
+  readonly ref?: string;
+  /** Push stages built here (default true). */
+  readonly push: boolean;
+  /** Ed25519 private key (PEM) that signs pushed stages. */
+  readonly signKey?: string;
+  /** Ed25519 public keys (PEM); when any is given, only stages signed by one of them are used. */
+  readonly trust: readonly string[];
 }
 
 /**

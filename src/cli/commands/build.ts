@@ -26,6 +26,8 @@ import { testIsoAfterBuild } from "./build-and-boot.js";
 import { emitStagesPlanned, formatPlan } from "./plan.js";
 import { commandLine } from "../command-line.js";
 import { treeArgument } from "../help.js";
+import { remoteSettings } from "../../remote/settings.js";
+import { RemoteStageCache } from "../../remote/stage-cache.js";
 
 interface BuildOptions {
   only?: string[];
@@ -39,6 +41,8 @@ interface BuildOptions {
   cache?: string;
   keyring?: string;
   insecure?: boolean;
+  remote?: string;
+  push?: boolean;
 }
 
 /** SOURCE_DATE_EPOCH: the environment's, else midnight UTC of the build date. */
@@ -74,6 +78,11 @@ export function registerBuild(program: Command): void {
     .option("--keyring <file>", "OpenPGP keyring that verifies seeds and snapshots (Portage)")
     .option("--insecure", "use seeds and snapshots whose signatures cannot be checked (Portage)")
     .option("--keep-work", "keep each stage's work folder (build roots) for inspection")
+    .option(
+      "--remote <ref>",
+      "OCI registry shared as a stage cache (host[:port]/prefix; overrides [remote] ref): fetch stages by fingerprint, push what is built",
+    )
+    .option("--no-push", "with a remote, fetch from it but push nothing")
     .option("--json", "print NDJSON events instead of text")
     .action(async (tree: string, opts: BuildOptions) => {
       const reporter = createReporter({ json: opts.json === true });
@@ -227,6 +236,18 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
     reporter.emit({ type: "error", ...foreign });
     return EXIT_FATAL;
   }
+  const remote = remoteSettings(tree.config.remote, {
+    ...(opts.remote === undefined ? {} : { ref: opts.remote }),
+    ...(opts.push === false ? { noPush: true } : {}),
+  });
+  if (!remote.ok) {
+    reporter.emit({
+      type: "error",
+      message: remote.error.message,
+      ...(remote.error.hint === undefined ? {} : { hint: remote.error.hint }),
+    });
+    return EXIT_USAGE;
+  }
   const cacheDir = opts.cache === undefined ? tree.config.store.cache : resolve(opts.cache);
   const controller = new AbortController();
   let interrupts = 0;
@@ -258,6 +279,7 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
       signal: controller.signal,
       keepWork: opts.keepWork === true,
       seed: Number(process.env["SUBSTRATE_SHUFFLE_SEED"] ?? "0") || 0,
+      ...(remote.value === undefined ? {} : { remote: new RemoteStageCache(remote.value) }),
       ...(opts.test === true
         ? { afterStage: (s: PlannedStage) => testIsoAfterBuild(s, reporter, controller.signal) }
         : {}),
