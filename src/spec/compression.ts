@@ -84,6 +84,17 @@ export const CATALYST_COMPRESSION_MODES: readonly string[] = Object.entries(COMP
   .filter(([, e]) => e.origin === "catalyst")
   .map(([name]) => name);
 
+/**
+ * Every mode a spec's `compression_mode` may name: catalyst's, then substrate's own (`zstd`,
+ * the apt driver's default, which catalyst cannot build).
+ */
+export const SPEC_COMPRESSION_MODES: readonly string[] = [
+  ...CATALYST_COMPRESSION_MODES,
+  ...Object.entries(COMPRESSION_MODES)
+    .filter(([, e]) => e.origin !== "catalyst")
+    .map(([name]) => name),
+];
+
 /** The modes that make a tarball (`_x` variants left out), in table order. */
 export const TARBALL_MODES: readonly TarballMode[] = Object.entries(COMPRESSION_MODES)
   .filter(([name, e]) => e.output === "tarball" && !name.endsWith("_x"))

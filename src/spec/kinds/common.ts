@@ -3,7 +3,7 @@
  * substrate's `apt/*` keys, and the per-kernel `boot/kernel/<label>/*` keys.
  */
 import { MMDEBSTRAP_VARIANTS } from "../apt-variants.js";
-import { CATALYST_COMPRESSION_MODES, DECOMPRESSOR_NAMES } from "../compression.js";
+import { DECOMPRESSOR_NAMES, SPEC_COMPRESSION_MODES } from "../compression.js";
 import type { KeyRule } from "./define.js";
 import { many, one } from "./define.js";
 
@@ -29,9 +29,10 @@ export const COMMON_KEYS: Readonly<Record<string, KeyRule>> = {
   cbuild: one("the CBUILD tuple"),
   cflags: many("CFLAGS for the stage's make.conf"),
   common_flags: many("COMMON_FLAGS for make.conf; a tree fills it from the arch's cflags"),
-  compression_mode: one("how the output is packed (catalyst §2.10: pixz, lbzip2, ...)", {
-    values: CATALYST_COMPRESSION_MODES,
-  }),
+  compression_mode: one(
+    "how the output is packed (catalyst §2.10: pixz, lbzip2, ...; substrate adds zstd)",
+    { values: SPEC_COMPRESSION_MODES },
+  ),
   cxxflags: many("CXXFLAGS"),
   decompressor_search_order: many("the order decompressors are tried to unpack the seed", {
     values: DECOMPRESSOR_NAMES,

@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   CATALYST_COMPRESSION_MODES,
+  SPEC_COMPRESSION_MODES,
   COMPRESSION_MODES,
   TARBALL_MODES,
   baseCompressionMode,
@@ -76,6 +77,9 @@ void describe("compression modes", () => {
   void it("lets a spec name catalyst's modes only, each one in the table", () => {
     assert.ok(CATALYST_COMPRESSION_MODES.includes("lbzip2_x"));
     assert.ok(!CATALYST_COMPRESSION_MODES.includes("zstd"));
+    // A spec may name substrate's own modes too (docs/store.md lists zstd).
+    assert.ok(SPEC_COMPRESSION_MODES.includes("zstd"));
+    for (const m of CATALYST_COMPRESSION_MODES) assert.ok(SPEC_COMPRESSION_MODES.includes(m), m);
     for (const m of CATALYST_COMPRESSION_MODES) assert.ok(compressionExtension(m) !== undefined, m);
   });
 });
