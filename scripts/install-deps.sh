@@ -17,6 +17,8 @@ packages=(
   linux-image-cloud-amd64
   # tests: the shells the completion scripts are checked in, the browser that loads report.html
   zsh fish chromium groff-base
+  # reproducibility: finds where two builds of the same inputs differ (build --verify-reproducible, tests)
+  diffoscope-minimal python3-libarchive-c
   # benchmark peer (bench/ only; small)
   util-linux
 )

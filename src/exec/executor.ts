@@ -44,6 +44,12 @@ export interface ExecuteOptions {
   readonly keepWork?: boolean;
   /** Seed for shuffling independent stages (SUBSTRATE_SHUFFLE_SEED). */
   readonly seed?: number;
+  /**
+   * Keep roots for later stages and use the kept roots of inputs (default true). The
+   * reproducibility check's rebuild turns it off: it neither replaces the kept root of the
+   * published output nor builds on one.
+   */
+  readonly keptRoots?: boolean;
   /** Called after a stage is published (e.g. `--test` boots a new ISO); a failure fails the stage. */
   readonly afterStage?: (stage: PlannedStage) => Promise<Result<void, string>>;
 }
@@ -207,6 +213,7 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
         rootToKeep = root;
       },
       keptRootOf(input) {
+        if (opts.keptRoots === false) return undefined;
         return openKeptRoot({ cacheDir: opts.cacheDir, stageId: input.from, input: input.path });
       },
       async step(name, detail, fn) {
@@ -246,7 +253,7 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
       signal: opts.signal,
     });
     if (!published.ok) return fail(published.error, "publish-failed");
-    if (rootToKeep !== undefined && opts.keepWork !== true) {
+    if (rootToKeep !== undefined && opts.keepWork !== true && opts.keptRoots !== false) {
       keepRoot({
         cacheDir: opts.cacheDir,
         stageId: stage.id,

@@ -26,6 +26,17 @@ import { testIsoAfterBuild } from "./build-and-boot.js";
 import { emitStagesPlanned, formatPlan } from "./plan.js";
 import { commandLine } from "../command-line.js";
 import { treeArgument } from "../help.js";
+import { verifyReproducible } from "../../exec/verify-reproducible.js";
+
+/** Options that cannot go together; the first problem in words, or undefined. */
+export function buildOptionProblem(opts: {
+  readonly dryRun?: boolean | undefined;
+  readonly verifyReproducible?: boolean | undefined;
+}): string | undefined {
+  if (opts.verifyReproducible === true && opts.dryRun === true)
+    return "--verify-reproducible rebuilds stages; it cannot be combined with --dry-run";
+  return undefined;
+}
 
 interface BuildOptions {
   only?: string[];
@@ -39,6 +50,7 @@ interface BuildOptions {
   cache?: string;
   keyring?: string;
   insecure?: boolean;
+  verifyReproducible?: boolean;
 }
 
 /** SOURCE_DATE_EPOCH: the environment's, else midnight UTC of the build date. */
@@ -74,6 +86,10 @@ export function registerBuild(program: Command): void {
     .option("--keyring <file>", "OpenPGP keyring that verifies seeds and snapshots (Portage)")
     .option("--insecure", "use seeds and snapshots whose signatures cannot be checked (Portage)")
     .option("--keep-work", "keep each stage's work folder (build roots) for inspection")
+    .option(
+      "--verify-reproducible",
+      "then rebuild each stage (or those --only names) in a second store from the same inputs and compare the outputs' sha256; exit 1 on a difference, shown with diffoscope",
+    )
     .option("--json", "print NDJSON events instead of text")
     .action(async (tree: string, opts: BuildOptions) => {
       const reporter = createReporter({ json: opts.json === true });
@@ -180,6 +196,11 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
     reporter.emit({ type: "error", message: jobs.error });
     return EXIT_USAGE;
   }
+  const problem = buildOptionProblem(opts);
+  if (problem !== undefined) {
+    reporter.emit({ type: "usage-error", command: "build", message: problem });
+    return EXIT_USAGE;
+  }
   if (opts.date !== undefined && !/^\d{8}$/.test(opts.date)) {
     reporter.emit({ type: "error", message: `--date takes YYYYMMDD, not ${opts.date}` });
     return EXIT_USAGE;
@@ -213,7 +234,10 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
     }
     return 0;
   }
-  if (plan.stages.some((s) => s.decision.kind === "build") && process.getuid?.() !== 0) {
+  if (
+    (opts.verifyReproducible === true || plan.stages.some((s) => s.decision.kind === "build")) &&
+    process.getuid?.() !== 0
+  ) {
     reporter.emit({
       type: "error",
       message:
@@ -228,6 +252,8 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
     return EXIT_FATAL;
   }
   const cacheDir = opts.cache === undefined ? tree.config.store.cache : resolve(opts.cache);
+  // Files substrate and the tools create get the same modes whatever the caller's umask.
+  process.umask(0o022);
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
@@ -243,6 +269,7 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
   process.on("SIGTERM", onSignal);
   // Every event of the run also goes into the build's report.html.
   const started = Date.now();
+  const base = reporter;
   const recorder = new RecordingReporter(reporter);
   reporter = recorder;
   let summary: ExecuteSummary | undefined;
@@ -277,7 +304,23 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
         });
       }
     }
-    return summary.ok ? 0 : 1;
+    if (!summary.ok) return 1;
+    if (opts.verifyReproducible === true) {
+      const v = await verifyReproducible({
+        plan,
+        driver,
+        // The rebuild's progress goes to the terminal, not into report.html's stages.
+        progress: base,
+        reporter,
+        cacheDir,
+        sourceDateEpoch: sourceDateEpoch(date),
+        signal: controller.signal,
+        only: opts.only,
+        keep: opts.keepWork === true,
+      });
+      if (!v.ok) return 1;
+    }
+    return 0;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
