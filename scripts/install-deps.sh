@@ -18,7 +18,8 @@ packages=(
   # tests: the shells the completion scripts are checked in, the browser that loads report.html
   zsh fish chromium groff-base
   # reproducibility: finds where two builds of the same inputs differ (build --verify-reproducible, tests)
-  diffoscope-minimal python3-libarchive-c
+  # (genisoimage's isoinfo lets diffoscope look inside ISOs instead of hex-diffing them)
+  diffoscope-minimal python3-libarchive-c genisoimage
   # benchmark peer (bench/ only; small)
   util-linux
 )

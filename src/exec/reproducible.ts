@@ -187,6 +187,23 @@ export function listingDiff(published: string, rebuilt: string, max = 40): strin
   return out.slice(0, max);
 }
 
+/**
+ * The paths diffoscope's text report names, outermost first (its `├── <path>` section lines,
+ * nested images included), each once, at most `max`: where two files differ, before the
+ * details.
+ */
+export function diffoscopePaths(report: string, max = 20): string[] {
+  const out: string[] = [];
+  for (const line of report.split("\n")) {
+    const m = /^[│ ]*├── (.+)$/.exec(line);
+    const path = m?.[1]?.trim();
+    if (path === undefined || path === "" || out.includes(path)) continue;
+    out.push(path);
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
 /** Cuts a tool's text (diffoscope's) to `maxLines` lines, saying how much was left out. */
 export function truncateText(text: string, maxLines: number): string {
   const lines = text.replace(/\n+$/, "").split("\n");

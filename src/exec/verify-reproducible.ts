@@ -28,6 +28,7 @@ import {
   type Comparison,
   type FilePair,
   compareFiles,
+  diffoscopePaths,
   listingDiff,
   rebuildPlan,
   stagesToVerify,
@@ -62,6 +63,18 @@ export interface VerifyResult {
   /** The second store, when kept. */
   readonly kept?: string;
 }
+
+/**
+ * diffoscope's bounds: no sub-archive is opened after 5 minutes, and no diff(1) gets more than
+ * 200 000 lines (a hex dump of a whole image would take minutes and gigabytes of memory).
+ */
+export const DIFFOSCOPE_LIMITS = [
+  "--no-progress",
+  "--timeout",
+  "300",
+  "--max-diff-input-lines",
+  "200000",
+] as const;
 
 /** The reporter the rebuild runs with: its stage events become plain progress lines. */
 function rebuildReporter(to: Reporter, root: string): Reporter {
@@ -170,15 +183,23 @@ async function explain(
   const rebuilt = realpathSync(rebuiltName);
   if (onPath("diffoscope")) {
     const r = await run({
-      argv: ["diffoscope", "--no-progress", "--text", reportFile, published, rebuilt],
+      argv: ["diffoscope", ...DIFFOSCOPE_LIMITS, "--text", reportFile, published, rebuilt],
       signal,
       logFile: `${reportFile}.log`,
     });
     // diffoscope exits 1 when the files differ: that is its success here.
     if (r.ok || r.error.reason === "exit-non-zero") {
       const text = await readFile(reportFile, "utf8").catch(() => "");
-      if (text.trim() !== "")
-        return { from: "diffoscope", lines: truncateText(text, maxLines).split("\n") };
+      if (text.trim() !== "") {
+        const paths = diffoscopePaths(text);
+        return {
+          from: "diffoscope",
+          lines: [
+            ...(paths.length > 0 ? [`differing: ${paths.join(" | ")}`] : []),
+            ...truncateText(text, maxLines).split("\n"),
+          ],
+        };
+      }
     }
   }
   const [a, b] = [await listing(published, signal), await listing(rebuilt, signal)];
@@ -257,7 +278,9 @@ export async function verifyReproducible(opts: VerifyOptions): Promise<VerifyRes
       // Explain the first few differing files: the whole output, or files of a folder.
       const details: string[] = [];
       let from: "diffoscope" | "listing" | "none" = "none";
-      const files = c.differingFiles.filter((f) => !f.endsWith(")")).slice(0, 3);
+      // A digest file differs because its output does: nothing to explain.
+      const digestOnly = /\.(DIGESTS|sha256)$/.test(published);
+      const files = digestOnly ? [] : c.differingFiles.filter((f) => !f.endsWith(")")).slice(0, 3);
       for (const f of files) {
         const [p, r] = f === "." ? [published, rebuilt] : [join(published, f), join(rebuilt, f)];
         const suffix = f === "." ? "" : `-${f.replaceAll("/", "_")}`;

@@ -8,6 +8,7 @@ import { describe, it } from "node:test";
 import { makePlan } from "../../../src/plan/plan.js";
 import {
   compareFiles,
+  diffoscopePaths,
   listingDiff,
   outputsIn,
   rebuildPlan,
@@ -238,5 +239,27 @@ void describe("--verify-reproducible in the command table", () => {
     assert.match(manPage(table, "test"), /verify\\-reproducible/);
     const build = buildProgram().commands.find((c) => c.name() === "build");
     assert.match(build?.helpInformation() ?? "", /--verify-reproducible/);
+  });
+});
+
+void describe("diffoscopePaths", () => {
+  void it("lists the sections of a nested report, outermost first, once each", () => {
+    const report = [
+      "--- a.iso",
+      "+++ b.iso",
+      "├── LiveOS/squashfs.img",
+      "│ ├── unsquashfs -s {}",
+      "│ │ @@ -1 +1 @@",
+      "│ ├── /etc/build-nonce",
+      "│ │ -1",
+      "│ │ +2",
+      "│ ├── /etc/build-nonce",
+    ].join("\n");
+    assert.deepEqual(diffoscopePaths(report), [
+      "LiveOS/squashfs.img",
+      "unsquashfs -s {}",
+      "/etc/build-nonce",
+    ]);
+    assert.deepEqual(diffoscopePaths("no sections"), []);
   });
 });
