@@ -4,6 +4,7 @@
  * from, and how two builds' files compare. The effectful half (running the rebuild, hashing,
  * diffoscope) is verify-reproducible.ts. Nothing here touches the disk.
  */
+import { createHash } from "node:crypto";
 import { dirname, join, relative, sep } from "node:path";
 import type { Plan, PlannedStage } from "../plan/plan.js";
 import { selectorMatches } from "../plan/plan.js";
@@ -94,7 +95,7 @@ export interface Comparison {
   /** The rebuilt one, in the second store. */
   readonly rebuilt: string;
   readonly verdict: "reproducible" | "differs";
-  /** The digest of a reproducible output (sha256; of a folder: over its files' digests). */
+  /** The digest of a reproducible output: its sha256; a folder's is `folder:` + the sha256 of its sha256sum lines. */
   readonly sha256?: string;
   /** The files of a folder output that differ, are missing or are extra (first ones). */
   readonly differingFiles: readonly string[];
@@ -137,17 +138,13 @@ export function compareFiles(
   };
 }
 
-/** A stable text digest of a folder's files: `<sha256>  <path>` lines, for display. */
+/**
+ * A folder's digest: sha256 over its `<sha256>  <path>` lines (sorted by path, as
+ * `sha256sum` prints them), prefixed `folder:` so it is never taken for a file's.
+ */
 function folderDigest(pairs: readonly FilePair[]): string {
-  // Not a cryptographic commitment, only a short label that is equal for equal folders.
-  let h = 0x811c9dc5;
-  for (const p of pairs) {
-    for (const ch of `${p.published ?? ""}  ${p.path}\n`) {
-      h ^= ch.charCodeAt(0);
-      h = Math.imul(h, 0x01000193) >>> 0;
-    }
-  }
-  return `folder:${h.toString(16).padStart(8, "0")}`;
+  const manifest = pairs.map((p) => `${p.published ?? ""}  ${p.path}\n`).join("");
+  return `folder:${createHash("sha256").update(manifest).digest("hex")}`;
 }
 
 /**

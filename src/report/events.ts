@@ -124,7 +124,7 @@ export type Event =
       /** The rebuilt one, in the check's second store. */
       readonly rebuilt: string;
       readonly verdict: "reproducible" | "differs";
-      /** The digest both builds share (sha256; a folder's is a short label). */
+      /** The digest both builds share (sha256; a folder's: `folder:` + sha256 of its sha256sum lines). */
       readonly sha256?: string;
       /** Files of a folder output that differ (or `.` for the output itself), first ones. */
       readonly differingFiles: readonly string[];

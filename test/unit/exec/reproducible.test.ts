@@ -135,7 +135,7 @@ void describe("compareFiles", () => {
     ];
     const one = compareFiles("s", "/p", "/r", pairs);
     assert.equal(one.verdict, "reproducible");
-    assert.match(one.sha256 ?? "", /^folder:[0-9a-f]{8}$/);
+    assert.match(one.sha256 ?? "", /^folder:[0-9a-f]{64}$/);
     const other = compareFiles("s", "/p", "/r", [{ path: "a", published: "3", rebuilt: "3" }]);
     assert.notEqual(other.sha256, one.sha256);
   });
