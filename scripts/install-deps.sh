@@ -19,6 +19,9 @@ packages=(
   zsh fish chromium groff-base
   # tests of the remote stage cache: a real OCI registry and a real OCI client (docs/remote.md)
   docker-registry podman runc
+  # reproducibility: finds where two builds of the same inputs differ (build --verify-reproducible, tests)
+  # (genisoimage's isoinfo lets diffoscope look inside ISOs instead of hex-diffing them)
+  diffoscope-minimal python3-libarchive-c genisoimage
   # benchmark peer (bench/ only; small)
   util-linux
 )

@@ -51,6 +51,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     "sudo substrate build --only roflmaos:livecd-stage3 --test examples/roflmaos",
     "substrate build --dry-run examples/roflmaos   # what would run, as any user",
     "sudo substrate build --remote registry.example.org/team/roflmaos examples/roflmaos",
+    "sudo substrate build --only roflmaos:livecd-stage3 --verify-reproducible examples/roflmaos",
   ],
   status: [
     "substrate status examples/roflmaos",

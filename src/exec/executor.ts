@@ -67,6 +67,12 @@ export interface ExecuteOptions {
   readonly keepWork?: boolean;
   /** Seed for shuffling independent stages (SUBSTRATE_SHUFFLE_SEED). */
   readonly seed?: number;
+  /**
+   * Keep roots for later stages and use the kept roots of inputs (default true). The
+   * reproducibility check's rebuild turns it off: it neither replaces the kept root of the
+   * published output nor builds on one.
+   */
+  readonly keptRoots?: boolean;
   /** Called after a stage is published (e.g. `--test` boots a new ISO); a failure fails the stage. */
   readonly afterStage?: (stage: PlannedStage) => Promise<Result<void, string>>;
   /** A remote stage cache to fetch stages from before building them, and to push to after. */
@@ -313,6 +319,7 @@ async function runStage(
         rootToKeep = root;
       },
       keptRootOf(input) {
+        if (opts.keptRoots === false) return undefined;
         return openKeptRoot({ cacheDir: opts.cacheDir, stageId: input.from, input: input.path });
       },
       async step(name, detail, fn) {
@@ -352,7 +359,7 @@ async function runStage(
       signal: opts.signal,
     });
     if (!published.ok) return fail(published.error, "publish-failed");
-    if (rootToKeep !== undefined && opts.keepWork !== true) {
+    if (rootToKeep !== undefined && opts.keepWork !== true && opts.keptRoots !== false) {
       keepRoot({
         cacheDir: opts.cacheDir,
         stageId: stage.id,

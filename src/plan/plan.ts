@@ -43,8 +43,13 @@ export interface PlanOptions {
   readonly view?: StoreView;
 }
 
-/** Matches one `--only` selector against a stage. */
-function matches(selector: string, id: StageId, flavour: string, stage: string): boolean {
+/** Matches one `--only` selector against a stage (`arch/flavour:stage` or `flavour:stage`). */
+export function selectorMatches(
+  selector: string,
+  id: StageId,
+  flavour: string,
+  stage: string,
+): boolean {
   return selector === id || selector === `${flavour}:${stage}`;
 }
 
@@ -67,7 +72,7 @@ export function selectStages(
   };
   for (const selector of only) {
     const hits = [...graph.nodes.values()].filter((n) =>
-      matches(selector, n.spec.id, n.spec.flavour, n.spec.stage),
+      selectorMatches(selector, n.spec.id, n.spec.flavour, n.spec.stage),
     );
     if (hits.length === 0) {
       const known = [...graph.nodes.values()].map((n) => `${n.spec.flavour}:${n.spec.stage}`);

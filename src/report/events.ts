@@ -129,6 +129,23 @@ export type Event =
       readonly ok: boolean;
       readonly detail: string;
     }
+  /** `build --verify-reproducible`: one published file compared with its rebuild. */
+  | {
+      readonly type: "reproducible-check";
+      readonly stage: StageId;
+      /** The published file (or folder). */
+      readonly output: string;
+      /** The rebuilt one, in the check's second store. */
+      readonly rebuilt: string;
+      readonly verdict: "reproducible" | "differs";
+      /** The digest both builds share (sha256; a folder's: `folder:` + sha256 of its sha256sum lines). */
+      readonly sha256?: string;
+      /** Files of a folder output that differ (or `.` for the output itself), first ones. */
+      readonly differingFiles: readonly string[];
+      /** Where they differ: diffoscope's report (truncated) or a listing diff. */
+      readonly details: readonly string[];
+      readonly detailsFrom?: "diffoscope" | "listing" | "none";
+    }
   | {
       readonly type: "boot-finished";
       readonly ok: boolean;

@@ -107,6 +107,21 @@ export function describeEvent(event: Event, color: boolean): string | undefined 
       return `  boot: ${event.phase} ${formatDuration(event.durationMs)}`;
     case "boot-check":
       return `  ${event.ok ? c.green("pass") : c.red("FAIL")} ${event.check}: ${event.detail}`;
+    case "reproducible-check": {
+      if (event.verdict === "reproducible")
+        return `${c.green("reproducible")} ${event.stage}  ${event.output}${event.sha256 === undefined ? "" : `  ${event.sha256}`}`;
+      const lines = [
+        `${c.red("DIFFERS")} ${event.stage}  ${event.output}`,
+        `  rebuilt: ${event.rebuilt}`,
+      ];
+      const files = event.differingFiles.filter((f) => f !== ".");
+      if (files.length > 0) lines.push(`  differing files: ${files.join(", ")}`);
+      if (event.details.length > 0) {
+        lines.push(`  where (${event.detailsFrom ?? "none"}):`);
+        for (const l of event.details) lines.push(`  | ${l}`);
+      } else lines.push("  (install diffoscope-minimal to see where they differ)");
+      return lines.join("\n");
+    }
     case "boot-finished":
       return (
         `${event.ok ? c.green("boot test passed") : c.red("boot test FAILED")}: ${event.reason} ` +

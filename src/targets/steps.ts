@@ -251,8 +251,20 @@ export async function depclean(
 }
 
 /**
+ * Files that differ between two builds of the same inputs and must not ship in a stage
+ * (docs/reproducible.md): glibc's ldconfig aux cache records the inode, device and ctime of
+ * every library it saw (ldconfig rebuilds it when missing), and systemd's random seed, which
+ * every machine booted from the image would share.
+ */
+export const UNREPRODUCIBLE_FILES = [
+  "/var/cache/ldconfig/aux-cache",
+  "/var/lib/systemd/random-seed",
+] as const;
+
+/**
  * catalyst's `clean` (§2.9): drop `/etc/machine-id` content (kept as an empty file so systemd
- * treats the first boot right), `/tmp/*`, `/var/tmp/*`, backup files, and the driver's caches.
+ * treats the first boot right), `/tmp/*`, `/var/tmp/*`, backup files,
+ * {@link UNREPRODUCIBLE_FILES}, and the driver's caches.
  */
 export async function clean(
   ctx: TargetContext,
@@ -260,7 +272,14 @@ export async function clean(
   kind: TargetKindName,
 ): Promise<StepResult> {
   return ctx.step("clean", undefined, async () => {
-    for (const pattern of ["/tmp/*", "/tmp/.*", "/var/tmp/*", "/var/tmp/.*", "/etc/*-"]) {
+    for (const pattern of [
+      "/tmp/*",
+      "/tmp/.*",
+      "/var/tmp/*",
+      "/var/tmp/.*",
+      "/etc/*-",
+      ...UNREPRODUCIBLE_FILES,
+    ]) {
       const r = removeInRoot(root, pattern);
       if (!r.ok) return err(r.error);
     }

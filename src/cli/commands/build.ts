@@ -28,6 +28,17 @@ import { commandLine } from "../command-line.js";
 import { treeArgument } from "../help.js";
 import { remoteSettings } from "../../remote/settings.js";
 import { RemoteStageCache } from "../../remote/stage-cache.js";
+import { verifyReproducible } from "../../exec/verify-reproducible.js";
+
+/** Options that cannot go together; the first problem in words, or undefined. */
+export function buildOptionProblem(opts: {
+  readonly dryRun?: boolean | undefined;
+  readonly verifyReproducible?: boolean | undefined;
+}): string | undefined {
+  if (opts.verifyReproducible === true && opts.dryRun === true)
+    return "--verify-reproducible rebuilds stages; it cannot be combined with --dry-run";
+  return undefined;
+}
 
 interface BuildOptions {
   only?: string[];
@@ -43,6 +54,7 @@ interface BuildOptions {
   insecure?: boolean;
   remote?: string;
   push?: boolean;
+  verifyReproducible?: boolean;
 }
 
 /** SOURCE_DATE_EPOCH: the environment's, else midnight UTC of the build date. */
@@ -83,6 +95,10 @@ export function registerBuild(program: Command): void {
       "OCI registry shared as a stage cache (host[:port]/prefix; overrides [remote] ref): fetch stages by fingerprint, push what is built",
     )
     .option("--no-push", "with a remote, fetch from it but push nothing")
+    .option(
+      "--verify-reproducible",
+      "then rebuild each stage (or those --only names) in a second store from the same inputs and compare the outputs' sha256; exit 1 on a difference, shown with diffoscope",
+    )
     .option("--json", "print NDJSON events instead of text")
     .action(async (tree: string, opts: BuildOptions) => {
       const reporter = createReporter({ json: opts.json === true });
@@ -189,6 +205,11 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
     reporter.emit({ type: "error", message: jobs.error });
     return EXIT_USAGE;
   }
+  const problem = buildOptionProblem(opts);
+  if (problem !== undefined) {
+    reporter.emit({ type: "usage-error", command: "build", message: problem });
+    return EXIT_USAGE;
+  }
   if (opts.date !== undefined && !/^\d{8}$/.test(opts.date)) {
     reporter.emit({ type: "error", message: `--date takes YYYYMMDD, not ${opts.date}` });
     return EXIT_USAGE;
@@ -222,7 +243,10 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
     }
     return 0;
   }
-  if (plan.stages.some((s) => s.decision.kind === "build") && process.getuid?.() !== 0) {
+  if (
+    (opts.verifyReproducible === true || plan.stages.some((s) => s.decision.kind === "build")) &&
+    process.getuid?.() !== 0
+  ) {
     reporter.emit({
       type: "error",
       message:
@@ -249,6 +273,8 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
     return EXIT_USAGE;
   }
   const cacheDir = opts.cache === undefined ? tree.config.store.cache : resolve(opts.cache);
+  // Files substrate and the tools create get the same modes whatever the caller's umask.
+  process.umask(0o022);
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
@@ -264,6 +290,7 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
   process.on("SIGTERM", onSignal);
   // Every event of the run also goes into the build's report.html.
   const started = Date.now();
+  const base = reporter;
   const recorder = new RecordingReporter(reporter);
   reporter = recorder;
   let summary: ExecuteSummary | undefined;
@@ -299,7 +326,23 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
         });
       }
     }
-    return summary.ok ? 0 : 1;
+    if (!summary.ok) return 1;
+    if (opts.verifyReproducible === true) {
+      const v = await verifyReproducible({
+        plan,
+        driver,
+        // The rebuild's progress goes to the terminal, not into report.html's stages.
+        progress: base,
+        reporter,
+        cacheDir,
+        sourceDateEpoch: sourceDateEpoch(date),
+        signal: controller.signal,
+        only: opts.only,
+        keep: opts.keepWork === true,
+      });
+      if (!v.ok) return 1;
+    }
+    return 0;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

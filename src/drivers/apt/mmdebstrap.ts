@@ -34,6 +34,14 @@ export const MMDEBSTRAP_CONFIG_FILES = [
   "/etc/dpkg/dpkg.cfg.d/99mmdebstrap",
 ] as const;
 
+/**
+ * Files mmdebstrap copies from the build host into the new root (its `setup` step) and leaves
+ * there: they name the build machine, so two hosts would make different stages
+ * (docs/reproducible.md). Removed: a stage names no host (live media get `livecd/hostname`),
+ * and the sandbox lends the host's resolv.conf to every run that has the network.
+ */
+export const HOST_COPIED_FILES = ["/etc/hostname", "/etc/resolv.conf"] as const;
+
 /** mmdebstrap's hook that sets up merged /usr without the usrmerge package (and its perl). */
 export const MAYBE_MERGED_USR_HOOKS = "/usr/share/mmdebstrap/hooks/maybe-merged-usr";
 
@@ -82,7 +90,7 @@ export function mmdebstrapArgv(req: MmdebstrapRequest): string[] {
     ...(needsKeyringCopy(o) && o.keyring !== undefined
       ? [`--customize-hook=cp "$${KEYRING_ENV}" "$1${rootKeyringPath(o.keyring)}"`]
       : []),
-    `--customize-hook=rm -f ${MMDEBSTRAP_CONFIG_FILES.map((f) => `"$1${f}"`).join(" ")}`,
+    `--customize-hook=rm -f ${[...MMDEBSTRAP_CONFIG_FILES, ...HOST_COPIED_FILES].map((f) => `"$1${f}"`).join(" ")}`,
     o.suite,
     req.root,
     o.mirror,

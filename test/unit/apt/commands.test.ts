@@ -48,6 +48,8 @@ void test("mmdebstrap: variant, components, keyring, packages, suite, root and m
   const hooks = argv.filter((a) => a.startsWith("--customize-hook="));
   assert.match(hooks[0] ?? "", /umount "\$1\/var\/cache\/apt\/archives"/);
   assert.match(hooks[1] ?? "", /99mmdebstrap/);
+  // the build host's name and resolver, which mmdebstrap copies in, do not stay in the stage
+  assert.match(hooks[1] ?? "", /"\$1\/etc\/hostname" "\$1\/etc\/resolv\.conf"/);
   assert.ok(argv.includes("--skip=essential/unlink,cleanup/apt/lists"));
 });
 
