@@ -25,6 +25,31 @@ import {
 import { sequence, unpackSource } from "./steps.js";
 import type { StageFailure, TargetContext, TargetKind } from "./target-kind.js";
 import { listOf, stringOf } from "../spec/values.js";
+import { type Machine, efiArchOf, efiBootFileName, machineOf } from "../spec/machine.js";
+
+/**
+ * The boot loader for the stage's machine: the driver's x86_64 systemd-boot binary
+ * (`systemd-bootx64.efi`) becomes `systemd-boot<efi-arch>.efi` (`systemd-bootarm.efi` on armhf,
+ * `systemd-bootaa64.efi` on arm64), installed on the ESP as `EFI/BOOT/BOOT<EFI-ARCH>.EFI`.
+ */
+export function bootLoaderFor(
+  driverEfi: string,
+  subarch: string | undefined,
+): Result<{ efi: string; bootFile: string; machine?: Machine }, StageFailure> {
+  const machine = subarch === undefined ? undefined : machineOf(subarch);
+  if (machine === undefined) return ok({ efi: driverEfi, bootFile: "BOOTX64.EFI" });
+  const efiArch = efiArchOf(machine);
+  if (efiArch === undefined)
+    return err({
+      reason: "bad-input",
+      message: `subarch ${subarch ?? ""} (${machine}) has no UEFI boot loader`,
+    });
+  return ok({
+    efi: driverEfi.replace(/x64\.efi$/, `${efiArch}.efi`),
+    bootFile: efiBootFileName(efiArch),
+    machine,
+  });
+}
 
 function hostPath(root: string, path: string): Result<string, StageFailure> {
   const r = resolveInRoot(root, path);
@@ -71,17 +96,19 @@ async function buildPayload(ctx: TargetContext, root: string, kernels: readonly 
       bootargs: [...bootargs, ...console],
     });
   }
-  const loader = ctx.driver.bootLoader;
-  const efi = hostPath(root, loader.efi);
+  const boot = bootLoaderFor(ctx.driver.bootLoader.efi, stringOf(ctx.values["subarch"]));
+  if (!boot.ok) return boot;
+  const efi = hostPath(root, boot.value.efi);
   if (!efi.ok) return efi;
-  copyFileSync(efi.value, join(payloadDir, "efi", "BOOTX64.EFI"));
+  copyFileSync(efi.value, join(payloadDir, "efi", boot.value.bootFile));
   const manifest: PayloadManifest = {
     format: 1,
     stage: ctx.stage,
     arch: ctx.spec.arch,
+    ...(boot.value.machine === undefined ? {} : { machine: boot.value.machine }),
     kernels: entries,
     bootloader: stringOf(ctx.values["livecd/bootloader"]) === "grub" ? "grub" : "systemd-boot",
-    efiBinary: "efi/BOOTX64.EFI",
+    efiBinary: `efi/${boot.value.bootFile}`,
   };
   writeFileSync(join(payloadDir, PAYLOAD_MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
   return ok(undefined);
