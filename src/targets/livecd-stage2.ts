@@ -5,7 +5,16 @@
  * a squashfs, the boot loader's EFI binary and `payload.json`. Nothing in it names a volume id
  * or a root: livecd-stage3 adds those, so one payload serves any root.
  */
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  copyFileSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  writeFileSync,
+} from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
 import type { InstalledKernel } from "../drivers/driver.js";
 import { makeSquashfs } from "../image/squashfs.js";
@@ -51,6 +60,17 @@ export function bootLoaderFor(
   });
 }
 
+/** True when the file starts with gzip's magic bytes. */
+export function isGzip(file: string): boolean {
+  const fd = openSync(file, "r");
+  try {
+    const b = Buffer.alloc(2);
+    return readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function hostPath(root: string, path: string): Result<string, StageFailure> {
   const r = resolveInRoot(root, path);
   return r.ok ? ok(r.value) : err(r.error);
@@ -66,7 +86,11 @@ async function buildPayload(ctx: TargetContext, root: string, kernels: readonly 
   for (const k of kernels) {
     const image = hostPath(root, k.image);
     if (!image.ok) return image;
-    copyFileSync(image.value, join(payloadDir, "boot", k.label));
+    // Debian's arm64 vmlinuz is a gzip-compressed Image, which no UEFI loader can start: the
+    // payload carries it decompressed (the Image itself is the EFI application).
+    if (isGzip(image.value))
+      writeFileSync(join(payloadDir, "boot", k.label), gunzipSync(readFileSync(image.value)));
+    else copyFileSync(image.value, join(payloadDir, "boot", k.label));
     const initrd = hostPath(root, `/boot/${k.label}.igz`);
     if (!initrd.ok) return initrd;
     copyFileSync(initrd.value, join(payloadDir, "boot", `${k.label}.igz`));

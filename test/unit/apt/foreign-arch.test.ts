@@ -5,7 +5,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_APT_SETTINGS, resolveAptOptions } from "../../../src/drivers/apt/apt-options.js";
@@ -23,7 +24,7 @@ import {
   machineOf,
   machineOfEfiBootFile,
 } from "../../../src/spec/machine.js";
-import { bootLoaderFor } from "../../../src/targets/livecd-stage2.js";
+import { bootLoaderFor, isGzip } from "../../../src/targets/livecd-stage2.js";
 
 void test("subarchs map to Debian architectures and UEFI boot file names", () => {
   assert.equal(debianArchOf("armv7a"), "armhf");
@@ -115,4 +116,18 @@ void test("livecd-stage2 takes systemd-boot's binary of the stage's machine", ()
     value: { efi: x64, bootFile: "BOOTX64.EFI" },
   });
   assert.equal(bootLoaderFor(x64, "ppc64le").ok, false);
+});
+
+void test("a gzip-compressed kernel image (Debian's arm64 vmlinuz) is recognised for decompression", () => {
+  const dir = mkdtempSync(join(tmpdir(), "substrate-gzip-"));
+  try {
+    writeFileSync(join(dir, "gz"), gzipSync(Buffer.from("MZ arm64 Image")));
+    writeFileSync(join(dir, "zimage"), Buffer.from([0x00, 0x00, 0xa0, 0xe1]));
+    writeFileSync(join(dir, "short"), Buffer.from([0x1f]));
+    assert.equal(isGzip(join(dir, "gz")), true);
+    assert.equal(isGzip(join(dir, "zimage")), false);
+    assert.equal(isGzip(join(dir, "short")), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

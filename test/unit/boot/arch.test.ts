@@ -24,6 +24,7 @@ import {
   usableFor,
 } from "../../../src/boot/firmware.js";
 import { qemuArgv, withSerialConsole } from "../../../src/boot/qemu-args.js";
+import { planFirmwareFix } from "../../../src/boot/firmware-fix.js";
 import type { FirmwareChoice } from "../../../src/boot/firmware.js";
 
 const FW: FirmwareChoice = {
@@ -236,4 +237,55 @@ void test("the architecture check compares uname -m with the ISO's and runs afte
     },
   });
   assert.equal(v.ok, true);
+});
+
+void test("firmware fix repairs an ARM descriptor with AAVMF, never with OVMF", () => {
+  const root = mkdtempSync(join(tmpdir(), "substrate-arch-fix-"));
+  try {
+    const dirs = defaultDescriptorDirs(root, { HOME: "/home/t" });
+    mkdirSync(dirs[0]!.path, { recursive: true });
+    mkdirSync(join(root, "fw"));
+    const file = (n: string): string => {
+      const p = join(root, "fw", n);
+      writeFileSync(p, "fw");
+      return p;
+    };
+    // Debian's qemu-efi-aarch64 names AAVMF_CODE.secboot.fd, which it does not ship.
+    writeFileSync(
+      join(dirs[0]!.path, "50-edk2-aarch64-secure.json"),
+      JSON.stringify({
+        description: "UEFI firmware for aarch64, with Secure Boot",
+        "interface-types": ["uefi"],
+        mapping: {
+          device: "flash",
+          executable: { filename: join(root, "fw", "AAVMF_CODE.secboot.fd"), format: "raw" },
+          "nvram-template": { filename: file("AAVMF_VARS.fd"), format: "raw" },
+        },
+        targets: [{ architecture: "aarch64", machines: ["virt-*"] }],
+        features: ["secure-boot"],
+        tags: [],
+      }),
+    );
+    const ovmf = {
+      code: file("OVMF_CODE.secboot.fd"),
+      vars: file("OVMF_VARS.fd"),
+      secureBoot: true,
+      enrolledKeys: false,
+      requiresSmm: true,
+      origin: "test",
+    };
+    const plan = planFirmwareFix({
+      user: false,
+      prefix: root,
+      env: { HOME: "/home/t" },
+      candidates: [ovmf],
+      armCandidates: { aarch64: [] },
+    });
+    const c = plan.changes.find((x) => x.path.endsWith("50-edk2-aarch64-secure.json"));
+    assert.ok(c, JSON.stringify(plan));
+    assert.equal(c.content, "", "disabled: no Secure Boot AAVMF is installed");
+    assert.doesNotMatch(c.summary, /OVMF/, "no OVMF for an ARM target");
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
