@@ -162,7 +162,7 @@ void test(
         const esp = await extractEsp(iso, join(work, "esp"));
         assert.ok(esp.ok && esp.value !== undefined, "the ISO has an El Torito EFI image");
         const boot = await listFatDir(esp.value, "/EFI/BOOT");
-        assert.deepEqual(boot, ["BOOTARM.EFI"]);
+        assert.deepEqual(boot, ["/EFI/BOOT/BOOTARM.EFI"]);
         const entry = execFileSync("mtype", [
           "-i",
           esp.value,
