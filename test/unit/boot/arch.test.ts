@@ -25,6 +25,7 @@ import {
 } from "../../../src/boot/firmware.js";
 import { qemuArgv, withSerialConsole } from "../../../src/boot/qemu-args.js";
 import { planFirmwareFix } from "../../../src/boot/firmware-fix.js";
+import { virtInstallArgv } from "../../../src/boot/virt-install.js";
 import type { FirmwareChoice } from "../../../src/boot/firmware.js";
 
 const FW: FirmwareChoice = {
@@ -288,4 +289,27 @@ void test("firmware fix repairs an ARM descriptor with AAVMF, never with OVMF", 
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+void test("virt-install for an arm ISO names --arch armv7l, the virt machine and ttyAMA0", () => {
+  const argv = virtInstallArgv({
+    iso: "/b/roflmaOS-armv7a.iso",
+    memoryMiB: 2048,
+    cpus: 2,
+    secureBoot: false,
+    network: false,
+    arch: "arm",
+  });
+  assert.equal(after(argv, "--arch"), "armv7l");
+  assert.equal(after(argv, "--machine"), "virt");
+  assert.equal(after(argv, "--virt-type"), "qemu");
+  const x86 = virtInstallArgv({
+    iso: "/b/x.iso",
+    memoryMiB: 2048,
+    cpus: 2,
+    secureBoot: false,
+    network: false,
+  });
+  assert.equal(after(x86, "--machine"), "q35");
+  assert.ok(!x86.includes("--arch"));
 });
