@@ -309,6 +309,7 @@ export const livecdStage3: TargetKind = {
             sourceDateEpoch: ctx.sourceDateEpoch,
             logFile: ctx.logFile,
             signal: ctx.signal,
+            allowLargeEsp: isYes(ctx.values["livecd/large_esp"]),
           });
           return i.ok ? ok(undefined) : err(i.error);
         }),
