@@ -11,6 +11,8 @@ packages=(
   squashfs-tools xorriso mtools dosfstools systemd-boot-efi
   # boot testing
   qemu-system-x86 ovmf
+  # boot testing of ARM ISOs: qemu-system-arm (also qemu-system-aarch64), AAVMF32 and AAVMF
+  qemu-system-arm qemu-efi-arm qemu-efi-aarch64
   # tests: a tiny static userland for sandbox tests, OpenPGP for seed verification
   busybox-static gnupg gpgv attr procps qemu-user-static
   # a host kernel for the boot-failure tests (direct kernel boot that must panic)

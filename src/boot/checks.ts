@@ -43,6 +43,8 @@ export interface CheckExpectations {
   readonly osName?: string;
   /** A loadable module (default `dummy`). */
   readonly module?: string;
+  /** `uname -m` values the guest may report (x86_64, armv7l, aarch64); absent: no check. */
+  readonly machine?: readonly string[];
   /** The checksum list on the medium, if the ISO carries one. */
   readonly checksums?: ChecksumManifest;
   /** Per-command timeout. */
@@ -64,6 +66,7 @@ function orBuiltins(command: string, fallback: string): string {
  * coreutils nor busybox, and busybox has no `findmnt`.
  */
 export const CHECK_COMMANDS = {
+  machine: orBuiltins("uname -m", 'read -r m </proc/sys/kernel/arch && echo "$m"'),
   kernelRelease: orBuiltins("uname -r", 'read -r r </proc/sys/kernel/osrelease && echo "$r"'),
   rootMount: orBuiltins(
     "findmnt -n -o FSTYPE,OPTIONS /",
@@ -123,6 +126,16 @@ export function judgeSystemState(state: string, failedUnits?: string): Verdict {
     .filter((u) => u !== "" && !u.startsWith("●"));
   const list = units.length > 0 ? `; failed units: ${units.join(", ")}` : "";
   return { ok: false, detail: `system state is "${s || "(no output)"}"${list}` };
+}
+
+/** Judges `uname -m` against the architectures the ISO was built for. */
+export function judgeMachine(uname: string, expected: readonly string[]): Verdict {
+  const running = uname.trim().split("\n").pop()?.trim() ?? "";
+  if (expected.includes(running)) return { ok: true, detail: running };
+  return {
+    ok: false,
+    detail: `the guest runs ${running || "(no output)"}, the ISO is for ${expected.join(" or ")}`,
+  };
 }
 
 /** Judges the running kernel against the expected release. */
@@ -218,6 +231,17 @@ export function standardChecks(x: CheckExpectations): BootCheck[] {
         return isVerdict(r) ? r : judgeKernel(r.output, x.kernelRelease);
       },
     },
+    ...(x.machine === undefined
+      ? []
+      : [
+          {
+            name: "architecture",
+            async run(shell: GuestShell): Promise<Verdict> {
+              const r = await sh(shell, CHECK_COMMANDS.machine, t);
+              return isVerdict(r) ? r : judgeMachine(r.output, x.machine ?? []);
+            },
+          },
+        ]),
     {
       name: "overlay-root",
       async run(shell) {

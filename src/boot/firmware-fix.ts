@@ -17,7 +17,11 @@ import {
   installedKnownPairs,
   userConfigHome,
 } from "./firmware.js";
-import { type KnownFirmwarePair, KNOWN_FIRMWARE_PAIRS } from "./known-firmware.js";
+import {
+  type KnownFirmwarePair,
+  KNOWN_ARM_FIRMWARE_PAIRS,
+  KNOWN_FIRMWARE_PAIRS,
+} from "./known-firmware.js";
 
 /** Where the fix writes and what it may use. */
 export interface FirmwareFixOptions {
@@ -27,6 +31,8 @@ export interface FirmwareFixOptions {
   readonly prefix: string;
   /** Firmware pairs to draw from (default: the well-known paths that exist). */
   readonly candidates?: readonly KnownFirmwarePair[];
+  /** AAVMF pairs for arm and aarch64 descriptors (default: the well-known paths). */
+  readonly armCandidates?: Partial<Record<"arm" | "aarch64", readonly KnownFirmwarePair[]>>;
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -161,7 +167,25 @@ export function planFirmwareFix(options: FirmwareFixOptions): FixPlan {
       notes.push(`${e.path} is broken but per-user: run \`substrate firmware fix --user\``);
       continue;
     }
-    const replacement = matchingPair(e, pairs);
+    // A descriptor is repaired with firmware of its own architecture: OVMF for x86_64, AAVMF
+    // for arm and aarch64 (Debian's qemu-efi-aarch64 names a Secure Boot build it does not
+    // ship; with no such build installed that descriptor is disabled). Others are left alone.
+    const archs = e.descriptor.targets.map((t) => t.architecture);
+    const candidates = archs.includes("x86_64")
+      ? pairs
+      : archs.includes("arm") || archs.includes("aarch64")
+        ? installedKnownPairs(
+            options.armCandidates?.[archs.includes("arm") ? "arm" : "aarch64"] ??
+              KNOWN_ARM_FIRMWARE_PAIRS[archs.includes("arm") ? "arm" : "aarch64"],
+          )
+        : undefined;
+    if (candidates === undefined) {
+      notes.push(
+        `${e.path} points at missing files; substrate repairs x86_64, arm and aarch64 descriptors only`,
+      );
+      continue;
+    }
+    const replacement = matchingPair(e, candidates);
     const target = join(targetDir, e.name);
     if (replacement === undefined) {
       changes.push(

@@ -9,7 +9,12 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, join } from "node:path";
 import { type FirmwareDescriptor, parseDescriptor, supportsQ35 } from "./firmware-descriptor.js";
-import { type KnownFirmwarePair, KNOWN_FIRMWARE_PAIRS } from "./known-firmware.js";
+import {
+  type KnownFirmwarePair,
+  KNOWN_ARM_FIRMWARE_PAIRS,
+  KNOWN_FIRMWARE_PAIRS,
+} from "./known-firmware.js";
+import { type BootArch, bootArchProfile, targetMatches } from "./arch.js";
 import { type Result, ok, err } from "../util/result.js";
 import type { FailureOf } from "../report/failure.js";
 
@@ -71,6 +76,8 @@ export interface DescriptorEntry {
   readonly errors: readonly string[];
   /** Why an active descriptor cannot boot a q35 x86_64 UEFI guest (missing files etc.). */
   readonly problems: readonly string[];
+  /** {@link problems} less the x86_64/q35 target ones: what stops it for any architecture. */
+  readonly fileProblems?: readonly string[];
   /** The code (executable) file, when the descriptor has a flash mapping. */
   readonly executable?: string;
   readonly executableExists?: boolean;
@@ -174,6 +181,7 @@ function examine(
       problems.push(`executable format ${d.mapping.executable.format} (only raw is used)`);
     }
   }
+  const fileProblems = [...problems];
   if (!d.targets.some((t) => t.architecture === "x86_64")) problems.push("no x86_64 target");
   else if (!supportsQ35(d)) problems.push("x86_64 target does not list a q35 machine");
   const effective = status === "active";
@@ -183,6 +191,7 @@ function examine(
     descriptor: d,
     errors: [],
     problems,
+    fileProblems,
     ...(executable === undefined ? {} : { executable }),
     ...(executableExists === undefined ? {} : { executableExists }),
     ...(nvramTemplate === undefined ? {} : { nvramTemplate }),
@@ -258,8 +267,24 @@ export type FirmwareFailure = FailureOf<"no-firmware">;
 export interface FirmwareRequest {
   /** Secure Boot with enrolled keys (else a build without Secure Boot). */
   readonly secureBoot: boolean;
-  /** Fallback candidates (default: the well-known paths). */
+  /** Fallback candidates (default: the well-known paths of the architecture). */
   readonly candidates?: readonly KnownFirmwarePair[];
+  /** The guest's architecture (default x86_64 on q35; arm and aarch64 on virt, arch.ts). */
+  readonly arch?: BootArch;
+}
+
+/**
+ * The descriptors that can boot a guest of `arch` on its machine (arch.ts): active, UEFI,
+ * split pflash, both files present, and a target of that architecture and machine.
+ */
+export function usableFor(entry: DescriptorEntry, arch: BootArch = "x86_64"): boolean {
+  if (arch === "x86_64") return entry.usable;
+  return (
+    entry.status === "active" &&
+    entry.descriptor !== undefined &&
+    (entry.fileProblems ?? entry.problems).length === 0 &&
+    targetMatches(entry.descriptor.targets, bootArchProfile(arch))
+  );
 }
 
 /**
@@ -271,7 +296,8 @@ export function selectFirmware(
   inventory: FirmwareInventory,
   request: FirmwareRequest,
 ): Result<FirmwareChoice, FirmwareFailure> {
-  const usable = inventory.entries.filter((e) => e.usable);
+  const arch = request.arch ?? "x86_64";
+  const usable = inventory.entries.filter((e) => usableFor(e, arch));
   const wanted = request.secureBoot
     ? [usable.filter((e) => e.secureBoot && e.enrolledKeys && e.requiresSmm)]
     : [usable.filter((e) => !e.secureBoot), usable.filter((e) => e.secureBoot && !e.enrolledKeys)];
@@ -295,11 +321,18 @@ export function selectFirmware(
       notes,
     });
   }
-  const installed = installedKnownPairs(request.candidates);
+  const installed = installedKnownPairs(
+    request.candidates ?? (arch === "x86_64" ? undefined : KNOWN_ARM_FIRMWARE_PAIRS[arch]),
+  );
   const fallback = installed.find((p) =>
     request.secureBoot ? p.secureBoot && p.enrolledKeys : !p.secureBoot,
   );
-  const broken = inventory.entries.filter((e) => e.status === "active" && !e.usable);
+  const broken = inventory.entries.filter(
+    (e) =>
+      e.status === "active" &&
+      !usableFor(e, arch) &&
+      e.descriptor?.targets.some((t) => t.architecture === arch) === true,
+  );
   if (fallback !== undefined) {
     const why =
       broken.length > 0
@@ -316,13 +349,17 @@ export function selectFirmware(
     });
   }
   const kind = request.secureBoot
-    ? "Secure Boot x86_64 UEFI firmware with enrolled keys"
-    : "x86_64 UEFI firmware";
+    ? `Secure Boot ${arch} UEFI firmware with enrolled keys`
+    : `${arch} UEFI firmware`;
+  const pkg = bootArchProfile(arch).firmwarePackage;
   return err({
     reason: "no-firmware",
     message: `no usable ${kind} found (descriptors in ${inventory.dirs.map((d) => d.path).join(", ")})`,
-    hint: existsSync("/usr/share/qemu/firmware")
-      ? "run `substrate firmware show` to see what is broken, and `substrate firmware fix` to repair it"
-      : "install OVMF (Debian: apt-get install ovmf)",
+    hint:
+      arch !== "x86_64"
+        ? `install ${pkg} (Debian: apt-get install ${pkg}; scripts/install-deps.sh), then see \`substrate firmware show\``
+        : existsSync("/usr/share/qemu/firmware")
+          ? "run `substrate firmware show` to see what is broken, and `substrate firmware fix` to repair it"
+          : "install OVMF (Debian: apt-get install ovmf)",
   });
 }

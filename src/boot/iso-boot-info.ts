@@ -4,6 +4,7 @@
  * (from `boot/payload.json`, the systemd-boot entries copied to `loader/entries/`, or the
  * entries inside the El Torito ESP), their versions, the volume id and the checksum manifest.
  */
+import { type BootArch, isoBootArch } from "./arch.js";
 import { join } from "node:path";
 import {
   type IsoReadFailure,
@@ -56,6 +57,9 @@ export interface IsoBootInfo {
   readonly checksums?: ChecksumManifest;
   /** Where the cmdline came from, for messages. */
   readonly cmdlineSource: string;
+  /** The guest architecture the ISO boots (arch.ts), and where that was read. */
+  readonly arch?: BootArch;
+  readonly archSource?: string;
 }
 
 /** Parses a systemd-boot entry file. */
@@ -89,9 +93,14 @@ interface ManifestKernel {
   readonly version?: string;
 }
 
-function parseManifest(
-  text: string,
-): { kernels: ManifestKernel[]; cmdline: Record<string, string> } | undefined {
+function parseManifest(text: string):
+  | {
+      kernels: ManifestKernel[];
+      cmdline: Record<string, string>;
+      machine?: string;
+      efiBinary?: string;
+    }
+  | undefined {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -99,7 +108,12 @@ function parseManifest(
     return undefined;
   }
   if (typeof json !== "object" || json === null) return undefined;
-  const j = json as { kernels?: unknown; cmdline?: unknown };
+  const j = json as {
+    kernels?: unknown;
+    cmdline?: unknown;
+    machine?: unknown;
+    efiBinary?: unknown;
+  };
   const kernels: ManifestKernel[] = [];
   if (Array.isArray(j.kernels)) {
     for (const k of j.kernels as unknown[]) {
@@ -113,7 +127,12 @@ function parseManifest(
   if (typeof j.cmdline === "object" && j.cmdline !== null) {
     for (const [k, v] of Object.entries(j.cmdline)) if (typeof v === "string") cmdline[k] = v;
   }
-  return { kernels, cmdline };
+  return {
+    kernels,
+    cmdline,
+    ...(typeof j.machine === "string" ? { machine: j.machine } : {}),
+    ...(typeof j.efiBinary === "string" ? { efiBinary: j.efiBinary } : {}),
+  };
 }
 
 const CHECKSUM_NAMES: readonly { re: RegExp; tool: ChecksumManifest["tool"] }[] = [
@@ -151,9 +170,13 @@ export async function inspectIso(
     if (t.ok) entries.push(parseLoaderEntry(f, t.value));
     entrySource = "the ISO's loader/entries";
   }
-  if (entries.length === 0) {
+  let espBootFiles: string[] | undefined;
+  const needArch = manifest?.machine === undefined && manifest?.efiBinary === undefined;
+  if (entries.length === 0 || needArch) {
     const esp = await extractEsp(iso, join(workDir, "boot-images"));
-    if (esp.ok && esp.value !== undefined) {
+    if (esp.ok && esp.value !== undefined && needArch)
+      espBootFiles = (await listFatDir(esp.value, "/EFI/BOOT")).filter((n) => /\.efi$/i.test(n));
+    if (esp.ok && esp.value !== undefined && entries.length === 0) {
       for (const f of (await listFatDir(esp.value, "/loader/entries"))
         .filter((n) => n.endsWith(".conf"))
         .sort()) {
@@ -192,11 +215,18 @@ export async function inspectIso(
   const checksums = CHECKSUM_NAMES.flatMap(({ re, tool }) =>
     files.value.filter((f) => re.test(f)).map((path) => ({ path, tool })),
   )[0];
+  const arch = isoBootArch({
+    ...(manifest?.machine === undefined ? {} : { manifestMachine: manifest.machine }),
+    ...(manifest?.efiBinary === undefined ? {} : { manifestEfiBinary: manifest.efiBinary }),
+    ...(espBootFiles === undefined ? {} : { espBootFiles }),
+  });
   return ok({
     volumeId: volid.value,
     files: files.value,
     kernels,
     entries,
+    arch: arch.arch,
+    archSource: arch.source,
     ...(checksums === undefined ? {} : { checksums }),
     cmdlineSource: cmdlineSource || "none (using the dmsquash-live default)",
   });

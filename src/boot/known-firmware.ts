@@ -79,6 +79,38 @@ export const KNOWN_FIRMWARE_PAIRS: readonly KnownFirmwarePair[] = [
   ),
 ];
 
+/**
+ * Well-known AAVMF (ArmVirtQemu) locations for ARM guests of QEMU's virt machine, by QEMU
+ * architecture: Debian's qemu-efi-arm and qemu-efi-aarch64, Fedora's edk2-arm/edk2-aarch64.
+ */
+export const KNOWN_ARM_FIRMWARE_PAIRS: Readonly<
+  Record<"arm" | "aarch64", readonly KnownFirmwarePair[]>
+> = {
+  arm: [
+    pair(
+      "/usr/share/AAVMF/AAVMF32_CODE.fd",
+      "/usr/share/AAVMF/AAVMF32_VARS.fd",
+      "",
+      "Debian/Ubuntu",
+    ),
+    pair(
+      "/usr/share/edk2/arm/QEMU_EFI-pflash.raw",
+      "/usr/share/edk2/arm/vars-template-pflash.raw",
+      "",
+      "Fedora",
+    ),
+  ],
+  aarch64: [
+    pair("/usr/share/AAVMF/AAVMF_CODE.fd", "/usr/share/AAVMF/AAVMF_VARS.fd", "", "Debian/Ubuntu"),
+    pair(
+      "/usr/share/edk2/aarch64/QEMU_EFI-pflash.raw",
+      "/usr/share/edk2/aarch64/vars-template-pflash.raw",
+      "",
+      "Fedora",
+    ),
+  ],
+};
+
 function pair(
   code: string,
   vars: string,

@@ -4,6 +4,7 @@
  * a direct kernel boot, no network unless asked, and the serial console on stdio (muxed with the
  * monitor for interactive use).
  */
+import { type BootArch, bootArchProfile } from "./arch.js";
 import type { FirmwareChoice } from "./firmware.js";
 
 /**
@@ -18,8 +19,10 @@ export const BOOT_MEDIA: readonly BootMedium[] = ["cd", "usb", "disk"];
 
 /** Everything that shapes the VM. */
 export interface VmSpec {
-  /** Emulator binary (default qemu-system-x86_64). */
+  /** Emulator binary (default: the architecture's, qemu-system-x86_64). */
   readonly qemu?: string;
+  /** The guest's architecture (default x86_64): machine, CPU and CD device (arch.ts). */
+  readonly arch?: BootArch;
   readonly accel: "kvm" | "tcg";
   readonly memoryMiB: number;
   readonly cpus: number;
@@ -42,14 +45,16 @@ export interface VmSpec {
 /** Builds the argv (argv[0] is the emulator). */
 export function qemuArgv(spec: VmSpec): string[] {
   const smm = spec.firmware.requiresSmm;
+  const a = bootArchProfile(spec.arch);
   const argv = [
-    spec.qemu ?? "qemu-system-x86_64",
+    spec.qemu ?? a.qemu,
     "-machine",
-    smm ? "q35,smm=on" : "q35",
+    smm ? `${a.machine},smm=on` : a.machine,
     "-accel",
     spec.accel,
     "-cpu",
-    "max",
+    // Under KVM an ARM guest gets the host's CPU; TCG emulates the table's.
+    spec.accel === "kvm" && a.arch !== "x86_64" ? "host" : a.cpu,
     "-m",
     String(spec.memoryMiB),
     "-smp",
@@ -68,7 +73,7 @@ export function qemuArgv(spec: VmSpec): string[] {
     "-drive",
     `if=pflash,format=raw,unit=1,file=${escapeDriveValue(spec.varsFile)}`,
   );
-  if (spec.iso !== undefined) argv.push(...mediumArgs(spec.iso, spec.medium ?? "cd"));
+  if (spec.iso !== undefined) argv.push(...mediumArgs(spec.iso, spec.medium ?? "cd", a.cd));
   if (spec.direct !== undefined) {
     argv.push("-kernel", spec.direct.kernel);
     if (spec.direct.initrd !== undefined) argv.push("-initrd", spec.direct.initrd);
@@ -94,10 +99,24 @@ export function qemuArgv(spec: VmSpec): string[] {
 }
 
 /** The drive and device options that attach the ISO as `medium`, read-only, first to boot. */
-export function mediumArgs(iso: string, medium: BootMedium): string[] {
+export function mediumArgs(
+  iso: string,
+  medium: BootMedium,
+  cd: "ide" | "virtio-scsi" = "ide",
+): string[] {
   const file = escapeDriveValue(iso);
   switch (medium) {
     case "cd":
+      // ARM's virt machine has no IDE: the CD sits on a virtio-scsi controller.
+      if (cd === "virtio-scsi")
+        return [
+          "-drive",
+          `if=none,id=live,media=cdrom,readonly=on,format=raw,file=${file}`,
+          "-device",
+          "virtio-scsi-pci,id=scsi0",
+          "-device",
+          "scsi-cd,bus=scsi0.0,drive=live,bootindex=1",
+        ];
       return [
         "-drive",
         `if=none,id=live,media=cdrom,readonly=on,format=raw,file=${file}`,
@@ -133,7 +152,12 @@ export function escapeDriveValue(path: string): string {
   return path.replace(/,/g, ",,");
 }
 
-/** Adds `console=ttyS0` (115200 baud) to a command line unless it names ttyS0 already. */
-export function withSerialConsole(cmdline: string): string {
-  return /\bconsole=ttyS0\b/.test(cmdline) ? cmdline : `${cmdline} console=ttyS0,115200`.trim();
+/**
+ * Adds `console=<tty>` (115200 baud; default ttyS0, ttyAMA0 on ARM's virt) to a command line
+ * unless it names that console already.
+ */
+export function withSerialConsole(cmdline: string, tty = "ttyS0"): string {
+  return new RegExp(`\\bconsole=${tty}\\b`).test(cmdline)
+    ? cmdline
+    : `${cmdline} console=${tty},115200`.trim();
 }

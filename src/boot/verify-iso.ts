@@ -14,6 +14,7 @@ import { parseCheckScript, scriptChecks, type ScriptStep } from "./check-script.
 import { type CheckResult, describeConsoleFailure, runChecks, standardChecks } from "./checks.js";
 import { type ConsoleFailure, ConsoleEngine, type ConsoleTransport } from "./console.js";
 import { type VmOptions, prepareVm } from "./vm.js";
+import { bootArchProfile } from "./arch.js";
 import { type BootMedium, mediumWords } from "./qemu-args.js";
 import type { FailureOf } from "../report/failure.js";
 
@@ -100,7 +101,8 @@ export const POWEROFF_COMMAND =
 /** Boots and checks an ISO. Never throws for the guest's or the host tools' failures. */
 export async function testIso(options: TestIsoOptions): Promise<Result<BootReport, BootFailure>> {
   const started = Date.now();
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS;
+  // The default limit depends on the guest's architecture, known once the ISO is read.
+  let timeoutMs = options.timeoutMs ?? DEFAULT_TEST_TIMEOUT_MS;
   const vmOptions: VmOptions = {
     ...options,
     directKernel: options.directKernel ?? false,
@@ -178,6 +180,8 @@ export async function testIso(options: TestIsoOptions): Promise<Result<BootRepor
     return finish(vm.error);
   }
   const prepared = vm.value;
+  const profile = bootArchProfile(prepared.arch);
+  if (options.timeoutMs === undefined) timeoutMs = profile.defaultTimeoutMs;
   state.accel = prepared.accel.accel;
   state.firmware = prepared.firmware.code;
   if (prepared.kernelRelease !== undefined) state.kernelRelease = prepared.kernelRelease;
@@ -190,7 +194,7 @@ export async function testIso(options: TestIsoOptions): Promise<Result<BootRepor
     type: "info",
     message:
       `booting ${basename(iso)} ${mediumWords(vmOptions.medium ?? "cd")} (${vmOptions.directKernel ? `direct kernel ${prepared.kernel?.label ?? ""}` : "EFI boot loader"}, ` +
-      `${state.accel}, ${prepared.firmware.code})`,
+      `${state.accel}, ${prepared.firmware.code}${prepared.arch === "x86_64" ? "" : `, ${prepared.arch} on ${profile.qemu} -machine ${profile.machine}`})`,
   });
 
   mkdirSync(dirname(consoleLog), { recursive: true });
@@ -214,7 +218,7 @@ export async function testIso(options: TestIsoOptions): Promise<Result<BootRepor
     return finish({
       reason: "qemu-failed",
       message: `could not start QEMU: ${spawned.error.message}`,
-      hint: "install qemu-system-x86 (Debian: apt-get install qemu-system-x86)",
+      hint: `install ${profile.qemuPackage} (Debian: apt-get install ${profile.qemuPackage}; scripts/install-deps.sh)`,
     });
   }
   const child = spawned.value;
@@ -318,6 +322,7 @@ export async function testIso(options: TestIsoOptions): Promise<Result<BootRepor
       ...(options.osName === undefined ? {} : { osName: options.osName }),
       ...(options.module === undefined ? {} : { module: options.module }),
       ...(prepared.info.checksums === undefined ? {} : { checksums: prepared.info.checksums }),
+      machine: profile.uname,
       commandTimeoutMs,
     }),
     ...scriptChecks(steps, engine, commandTimeoutMs),

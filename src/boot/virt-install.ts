@@ -11,6 +11,7 @@ import { type Result, ok, err } from "../util/result.js";
 import { type IsoKernel, defaultLiveCmdline, inspectIso } from "./iso-boot-info.js";
 import { type BootMedium, withSerialConsole } from "./qemu-args.js";
 import { checkIsoMedium } from "./medium.js";
+import { type BootArch, bootArchProfile } from "./arch.js";
 
 /** What the command describes. */
 export interface VirtInstallSpec {
@@ -26,6 +27,8 @@ export interface VirtInstallSpec {
   /** The direct boot's command line (before `console=ttyS0` is ensured). */
   readonly cmdline?: string;
   readonly name?: string;
+  /** The guest architecture (default x86_64): arm and aarch64 get `--arch` and `virt`. */
+  readonly arch?: BootArch;
 }
 
 /** The argv of the equivalent `virt-install` call. */
@@ -38,6 +41,7 @@ export function virtInstallArgv(spec: VirtInstallSpec): string[] {
   const boot = spec.secureBoot
     ? "uefi,firmware.feature0.name=secure-boot,firmware.feature0.enabled=yes,firmware.feature1.name=enrolled-keys,firmware.feature1.enabled=yes"
     : "uefi,firmware.feature0.name=secure-boot,firmware.feature0.enabled=no";
+  const profile = bootArchProfile(spec.arch);
   const argv = [
     "virt-install",
     "--transient",
@@ -51,8 +55,11 @@ export function virtInstallArgv(spec: VirtInstallSpec): string[] {
     "detect=on,require=off",
     "--boot",
     boot,
+    ...(profile.arch === "x86_64"
+      ? []
+      : ["--arch", profile.uname[0] ?? profile.arch, "--virt-type", "qemu"]),
     "--machine",
-    "q35",
+    profile.arch === "x86_64" ? "q35" : "virt",
     "--graphics",
     "none",
     "--console",
@@ -68,7 +75,7 @@ export function virtInstallArgv(spec: VirtInstallSpec): string[] {
       "--location",
       `${spec.iso},kernel=${rel(spec.kernel.kernelPath)},initrd=${rel(spec.kernel.initrdPath)}`,
       "--extra-args",
-      withSerialConsole(spec.cmdline ?? spec.kernel.cmdline ?? ""),
+      withSerialConsole(spec.cmdline ?? spec.kernel.cmdline ?? "", profile.console),
     );
   } else if (medium === "cd") {
     argv.push("--cdrom", spec.iso);
@@ -95,10 +102,13 @@ export async function describeVirtInstall(
   const medium = checkIsoMedium(spec.iso);
   if (!medium.ok) return medium;
   const iso = resolve(spec.iso);
-  if (!spec.directKernel) return ok(virtInstallCommand({ ...spec, iso }));
   const work = mkdtempSync(join(tmpdir(), "substrate-virt-install-"));
   try {
     const info = await inspectIso(iso, work);
+    // The ISO's architecture (arch.ts) unless given; an unreadable ISO is x86_64 for a CD boot.
+    const arch = spec.arch ?? (info.ok ? info.value.arch : undefined);
+    const withArch = arch === undefined ? spec : { ...spec, arch };
+    if (!spec.directKernel) return ok(virtInstallCommand({ ...withArch, iso }));
     if (!info.ok) return err({ reason: "bad-input", message: info.error.message });
     const kernel =
       spec.kernelLabel === undefined
@@ -111,7 +121,7 @@ export async function describeVirtInstall(
       });
     }
     const cmdline = kernel.cmdline ?? defaultLiveCmdline(info.value.volumeId);
-    return ok(virtInstallCommand({ ...spec, iso, kernel, cmdline }));
+    return ok(virtInstallCommand({ ...withArch, iso, kernel, cmdline }));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -8,6 +8,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type AccelChoice, type AccelRequest, chooseAccel } from "./accel.js";
+import { type BootArch, bootArchProfile, mayUseKvm } from "./arch.js";
 import {
   type DescriptorDir,
   type FirmwareChoice,
@@ -47,6 +48,8 @@ export interface VmOptions {
   /** Descriptor directories (default: QEMU's three). */
   readonly firmwareDirs?: readonly DescriptorDir[];
   readonly qemu?: string;
+  /** The guest architecture; default: what the ISO says (arch.ts), else x86_64. */
+  readonly arch?: BootArch;
 }
 
 /** Why a VM could not be set up. */
@@ -57,6 +60,8 @@ export interface PreparedVm {
   readonly argv: readonly string[];
   readonly accel: AccelChoice;
   readonly firmware: FirmwareChoice;
+  /** The guest architecture (from the ISO unless {@link VmOptions.arch} says). */
+  readonly arch: BootArch;
   readonly info: IsoBootInfo;
   readonly kernel?: IsoKernel;
   /** The payload kernel's `uname -r`, when known. */
@@ -79,9 +84,6 @@ export async function prepareVm(
   const iso = resolve(options.iso);
   const isIso = checkIsoMedium(options.iso);
   if (!isIso.ok) return isIso;
-  const inventory = discoverFirmware(options.firmwareDirs ?? defaultDescriptorDirs());
-  const firmware = selectFirmware(inventory, { secureBoot: options.secureBoot });
-  if (!firmware.ok) return firmware;
   const workDir = mkdtempSync(join(tmpdir(), "substrate-boot-"));
   const cleanup = (): void => {
     rmSync(workDir, { recursive: true, force: true });
@@ -93,6 +95,15 @@ export async function prepareVm(
   const info = await inspectIso(iso, workDir);
   if (!info.ok)
     return failed(info.error.message, "is it an ISO 9660 image? (xorriso must be installed)");
+  // The ISO says what it boots (payload manifest, ESP boot file): QEMU, machine, firmware.
+  const arch = options.arch ?? info.value.arch ?? "x86_64";
+  const profile = bootArchProfile(arch);
+  const inventory = discoverFirmware(options.firmwareDirs ?? defaultDescriptorDirs());
+  const firmware = selectFirmware(inventory, { secureBoot: options.secureBoot, arch });
+  if (!firmware.ok) {
+    cleanup();
+    return firmware;
+  }
   const medium = options.medium ?? "cd";
   if (medium !== "cd" && !options.directKernel) {
     // As a stick or a disk the firmware looks for a GPT EFI System partition, not El Torito.
@@ -134,14 +145,27 @@ export async function prepareVm(
     const initrd = join(workDir, "initrd");
     const i = await extractIsoFile(iso, kernel.initrdPath, initrd);
     if (!i.ok) return failed(i.error.message);
-    let cmdline = withSerialConsole(kernel.cmdline ?? defaultLiveCmdline(info.value.volumeId));
+    let cmdline = withSerialConsole(
+      kernel.cmdline ?? defaultLiveCmdline(info.value.volumeId),
+      profile.console,
+    );
     if (options.extraCmdline !== undefined && options.extraCmdline !== "")
       cmdline += ` ${options.extraCmdline}`;
     direct = { kernel: kernelFile, initrd, cmdline };
   }
-  const accel = await chooseAccel(options.accel, options.qemu);
+  // A foreign guest has no KVM on this host: TCG without probing (a probe would only fail).
+  const accel: AccelChoice =
+    arch !== "x86_64" && !mayUseKvm(profile)
+      ? {
+          accel: "tcg",
+          ...(options.accel === "tcg"
+            ? {}
+            : { note: `using TCG: the ${arch} guest cannot use KVM on this ${process.arch} host` }),
+        }
+      : await chooseAccel(options.accel, options.qemu ?? profile.qemu);
   const argv = qemuArgv({
     ...(options.qemu === undefined ? {} : { qemu: options.qemu }),
+    arch,
     accel: accel.accel,
     memoryMiB: options.memoryMiB,
     cpus: options.cpus ?? 2,
@@ -159,6 +183,7 @@ export async function prepareVm(
     argv,
     accel,
     firmware: firmware.value,
+    arch,
     info: info.value,
     ...(kernel === undefined ? {} : { kernel }),
     ...(kernelRelease === undefined ? {} : { kernelRelease }),

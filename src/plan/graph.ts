@@ -21,6 +21,7 @@ import { KINDS } from "../spec/kinds/registry.js";
 import type { SpecTree, StageSpec } from "../spec/types.js";
 import { closest } from "../spec/suggest.js";
 import { singleOf } from "../spec/values.js";
+import { machineOf } from "../spec/machine.js";
 import { stageOutputs } from "./layout.js";
 import { KNOWN_EXTENSIONS } from "./naming.js";
 import { diskView, type StoreView } from "./store-view.js";
@@ -379,20 +380,8 @@ function cycleDiagnostic(
   };
 }
 
-/**
- * The machine a subarch runs on (`x86_64`, `x86`, `arm`, `aarch64`, ...), or undefined for a
- * subarch this table does not know (then nothing is compared).
- */
-export function machineOf(subarch: string): string | undefined {
-  const s = subarch.toLowerCase();
-  if (/^(amd64|x86[-_]64.*|x86_64|k8|nocona|core2|haswell|znver\d*)$/.test(s)) return "x86_64";
-  if (/^(x86|i[3-6]86|pentium.*|athlon.*)$/.test(s)) return "x86";
-  if (/^(arm64|aarch64|armv8.*|cortex-a5\d|cortex-a7\d)$/.test(s)) return "aarch64";
-  if (/^(arm|armel|armhf|armv[4-7].*)$/.test(s)) return "arm";
-  if (/^(ppc64le|power\d+le)$/.test(s)) return "ppc64le";
-  if (/^(riscv64|rv64.*)$/.test(s)) return "riscv64";
-  return undefined;
-}
+/** The table lives in spec/machine.ts (the apt driver and livecd-stage2/3 use it too). */
+export { machineOf };
 
 /** A livecd-stage3 whose root and payload stages are built for different machines. */
 function mixedArchitectures(

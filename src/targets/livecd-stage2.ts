@@ -5,7 +5,16 @@
  * a squashfs, the boot loader's EFI binary and `payload.json`. Nothing in it names a volume id
  * or a root: livecd-stage3 adds those, so one payload serves any root.
  */
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  copyFileSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  writeFileSync,
+} from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
 import type { InstalledKernel } from "../drivers/driver.js";
 import { makeSquashfs } from "../image/squashfs.js";
@@ -25,6 +34,42 @@ import {
 import { sequence, unpackSource } from "./steps.js";
 import type { StageFailure, TargetContext, TargetKind } from "./target-kind.js";
 import { listOf, stringOf } from "../spec/values.js";
+import { type Machine, efiArchOf, efiBootFileName, machineOf } from "../spec/machine.js";
+
+/**
+ * The boot loader for the stage's machine: the driver's x86_64 systemd-boot binary
+ * (`systemd-bootx64.efi`) becomes `systemd-boot<efi-arch>.efi` (`systemd-bootarm.efi` on armhf,
+ * `systemd-bootaa64.efi` on arm64), installed on the ESP as `EFI/BOOT/BOOT<EFI-ARCH>.EFI`.
+ */
+export function bootLoaderFor(
+  driverEfi: string,
+  subarch: string | undefined,
+): Result<{ efi: string; bootFile: string; machine?: Machine }, StageFailure> {
+  const machine = subarch === undefined ? undefined : machineOf(subarch);
+  if (machine === undefined) return ok({ efi: driverEfi, bootFile: "BOOTX64.EFI" });
+  const efiArch = efiArchOf(machine);
+  if (efiArch === undefined)
+    return err({
+      reason: "bad-input",
+      message: `subarch ${subarch ?? ""} (${machine}) has no UEFI boot loader`,
+    });
+  return ok({
+    efi: driverEfi.replace(/x64\.efi$/, `${efiArch}.efi`),
+    bootFile: efiBootFileName(efiArch),
+    machine,
+  });
+}
+
+/** True when the file starts with gzip's magic bytes. */
+export function isGzip(file: string): boolean {
+  const fd = openSync(file, "r");
+  try {
+    const b = Buffer.alloc(2);
+    return readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x1f && b[1] === 0x8b;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 function hostPath(root: string, path: string): Result<string, StageFailure> {
   const r = resolveInRoot(root, path);
@@ -41,7 +86,11 @@ async function buildPayload(ctx: TargetContext, root: string, kernels: readonly 
   for (const k of kernels) {
     const image = hostPath(root, k.image);
     if (!image.ok) return image;
-    copyFileSync(image.value, join(payloadDir, "boot", k.label));
+    // Debian's arm64 vmlinuz is a gzip-compressed Image, which no UEFI loader can start: the
+    // payload carries it decompressed (the Image itself is the EFI application).
+    if (isGzip(image.value))
+      writeFileSync(join(payloadDir, "boot", k.label), gunzipSync(readFileSync(image.value)));
+    else copyFileSync(image.value, join(payloadDir, "boot", k.label));
     const initrd = hostPath(root, `/boot/${k.label}.igz`);
     if (!initrd.ok) return initrd;
     copyFileSync(initrd.value, join(payloadDir, "boot", `${k.label}.igz`));
@@ -71,17 +120,19 @@ async function buildPayload(ctx: TargetContext, root: string, kernels: readonly 
       bootargs: [...bootargs, ...console],
     });
   }
-  const loader = ctx.driver.bootLoader;
-  const efi = hostPath(root, loader.efi);
+  const boot = bootLoaderFor(ctx.driver.bootLoader.efi, stringOf(ctx.values["subarch"]));
+  if (!boot.ok) return boot;
+  const efi = hostPath(root, boot.value.efi);
   if (!efi.ok) return efi;
-  copyFileSync(efi.value, join(payloadDir, "efi", "BOOTX64.EFI"));
+  copyFileSync(efi.value, join(payloadDir, "efi", boot.value.bootFile));
   const manifest: PayloadManifest = {
     format: 1,
     stage: ctx.stage,
     arch: ctx.spec.arch,
+    ...(boot.value.machine === undefined ? {} : { machine: boot.value.machine }),
     kernels: entries,
     bootloader: stringOf(ctx.values["livecd/bootloader"]) === "grub" ? "grub" : "systemd-boot",
-    efiBinary: "efi/BOOTX64.EFI",
+    efiBinary: `efi/${boot.value.bootFile}`,
   };
   writeFileSync(join(payloadDir, PAYLOAD_MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
   return ok(undefined);

@@ -14,7 +14,8 @@
 import { copyFileSync, linkSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { join, relative } from "node:path";
+import { basename, join, relative } from "node:path";
+import { machineOf } from "../spec/machine.js";
 import {
   bootEntry,
   checkVolid,
@@ -176,7 +177,11 @@ function buildTrees(
   isoTree: string,
   espFiles: EspFile[],
 ): Result<void, StageFailure> {
-  espFiles.push({ path: "EFI/BOOT/BOOTX64.EFI", source: join(payloadDir, payload.efiBinary) });
+  // The payload names its binary after the removable-media path (BOOTX64.EFI, BOOTARM.EFI, ...).
+  const bootFile = /^BOOT[A-Z0-9]+\.EFI$/i.test(basename(payload.efiBinary))
+    ? basename(payload.efiBinary).toUpperCase()
+    : "BOOTX64.EFI";
+  espFiles.push({ path: `EFI/BOOT/${bootFile}`, source: join(payloadDir, payload.efiBinary) });
   const entries: { name: string; text: string }[] = [];
   const cmdlines: Record<string, string> = {};
   for (const k of payload.kernels) {
@@ -240,6 +245,20 @@ export const livecdStage3: TargetKind = {
     }
     const payload = readPayload(payloadInput.path);
     if (!payload.ok) return err({ reason: "bad-input", message: payload.error });
+    // The planner refuses two stages of different machines; a payload from a seed or an
+    // earlier run is checked here, before any work, from the machine its manifest records.
+    const rootMachine = machineOf(stringOf(ctx.values["subarch"]) ?? "");
+    if (
+      payload.value.machine !== undefined &&
+      rootMachine !== undefined &&
+      payload.value.machine !== rootMachine
+    ) {
+      return err({
+        reason: "bad-input",
+        message: `livecd-stage3 joins a root for ${rootMachine} with a boot payload for ${payload.value.machine} (${payloadInput.path}): the ISO could not boot`,
+        hint: "take the root and the payload from stages of the same architecture",
+      });
+    }
     const volid = stringOf(ctx.values["livecd/volid"]) ?? "substrate";
     const v = checkVolid(volid);
     if (!v.ok)
@@ -290,6 +309,7 @@ export const livecdStage3: TargetKind = {
             sourceDateEpoch: ctx.sourceDateEpoch,
             logFile: ctx.logFile,
             signal: ctx.signal,
+            allowLargeEsp: isYes(ctx.values["livecd/large_esp"]),
           });
           return i.ok ? ok(undefined) : err(i.error);
         }),

@@ -32,10 +32,12 @@ export interface PayloadManifest {
   /** The stage that produced it. */
   readonly stage: string;
   readonly arch: string;
+  /** The machine the payload boots (`x86_64`, `arm`, `aarch64`; spec/machine.ts), when known. */
+  readonly machine?: string;
   readonly kernels: readonly PayloadKernel[];
   /** `systemd-boot` or `grub`. */
   readonly bootloader: "systemd-boot" | "grub";
-  /** The EFI boot loader binary, e.g. `efi/BOOTX64.EFI`. */
+  /** The EFI boot loader binary, named as on the ESP: `efi/BOOTX64.EFI`, `efi/BOOTARM.EFI`. */
   readonly efiBinary: string;
   /** memtest86+ EFI binary when included. */
   readonly memtest?: string;

@@ -18,6 +18,7 @@ import type { VmOptions } from "../../boot/vm.js";
 import { BOOT_MEDIA, type BootMedium } from "../../boot/qemu-args.js";
 import type { Result } from "../../util/result.js";
 import { checkIsoMedium } from "../../boot/medium.js";
+import { BOOT_ARCHES, parseBootArch } from "../../boot/arch.js";
 import { writeOutput } from "../../report/output.js";
 import { EXIT_USAGE } from "../exit-codes.js";
 import { usageError } from "../usage.js";
@@ -32,10 +33,11 @@ interface VmFlags {
   accel: string;
   kernel?: string;
   append?: string;
+  arch?: string;
 }
 
 interface TestFlags extends VmFlags {
-  timeout: string;
+  timeout?: string;
   checks?: string;
   junit?: string;
   json?: boolean;
@@ -72,8 +74,14 @@ function vmOptions(command: string, iso: string, f: VmFlags): VmOptions | undefi
     usageError(command, `--medium is ${BOOT_MEDIA.join(", ")}, got "${f.medium}"`);
     return undefined;
   }
+  const arch = f.arch === undefined ? undefined : parseBootArch(f.arch);
+  if (f.arch !== undefined && arch === undefined) {
+    usageError(command, `--arch is ${BOOT_ARCHES.join(", ")}, got "${f.arch}"`);
+    return undefined;
+  }
   return {
     iso,
+    ...(arch === undefined ? {} : { arch }),
     directKernel: f.directKernel === true,
     medium: f.medium as BootMedium,
     network: f.network === true,
@@ -103,7 +111,11 @@ function vmFlags(cmd: Command): Command {
     .option("--memory <MiB>", "guest memory", "2048")
     .option("--cpus <n>", "guest CPUs", "2")
     .option("--secure-boot", "Secure Boot firmware with enrolled keys (SMM on)")
-    .option("--accel <kvm|tcg|auto>", "accelerator; auto probes KVM and falls back to TCG", "auto");
+    .option("--accel <kvm|tcg|auto>", "accelerator; auto probes KVM and falls back to TCG", "auto")
+    .option(
+      "--arch <x86_64|arm|aarch64>",
+      "guest architecture (default: the ISO's, from its payload manifest or EFI/BOOT/BOOT*.EFI)",
+    );
 }
 
 /** Turns a report into JUnit cases: each phase, then each check, then the overall outcome. */
@@ -179,7 +191,10 @@ export function registerBootCommands(program: Command): void {
         "Boot a live ISO headless, log in on the serial console, check the running system, power off",
       )
       .argument("<iso>", "the ISO to test")
-      .option("--timeout <seconds>", "limit for the whole test", "900")
+      .option(
+        "--timeout <seconds>",
+        "limit for the whole test (default 900; 1800 for an emulated ARM guest)",
+      )
       .option("--checks <file>", "extra checks (run/send/expect steps, see docs/boot-testing.md)")
       .option("--junit <file>", "write a JUnit XML report")
       .option("--json", "print NDJSON events instead of text")
@@ -189,8 +204,8 @@ export function registerBootCommands(program: Command): void {
   ).action(async (iso: string, flags: TestFlags) => {
     const options = vmOptions("test", iso, flags);
     if (options === undefined) return;
-    const timeout = positiveInt(flags.timeout);
-    if (timeout === undefined) {
+    const timeout = flags.timeout === undefined ? undefined : positiveInt(flags.timeout);
+    if (flags.timeout !== undefined && timeout === undefined) {
       usageError("test", `--timeout takes seconds as a whole number, got "${flags.timeout}"`);
       return;
     }
@@ -216,7 +231,7 @@ export function registerBootCommands(program: Command): void {
     try {
       r = await testIso({
         ...options,
-        timeoutMs: timeout * 1000,
+        ...(timeout === undefined ? {} : { timeoutMs: timeout * 1000 }),
         consoleLog,
         ...(flags.checks === undefined ? {} : { checksFile: flags.checks }),
         ...(flags.osName === undefined ? {} : { osName: flags.osName }),

@@ -12,6 +12,7 @@ import { loadTree } from "../../spec/tree.js";
 import { hasErrors } from "../../report/diagnostic.js";
 import { prepareInterpreterHost } from "../../sandbox/binfmt.js";
 import { type InterpreterFailure, checkInterpreterHost } from "../../sandbox/interpreter.js";
+import { rootInterpreters } from "../../drivers/apt/foreign.js";
 import { onPath, run } from "../../sandbox/process.js";
 import { TARGETS } from "../../targets/registry.js";
 import { listOf } from "../../spec/values.js";
@@ -64,7 +65,9 @@ async function doctor(
   for (const s of tree.stages) {
     for (const t of driver.hostTools(s.kind)) add(t, s.id);
     for (const t of TARGETS[s.kind].hostTools) add(t, s.id);
-    const interp = listOf(s.values["interpreter"]);
+    // apt: a foreign subarch without `interpreter` still needs Debian's qemu-user-static one.
+    const interp =
+      tree.config.driver === "apt" ? rootInterpreters(s.values) : listOf(s.values["interpreter"]);
     for (const t of driver.foreignHostTools?.(interp) ?? []) add(t, s.id);
     for (const p of interp) interpreters.set(p, [...(interpreters.get(p) ?? []), s.id]);
   }

@@ -65,6 +65,11 @@ export function registerFirmware(program: Command): void {
       const inventory = discoverFirmware(defaultDescriptorDirs(flags.prefix ?? ""));
       const plain = selectFirmware(inventory, { secureBoot: false });
       const secure = selectFirmware(inventory, { secureBoot: true });
+      // ARM ISOs boot on QEMU's virt machine with AAVMF (boot/arch.ts); shown, not required.
+      const byArch = {
+        arm: selectFirmware(inventory, { secureBoot: false, arch: "arm" }),
+        aarch64: selectFirmware(inventory, { secureBoot: false, arch: "aarch64" }),
+      };
       if (flags.json === true) {
         writeOutput(
           JSON.stringify(
@@ -73,6 +78,10 @@ export function registerFirmware(program: Command): void {
               descriptors: inventory.entries,
               selected: plain.ok ? plain.value : null,
               selectedSecureBoot: secure.ok ? secure.value : null,
+              selectedByArch: {
+                arm: byArch.arm.ok ? byArch.arm.value : null,
+                aarch64: byArch.aarch64.ok ? byArch.aarch64.value : null,
+              },
               errors: [...(plain.ok ? [] : [plain.error]), ...(secure.ok ? [] : [secure.error])],
             },
             null,
@@ -98,6 +107,8 @@ export function registerFirmware(program: Command): void {
       };
       show("substrate boot uses", plain);
       show("with --secure-boot", secure);
+      show("an arm ISO (qemu-system-arm -machine virt) uses", byArch.arm);
+      show("an aarch64 ISO (qemu-system-aarch64 -machine virt) uses", byArch.aarch64);
       const broken = inventory.entries.filter(
         (e) =>
           e.status === "active" &&

@@ -20,6 +20,7 @@ import { depclean, install, remove } from "./install.js";
 import { installKernel } from "./install-kernel.js";
 import { listPackages } from "./list-packages.js";
 import { mergeRoot } from "./merge.js";
+import { checkForeignRoot } from "./foreign.js";
 import { aptStageSupport } from "./stage-support.js";
 
 /** The apt driver. Construct it with the tree's `[apt]` settings. */
@@ -34,14 +35,16 @@ export class AptDriver extends SessionDriver<AptSession> {
   private identityPromise: Promise<string> | undefined;
 
   /** @param settings the tree's `[apt]` table (defaults: Debian bookworm, main, Debian's CDN). */
+  // Every operation that runs the root's programs first checks that a foreign root's
+  // interpreter works (foreign.ts): a build without the host preparation stops before it starts.
   protected readonly operations: SessionOperations<AptSession> = {
-    bootstrap,
-    install: (s, packages) => install(s, packages),
-    remove,
-    depclean,
-    mergeRoot,
-    installKernel,
-    liveInitramfs,
+    bootstrap: (s, packages) => foreign(s, () => bootstrap(s, packages)),
+    install: (s, packages) => foreign(s, () => install(s, packages)),
+    remove: (s, packages) => foreign(s, () => remove(s, packages)),
+    depclean: (s) => foreign(s, () => depclean(s)),
+    mergeRoot: (s, target, packages) => foreign(s, () => mergeRoot(s, target, packages)),
+    installKernel: (s, kernel) => foreign(s, () => installKernel(s, kernel)),
+    liveInitramfs: (s, req) => foreign(s, () => liveInitramfs(s, req)),
     listPackages,
     cleanRoot: (s) => cleanRoot(s.root),
   };
@@ -83,8 +86,27 @@ export class AptDriver extends SessionDriver<AptSession> {
     return aptHostTools(kind);
   }
 
+  /** The qemu-user interpreter of a foreign root (qemu-user-static), for `doctor`. */
+  foreignHostTools(interpreters: readonly string[]): readonly HostTool[] {
+    return interpreters.map((path) => ({
+      command: path,
+      debianPackage: "qemu-user-static",
+      why: "runs a foreign root's programs (binfmt_misc with the F flag)",
+    }));
+  }
+
   /** See {@link aptStageSupport}: Debian has no bootstrap stages. */
   supportsKind(kind: TargetKindName): DriverResult {
     return aptStageSupport(kind);
   }
+}
+
+/** Runs `go` once the root's interpreter (if foreign) is known to work. */
+async function foreign<T>(
+  s: AptSession,
+  go: () => DriverResult<T> | Promise<DriverResult<T>>,
+): Promise<DriverResult<T>> {
+  const c = checkForeignRoot(s.ctx.values);
+  if (!c.ok) return c;
+  return go();
 }

@@ -10,12 +10,17 @@
  * - `apt/variant`: mmdebstrap's `--variant` (default: the tree's `[apt] variant`, else `minbase`).
  * - `apt/recommends`: `yes` installs Recommends too (default `no`).
  * - `embedded/keep_package_db`: `yes` keeps a dpkg database in an embedded merge root.
+ *
+ * The dpkg architecture comes from the stage's `subarch` (computed by the tree from
+ * `[arch.<name>] subarch`): `armv7a`/`armhf` bootstrap `armhf`, `arm64` bootstraps `arm64`
+ * (spec/machine.ts). A foreign one runs under qemu-user through binfmt_misc (`substrate doctor`).
  */
 import {
   MMDEBSTRAP_VARIANTS,
   type MmdebstrapVariant,
   isMmdebstrapVariant,
 } from "../../spec/apt-variants.js";
+import { debianArchOf } from "../../spec/machine.js";
 import type { AptSettings, SpecValue } from "../../spec/types.js";
 import { type Result, ok, err } from "../../util/result.js";
 import type { DriverFailure } from "../driver.js";
@@ -43,6 +48,8 @@ export interface AptOptions {
   readonly recommends: boolean;
   /** Keep /var/lib/dpkg in an embedded merge root (default false). */
   readonly keepPackageDb: boolean;
+  /** dpkg architecture of the root (`amd64`, `armhf`, `arm64`), from `subarch`; absent: native. */
+  readonly architecture?: string;
 }
 
 /** The spec keys the apt driver reads. */
@@ -163,6 +170,16 @@ export function resolveAptOptions(
       hint: `use one of ${MMDEBSTRAP_VARIANTS.join(", ")}`,
     });
   }
+  const subarch = single(values, "subarch");
+  if (!subarch.ok) return subarch;
+  const architecture = subarch.value === undefined ? undefined : debianArchOf(subarch.value);
+  if (subarch.value !== undefined && architecture === undefined) {
+    return err({
+      reason: "bad-input",
+      message: `subarch \`${subarch.value}\` has no Debian architecture the apt driver can bootstrap`,
+      hint: "use a subarch such as amd64, armv7a (armhf) or arm64 in the tree's [arch.<name>] table",
+    });
+  }
   return ok({
     suite: s,
     mirror: m,
@@ -171,5 +188,6 @@ export function resolveAptOptions(
     variant: v,
     recommends: recommends.value,
     keepPackageDb: keepDb.value,
+    ...(architecture === undefined ? {} : { architecture }),
   });
 }

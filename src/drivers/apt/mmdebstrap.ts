@@ -71,6 +71,8 @@ export function mmdebstrapArgv(req: MmdebstrapRequest): string[] {
     `--variant=${o.variant}`,
     `--components=${o.components.join(",")}`,
   ];
+  // A foreign architecture runs its maintainer scripts under qemu-user (binfmt_misc, F flag).
+  if (o.architecture !== undefined) argv.push(`--architectures=${o.architecture}`);
   if (o.keyring !== undefined) argv.push(`--keyring=${o.keyring}`);
   if (req.packages.length > 0) argv.push(`--include=${req.packages.join(",")}`);
   argv.push(

@@ -39,6 +39,10 @@ export const livecdStage3: KindDefinition<"livecd-stage3"> = {
           origin: "substrate",
         },
       ),
+      large_esp: one(
+        "substrate: `yes` makes the ISO even with an ESP over 32 MiB; it then boots as a USB stick or disk (the GPT ESP), not from a CD",
+        { values: ["yes", "no"], origin: "substrate" },
+      ),
       packages: many("inherited from livecd-stage1 (fork); unused", { origin: "fork" }),
       use: many("inherited from livecd-stage1 (fork); unused", { origin: "fork" }),
       unmerge: many("inherited from livecd-stage1 (fork)", { origin: "fork" }),
