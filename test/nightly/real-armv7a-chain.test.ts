@@ -10,8 +10,8 @@
  *
  * Not in the default test run (scripts/run-tests.mjs walks test/unit and test/e2e only): every
  * merge is emulated and the chain takes far longer than CI's budget allows. Run it as root with
- * `scripts/soak/real-armv7a-chain.sh` (docs/real-portage-tier.md, "armv7a"). CI runs the armv7a
- * stage1 (test/e2e/portage/real-armv7a.test.ts). Needs root, mmdebstrap, qemu-user-static and
+ * `scripts/soak/real-armv7a-chain.sh` (docs/real-portage-tier.md, "armv7a"). The armv7a
+ * stage1 alone is test/nightly/real-armv7a.test.ts (nightly too; scripts/soak/nightly.sh). Needs root, mmdebstrap, qemu-user-static and
  * Debian's archive the first time (seed, armhf `.deb`s, bzip2 source); later runs reuse the
  * tier's cache.
  */

@@ -3,8 +3,8 @@
  * Gentoo root whose busybox is Debian's armhf busybox-static, run through binfmt_misc and
  * qemu-arm-static with `interpreter` set. It stays in CI because it takes seconds: the real-emerge
  * armv7a stage1..stage3 (test/nightly/real-armv7a-chain.test.ts) is too slow under qemu-arm for
- * CI's budget and runs from scripts/soak/real-armv7a-chain.sh; CI's real-emerge armv7a test is
- * stage1 only (real-armv7a.test.ts). Needs root, qemu-user-static and deb.debian.org for
+ * CI's budget and runs from scripts/soak/real-armv7a-chain.sh; the armv7a stage1 alone (test/nightly/real-armv7a.test.ts) is
+ * nightly too. Needs root, qemu-user-static and deb.debian.org for
  * the armhf busybox, which is kept in /var/cache/substrate/portage-test/ between runs. The host
  * is prepared as a user would: `substrate doctor --install examples/gentoo` mounts binfmt_misc
  * and registers qemu-arm when they are missing (a fresh machine).

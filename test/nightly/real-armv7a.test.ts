@@ -29,12 +29,12 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { after, before, it } from "node:test";
-import { readVdb } from "../../../src/drivers/portage/licences.js";
-import { checkInterpreters } from "../../../src/sandbox/interpreter.js";
-import { REPO_ROOT, runCli } from "../../helpers/cli.js";
-import { stepTimeLines } from "../../helpers/step-times.js";
-import { debianOrigTarball } from "../../helpers/debian-source.js";
-import { ARM_CHOST, ARM_PROFILE } from "../../helpers/portage-repo-arm.js";
+import { readVdb } from "../../src/drivers/portage/licences.js";
+import { checkInterpreters } from "../../src/sandbox/interpreter.js";
+import { REPO_ROOT, runCli } from "../helpers/cli.js";
+import { stepTimeLines } from "../helpers/step-times.js";
+import { debianOrigTarball } from "../helpers/debian-source.js";
+import { ARM_CHOST, ARM_PROFILE } from "../helpers/portage-repo-arm.js";
 import {
   TIER_CACHE,
   TIER_SEEDS,
@@ -42,14 +42,14 @@ import {
   tierMirrorFiles,
   repoSnapshot,
   tierSeed,
-} from "../../helpers/portage-tier-mirror.js";
+} from "../helpers/portage-tier-mirror.js";
 import {
   type FakeMirror,
   type TestKey,
   makeKey,
   scratch,
   startMirror,
-} from "./autobuild-fixture.js";
+} from "../e2e/portage/autobuild-fixture.js";
 
 const QEMU = "/usr/bin/qemu-arm-static";
 const DATE = "20261203";

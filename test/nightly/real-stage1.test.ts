@@ -12,9 +12,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { readVdb } from "../../../src/drivers/portage/licences.js";
+import { readVdb } from "../../src/drivers/portage/licences.js";
 
-const REPO = fileURLToPath(new URL("../../../../", import.meta.url));
+const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const CACHE = "/var/cache/substrate/portage-tier";
 
 void test(
