@@ -29,12 +29,17 @@ function read(file: string): string | undefined {
   }
 }
 
+/** `/usr/lib/x` and `/lib/x` are one file on a merged-/usr root: compare without the prefix. */
+function canonical(path: string): string {
+  return path.replace(/^\/usr(?=\/(?:s?bin|lib\w*)\/)/, "").replace(/\/+$/, "");
+}
+
 /** Whether the VDB's CONTENTS of `p` lists one of `paths` (`obj`, `sym` and `dir` lines). */
 function owns(p: VdbPackage, paths: ReadonlySet<string>): boolean {
   const contents = read(join(p.dir, "CONTENTS")) ?? "";
   for (const line of contents.split("\n")) {
     const m = /^(?:obj|sym|dir|fif|dev) (.+?)(?: -> .*| [0-9a-f]{32} \d+)?$/.exec(line);
-    if (m !== null && paths.has(m[1] ?? "")) return true;
+    if (m !== null && paths.has(canonical(m[1] ?? ""))) return true;
   }
   return false;
 }
@@ -46,7 +51,7 @@ export function inventory(
 ): DriverResult<readonly InventoryPackage[]> {
   const vdb = resolveInRoot(root, "/var/db/pkg");
   if (!vdb.ok) return ok([]);
-  const wanted = options.owning === undefined ? undefined : new Set(options.owning);
+  const wanted = options.owning === undefined ? undefined : new Set(options.owning.map(canonical));
   const out: InventoryPackage[] = [];
   for (const p of readVdb(vdb.value)) {
     if (wanted !== undefined && !owns(p, wanted)) continue;
