@@ -20,6 +20,7 @@ import {
   writeSbom,
 } from "./steps.js";
 import { sbomName } from "../image/sbom.js";
+import { sbomStep } from "./describe-steps.js";
 import type { TargetKind } from "./target-kind.js";
 import { listOf } from "../spec/values.js";
 
@@ -36,6 +37,7 @@ export const embedded: TargetKind = {
     `merge ${d.own("packages").join(" ")} into ${MERGE_ROOT_PATH}`,
     ...d.finish(),
     `capture ${d.stage.outputs.output}`,
+    sbomStep(d),
   ],
   async run(ctx) {
     const buildRoot = join(ctx.workDir, "root");

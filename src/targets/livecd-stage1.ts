@@ -20,6 +20,7 @@ import {
   type StepResult,
 } from "./steps.js";
 import { sbomName } from "../image/sbom.js";
+import { sbomStep } from "./describe-steps.js";
 import type { TargetContext, TargetKind } from "./target-kind.js";
 import { listOf } from "../spec/values.js";
 
@@ -63,6 +64,7 @@ export const livecdStage1: TargetKind = {
     ...d.finish(),
     "package manifest",
     `squashfs ${d.stage.outputs.output}`,
+    sbomStep(d),
   ],
   async run(ctx) {
     const root = join(ctx.workDir, "root");

@@ -37,7 +37,7 @@ import { unsquashTo } from "../image/unsquash.js";
 import { openOverlayRoot, type OverlayRoot } from "../sandbox/overlay-root.js";
 import type { KeptRoot } from "../store/root-cache.js";
 import { err, ok, type Result } from "../util/result.js";
-import { describeImageStage } from "./describe-steps.js";
+import { describeImageStage, sbomStep } from "./describe-steps.js";
 import { liveSetup } from "./live-setup.js";
 import { squashRoot } from "./livecd-stage1.js";
 import { isoModulesPath, readPayload, type PayloadManifest } from "./payload.js";
@@ -271,7 +271,7 @@ export const livecdStage3: TargetKind = {
     { command: "mcopy", debianPackage: "mtools", why: "fills the ESP image without loop mounts" },
     { command: "mksquashfs", debianPackage: "squashfs-tools", why: "squashes a tarball root" },
   ],
-  describe: describeImageStage,
+  describe: (d) => [...describeImageStage(d), sbomStep(d)],
   async run(ctx) {
     const payloadInput = ctx.inputs.payload;
     if (payloadInput?.kind !== "payload") {

@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { ok } from "../util/result.js";
-import { describePackagedStage } from "./describe-steps.js";
+import { describePackagedStage, sbomStep } from "./describe-steps.js";
 import { installKernels } from "./kernels.js";
 import {
   capture,
@@ -24,7 +24,7 @@ import { listOf } from "../spec/values.js";
 export const stage4: TargetKind = {
   name: "stage4",
   hostTools: [],
-  describe: describePackagedStage,
+  describe: (d) => [...describePackagedStage(d), sbomStep(d)],
   async run(ctx) {
     const root = join(ctx.workDir, "root");
     const packages = listOf(ctx.values["stage4/packages"]);
