@@ -10,9 +10,11 @@ import type { InventoryPackage } from "../drivers/driver.js";
 import {
   formatSbom,
   sbomName,
+  sbomPackages,
   spdxDocument,
   type SbomFile,
   type SbomInput,
+  type SpdxDocument,
 } from "../image/sbom.js";
 import { hashFile, parseDigests } from "../store/digests.js";
 import { VERSION } from "../version.js";
@@ -412,6 +414,30 @@ export async function sbomAncestors(ctx: TargetContext): Promise<SbomFile[]> {
 }
 
 /**
+ * Packages without a checksum (their `.deb` is not in this build's cache) take the one the
+ * source's SBOM recorded for the same package URL (same name, version and architecture), when
+ * the source has an SBOM beside it: the digest of the same package file, seen when the parent
+ * was built.
+ */
+function withInheritedChecksums(
+  packages: readonly InventoryPackage[],
+  source: string | undefined,
+): readonly InventoryPackage[] {
+  if (source === undefined || packages.every((p) => p.checksum !== undefined)) return packages;
+  let known: Map<string, InventoryPackage>;
+  try {
+    const doc = JSON.parse(readFileSync(sbomName(source), "utf8")) as SpdxDocument;
+    known = new Map(sbomPackages(doc).map((p) => [p.purl, p]));
+  } catch {
+    return packages;
+  }
+  return packages.map((p) => {
+    const checksum = p.checksum ?? known.get(p.purl)?.checksum;
+    return checksum === undefined ? p : { ...p, checksum };
+  });
+}
+
+/**
  * Writes `<output>.spdx.json` (src/image/sbom.ts) beside the staged main output: the packages
  * of `inventory`, the output's own SHA256 and SHA512, and the stage's inputs. Returns its name.
  */
@@ -429,7 +455,7 @@ export async function writeSbom(
     const doc = spdxDocument({
       image: { name: ctx.outputName, sha256: h.value.SHA256 ?? "", sha512: h.value.SHA512 ?? "" },
       purpose,
-      packages: inventory.packages,
+      packages: withInheritedChecksums(inventory.packages, ctx.inputs.source?.path),
       extra,
       ancestors: await sbomAncestors(ctx),
       created: ctx.sourceDateEpoch,
