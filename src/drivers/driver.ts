@@ -8,6 +8,7 @@ import type { FetchInputsRequest, FetchInputsSummary } from "./fetch-request.js"
 import type { DriverName, SpecValue, TargetKindName } from "../spec/types.js";
 import type { Result } from "../util/result.js";
 import type { DriverRefusalReason, FailureOf } from "../report/failure.js";
+import type { SpdxLicence } from "./spdx-licence.js";
 
 /** What a driver needs from the running stage. */
 export interface StageContext {
@@ -48,6 +49,32 @@ export interface PackageRecord {
   readonly version: string;
   /** SPDX-ish licence words as the distribution records them; "unknown" when not stated. */
   readonly licence: string;
+}
+
+/** One package of an image, as a driver reads it from the root (the SBOM's packages). */
+export interface InventoryPackage {
+  /** The package's name (apt: `libc6`, `libc6:i386` when several arches; portage: `sys-apps/systemd`). */
+  readonly name: string;
+  readonly version: string;
+  /** dpkg's Architecture (`amd64`, `all`); Portage: the CHOST it was built for. */
+  readonly architecture: string;
+  /** The declared licence; undefined when the distribution's data states none readable (NOASSERTION). */
+  readonly licence?: SpdxLicence;
+  /** SPDX supplier, e.g. `Organization: Debian`. */
+  readonly supplier: string;
+  /** The package URL (`pkg:deb/debian/...`, `pkg:ebuild/gentoo/...`). */
+  readonly purl: string;
+  /** A checksum of the package file, when an honest one exists (docs/store.md, "SBOMs"). */
+  readonly checksum?: { readonly algorithm: "SHA256"; readonly value: string };
+}
+
+/** What {@link Driver.inventory} lists. */
+export interface InventoryOptions {
+  /**
+   * Only the packages owning one of these paths (inside the root), e.g. the kernel image and the
+   * boot loader a payload takes from its build environment. Absent: every installed package.
+   */
+  readonly owning?: readonly string[];
 }
 
 /** A kernel requested by `boot/kernel` and its `boot/kernel/<label>/*` keys. */
@@ -162,6 +189,17 @@ export interface Driver {
   liveInitramfs(ctx: StageContext, root: string, req: LiveInitramfsRequest): Promise<DriverResult>;
   /** Lists installed packages with versions and licences. */
   listPackages(ctx: StageContext, root: string): Promise<DriverResult<readonly PackageRecord[]>>;
+  /**
+   * The installed packages of the root with name, version, architecture, SPDX licence, supplier,
+   * package URL and (when an honest one exists) checksum, sorted by name, read from the package
+   * database (dpkg status, Portage's VDB) and the licence files. Call it before anything removes
+   * what it reads (`rm`, `clean`). A root without a package database lists nothing.
+   */
+  inventory(
+    ctx: StageContext,
+    root: string,
+    options?: InventoryOptions,
+  ): Promise<DriverResult<readonly InventoryPackage[]>>;
   /** Removes package-manager caches and logs that must not ship (apt lists, archives). */
   cleanRoot(ctx: StageContext, root: string): Promise<DriverResult>;
   /**

@@ -11,6 +11,8 @@ import type {
   DriverResult,
   HostTool,
   InstalledKernel,
+  InventoryOptions,
+  InventoryPackage,
   KernelRequest,
   LiveInitramfsRequest,
   PackageRecord,
@@ -31,6 +33,7 @@ export interface SessionOperations<S extends RootSession> {
   installKernel(s: S, kernel: KernelRequest): Sync<DriverResult<InstalledKernel>>;
   liveInitramfs(s: S, req: LiveInitramfsRequest): Sync<DriverResult>;
   listPackages(s: S): Sync<DriverResult<readonly PackageRecord[]>>;
+  inventory(s: S, options: InventoryOptions): Sync<DriverResult<readonly InventoryPackage[]>>;
   cleanRoot(s: S): Sync<DriverResult>;
 }
 
@@ -91,6 +94,15 @@ export abstract class SessionDriver<S extends RootSession> implements Driver {
   /** See {@link Driver.liveInitramfs}. */
   liveInitramfs(ctx: StageContext, root: string, req: LiveInitramfsRequest): Promise<DriverResult> {
     return Promise.resolve(this.operations.liveInitramfs(this.session(ctx, root), req));
+  }
+
+  /** See {@link Driver.inventory}. */
+  inventory(
+    ctx: StageContext,
+    root: string,
+    options: InventoryOptions = {},
+  ): Promise<DriverResult<readonly InventoryPackage[]>> {
+    return Promise.resolve(this.operations.inventory(this.session(ctx, root), options));
   }
 
   /** See {@link Driver.listPackages}. */

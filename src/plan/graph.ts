@@ -10,7 +10,8 @@
  * itself) it is the previous run's output, a seed already in the store. That is how substrate's
  * rolling chain (stage3 of the last run seeds stage1 of this one) stays acyclic.
  * Anything else is a seed file, found the way catalyst does: the exact path, else `<path>.*`
- * minus `.CONTENTS`, `.CONTENTS.gz`, `.DIGESTS`, `.sha256` (and substrate's `.asc`, `.stamp`),
+ * minus `.CONTENTS`, `.CONTENTS.gz`, `.DIGESTS`, `.sha256` (and substrate's `.asc`, `.stamp`,
+ * `.spdx.json`),
  * which must match exactly one file.
  */
 import { basename, dirname, isAbsolute, join, posix, relative } from "node:path";
@@ -54,7 +55,15 @@ export const INPUT_KEYS: Readonly<Record<InputRole, readonly string[]>> = {
   payload: ["livecd/payload", "livecd/cdtar"],
 };
 
-const SEED_SIDE_FILES = [".CONTENTS", ".CONTENTS.gz", ".DIGESTS", ".sha256", ".asc", ".stamp"];
+const SEED_SIDE_FILES = [
+  ".CONTENTS",
+  ".CONTENTS.gz",
+  ".DIGESTS",
+  ".sha256",
+  ".asc",
+  ".stamp",
+  ".spdx.json",
+];
 
 interface IndexEntry {
   readonly id: StageId;

@@ -74,16 +74,17 @@ export function formatDigests(
 }
 
 /**
- * Makes the DIGESTS text for `file` and, when given, its `.CONTENTS.gz` (`contentsFile`), named
- * by basename as Gentoo does.
+ * Makes the DIGESTS text for `file` and, when given, its sidecars (its `.CONTENTS.gz`, then its
+ * `.spdx.json` SBOM), named by basename as Gentoo does.
  */
 export async function makeDigests(
   file: string,
-  contentsFile?: string,
+  sidecars?: string | readonly string[],
   signal?: AbortSignal,
 ): Promise<Result<string, DigestFailure>> {
   const entries: { name: string; digests: FileDigests }[] = [];
-  for (const path of contentsFile === undefined ? [file] : [file, contentsFile]) {
+  const more = sidecars === undefined ? [] : typeof sidecars === "string" ? [sidecars] : sidecars;
+  for (const path of [file, ...more]) {
     const d = await hashFile(path, DIGEST_ALGORITHMS, signal);
     if (!d.ok) return d;
     entries.push({ name: basename(path), digests: d.value });

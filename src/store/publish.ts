@@ -25,6 +25,7 @@ import { type Result, ok, err } from "../util/result.js";
 import { contentsKindFor, makeContents } from "./contents.js";
 import { makeDigests, makeFolderDigests, makeSha256File } from "./digests.js";
 import { updatePointers } from "./pointers.js";
+import { sbomName } from "../image/sbom.js";
 import type { FailureOf } from "../report/failure.js";
 
 /** Why publishing failed. */
@@ -273,7 +274,17 @@ export async function publishStage(
       if (!w.ok) return w;
       sidecars.push(`${main}.CONTENTS.gz`);
     }
-    const digests = await makeDigests(stagedMain, contentsFile, opts.signal);
+    // The SBOM a target wrote beside its output is digested with it, so a consumer that checks
+    // the DIGESTS checks the SBOM too (docs/store.md, "SBOMs").
+    const sbom = extra.includes(sbomName(main)) ? join(opts.stagingDir, sbomName(main)) : undefined;
+    const digests = await makeDigests(
+      stagedMain,
+      [
+        ...(contentsFile === undefined ? [] : [contentsFile]),
+        ...(sbom === undefined ? [] : [sbom]),
+      ],
+      opts.signal,
+    );
     if (!digests.ok) return err({ reason: "digest-failed", message: digests.error.message });
     const wd = writeStaged(`${stagedMain}.DIGESTS`, digests.value);
     if (!wd.ok) return wd;

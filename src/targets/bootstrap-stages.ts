@@ -4,7 +4,16 @@
  * that cannot says so through `Driver.supportsKind`.
  */
 import { err } from "../util/result.js";
-import { capture, clean, sequence, unpackSource } from "./steps.js";
+import {
+  capture,
+  clean,
+  newInventory,
+  sequence,
+  takeInventory,
+  unpackSource,
+  writeSbom,
+} from "./steps.js";
+import { sbomName } from "../image/sbom.js";
 import { describeDriverStage } from "./describe-steps.js";
 import type { TargetKind } from "./target-kind.js";
 import { join } from "node:path";
@@ -18,6 +27,7 @@ function bootstrapStage(name: "stage1" | "stage2"): TargetKind {
       const support = ctx.driver.supportsKind?.(name);
       if (support !== undefined && !support.ok) return err(support.error);
       const root = join(ctx.workDir, "root");
+      const inventory = newInventory();
       const r = await sequence([
         () => unpackSource(ctx, root),
         () =>
@@ -25,10 +35,15 @@ function bootstrapStage(name: "stage1" | "stage2"): TargetKind {
             const b = await ctx.driver.bootstrap(ctx, root, []);
             return b.ok ? b : err(b.error);
           }),
+        () => takeInventory(ctx, root, inventory),
         () => clean(ctx, root, name),
         () => capture(ctx, root),
+        async () => {
+          const s = await writeSbom(ctx, inventory, "tarball");
+          return s.ok ? { ok: true, value: undefined } : s;
+        },
       ]);
-      return r.ok ? { ok: true, value: [ctx.outputName] } : r;
+      return r.ok ? { ok: true, value: [ctx.outputName, sbomName(ctx.outputName)] } : r;
     },
   };
 }

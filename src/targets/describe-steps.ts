@@ -61,6 +61,11 @@ export function stepsToDescribe(
   };
 }
 
+/** The SBOM line of kinds that write one beside their output (docs/store.md, "SBOMs"). */
+export function sbomStep(d: StepsToDescribe): string {
+  return `SBOM ${d.stage.outputs.output}.spdx.json (SPDX 2.3)`;
+}
+
 /**
  * The description of a kind that brings a root up to date with the driver and packs it
  * (stage1, stage2, stage3): the source, the driver's build unless it bootstrapped (its own steps
@@ -75,6 +80,7 @@ export function describeDriverStage(d: StepsToDescribe): string[] {
     ...(d.driverSteps.length > 0 ? d.driverSteps : build),
     CLEAN_STEP,
     `capture ${d.stage.outputs.output}`,
+    sbomStep(d),
   ];
 }
 

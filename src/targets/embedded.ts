@@ -12,10 +12,15 @@ import {
   emptyPaths,
   fsscript,
   removePaths,
+  newInventory,
   rootOverlay,
   sequence,
+  takeInventory,
   unpackSource,
+  writeSbom,
 } from "./steps.js";
+import { sbomName } from "../image/sbom.js";
+import { sbomStep } from "./describe-steps.js";
 import type { TargetKind } from "./target-kind.js";
 import { listOf } from "../spec/values.js";
 
@@ -32,11 +37,13 @@ export const embedded: TargetKind = {
     `merge ${d.own("packages").join(" ")} into ${MERGE_ROOT_PATH}`,
     ...d.finish(),
     `capture ${d.stage.outputs.output}`,
+    sbomStep(d),
   ],
   async run(ctx) {
     const buildRoot = join(ctx.workDir, "root");
     const mergeRoot = join(ctx.workDir, "mergeroot");
     const packages = listOf(ctx.values["embedded/packages"]);
+    const inventory = newInventory();
     const r = await sequence([
       () => unpackSource(ctx, buildRoot),
       () =>
@@ -47,11 +54,17 @@ export const embedded: TargetKind = {
         }),
       () => rootOverlay(ctx, mergeRoot),
       () => fsscript(ctx, buildRoot, { rootPath: MERGE_ROOT_PATH, mergeRoot }),
+      // The merged root's own package database, if the driver writes one (Portage's ROOT= VDB).
+      () => takeInventory(ctx, mergeRoot, inventory),
       () => removePaths(ctx, mergeRoot),
       () => emptyPaths(ctx, mergeRoot),
       () => clean(ctx, mergeRoot, "embedded"),
       () => capture(ctx, mergeRoot),
+      async () => {
+        const s = await writeSbom(ctx, inventory, "tarball");
+        return s.ok ? ok(undefined) : s;
+      },
     ]);
-    return r.ok ? ok([ctx.outputName]) : r;
+    return r.ok ? ok([ctx.outputName, sbomName(ctx.outputName)]) : r;
   },
 };

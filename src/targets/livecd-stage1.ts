@@ -12,11 +12,15 @@ import {
   driverStage,
   finishRoot,
   installPackages,
+  newInventory,
   packageManifest,
   sequence,
   unpackSource,
+  writeSbom,
   type StepResult,
 } from "./steps.js";
+import { sbomName } from "../image/sbom.js";
+import { sbomStep } from "./describe-steps.js";
 import type { TargetContext, TargetKind } from "./target-kind.js";
 import { listOf } from "../spec/values.js";
 
@@ -60,22 +64,28 @@ export const livecdStage1: TargetKind = {
     ...d.finish(),
     "package manifest",
     `squashfs ${d.stage.outputs.output}`,
+    sbomStep(d),
   ],
   async run(ctx) {
     const root = join(ctx.workDir, "root");
     const packages = listOf(ctx.values["livecd/packages"]);
+    const inventory = newInventory();
     const r = await sequence([
       () => unpackSource(ctx, root),
       () => driverStage(ctx, root),
       () => installPackages(ctx, root, packages),
       () => liveSetup(ctx, root),
-      ...finishRoot(ctx, root),
+      ...finishRoot(ctx, root, inventory),
       () => packageManifest(ctx, root, manifestName(ctx.outputName)),
       () => squashRoot(ctx, root, ctx.outputName),
+      async () => {
+        const s = await writeSbom(ctx, inventory, "squashfs");
+        return s.ok ? ok(undefined) : s;
+      },
     ]);
     if (!r.ok) return r;
     // The image holds exactly this folder: livecd-stage3 can use it instead of unsquashing.
     if (squashfsKeepsContent(listOf(ctx.values["livecd/fsops"]))) ctx.keepRoot(root);
-    return ok([ctx.outputName, manifestName(ctx.outputName)]);
+    return ok([ctx.outputName, manifestName(ctx.outputName), sbomName(ctx.outputName)]);
   },
 };

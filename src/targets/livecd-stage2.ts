@@ -16,7 +16,7 @@ import {
 } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
-import type { InstalledKernel } from "../drivers/driver.js";
+import type { InstalledKernel, InventoryPackage } from "../drivers/driver.js";
 import { makeSquashfs } from "../image/squashfs.js";
 import { mkdirInRoot, resolveInRoot, writeFileInRoot } from "../sandbox/root-path.js";
 import { err, ok, type Result } from "../util/result.js";
@@ -76,7 +76,15 @@ function hostPath(root: string, path: string): Result<string, StageFailure> {
   return r.ok ? ok(r.value) : err(r.error);
 }
 
-async function buildPayload(ctx: TargetContext, root: string, kernels: readonly InstalledKernel[]) {
+/** Where dracut is in a build environment (the owner of the initramfs generator). */
+const DRACUT = "/usr/bin/dracut";
+
+async function buildPayload(
+  ctx: TargetContext,
+  root: string,
+  kernels: readonly InstalledKernel[],
+  packages: readonly InventoryPackage[],
+) {
   const payloadDir = join(ctx.stagingDir, ctx.outputName);
   mkdirSync(join(payloadDir, "boot"), { recursive: true });
   mkdirSync(join(payloadDir, "modules"), { recursive: true });
@@ -133,6 +141,7 @@ async function buildPayload(ctx: TargetContext, root: string, kernels: readonly 
     kernels: entries,
     bootloader: stringOf(ctx.values["livecd/bootloader"]) === "grub" ? "grub" : "systemd-boot",
     efiBinary: `efi/${boot.value.bootFile}`,
+    packages,
   };
   writeFileSync(join(payloadDir, PAYLOAD_MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
   return ok(undefined);
@@ -170,6 +179,7 @@ export const livecdStage2: TargetKind = {
       });
     }
     let kernels: InstalledKernel[] = [];
+    let packages: readonly InventoryPackage[] = [];
     const r = await sequence([
       () => unpackSource(ctx, root),
       async () => {
@@ -212,7 +222,21 @@ export const livecdStage2: TargetKind = {
           }
           return ok(undefined);
         }),
-      () => ctx.step("payload", ctx.outputName, () => buildPayload(ctx, root, kernels)),
+      // The packages the payload's files come from: the kernels', the boot loader's and dracut's
+      // (the initramfs also holds files dracut copied from other packages of this environment).
+      () =>
+        ctx.step("inventory", "kernel, boot loader, dracut", async () => {
+          const owning = [
+            ...kernels.flatMap((k) => [k.image, k.modulesDir]),
+            ctx.driver.bootLoader.efi,
+            DRACUT,
+          ];
+          const i = await ctx.driver.inventory(ctx, root, { owning });
+          if (!i.ok) return err(i.error);
+          packages = i.value;
+          return ok(undefined);
+        }),
+      () => ctx.step("payload", ctx.outputName, () => buildPayload(ctx, root, kernels, packages)),
     ]);
     return r.ok ? ok([ctx.outputName]) : r;
   },

@@ -11,7 +11,15 @@
  * and an El Torito EFI image (a FAT ESP made without loop mounts, also appended as a GPT
  * partition) holding systemd-boot, the entries, the kernel and the initramfs.
  */
-import { copyFileSync, linkSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { basename, join, relative } from "node:path";
@@ -25,21 +33,26 @@ import {
 } from "../image/bootloader.js";
 import { makeEspImage, type EspFile } from "../image/esp.js";
 import { makeIso } from "../image/iso.js";
+import { sbomName, sbomPackages, type SpdxDocument } from "../image/sbom.js";
 import { unsquashTo } from "../image/unsquash.js";
 import { openOverlayRoot, type OverlayRoot } from "../sandbox/overlay-root.js";
 import type { KeptRoot } from "../store/root-cache.js";
 import { err, ok, type Result } from "../util/result.js";
-import { describeImageStage } from "./describe-steps.js";
+import { describeImageStage, sbomStep } from "./describe-steps.js";
 import { liveSetup } from "./live-setup.js";
 import { squashRoot } from "./livecd-stage1.js";
 import { isoModulesPath, readPayload, type PayloadManifest } from "./payload.js";
 import {
   emptyPaths,
   fsscript,
+  type Inventory,
+  newInventory,
   removePaths,
   rootOverlay,
   sequence,
+  takeInventory,
   unpackSource,
+  writeSbom,
   type StepResult,
 } from "./steps.js";
 import type { StageFailure, TargetContext, TargetKind } from "./target-kind.js";
@@ -80,17 +93,46 @@ async function b2sum(path: string): Promise<string> {
  */
 const ROOT_KEYS = ["livecd/root_overlay", "livecd/fsscript", "livecd/rm", "livecd/empty"];
 
-async function liveRoot(ctx: TargetContext, isoTree: string): Promise<StepResult> {
+/**
+ * The packages of a squashfs input put in the ISO unchanged: from the SBOM published beside it
+ * (livecd-stage1 writes one). An input without one (a squashfs from elsewhere) lists none.
+ */
+function inputSbomPackages(
+  ctx: TargetContext,
+  image: string,
+  into: Inventory,
+): Promise<StepResult> {
+  return ctx.step("inventory", `${sbomName(image.split("/").pop() ?? image)} of the input`, () => {
+    try {
+      const doc = JSON.parse(readFileSync(sbomName(image), "utf8")) as SpdxDocument;
+      into.packages = sbomPackages(doc);
+    } catch {
+      ctx.emit({
+        type: "stage-progress",
+        stage: ctx.stage,
+        message: `${sbomName(image)} is missing or unreadable: the ISO's SBOM lists only the payload's packages`,
+      });
+    }
+    return Promise.resolve(ok(undefined));
+  });
+}
+
+async function liveRoot(
+  ctx: TargetContext,
+  isoTree: string,
+  inventory: Inventory,
+): Promise<StepResult> {
   const source = ctx.inputs.source;
   if (source === undefined)
     return err({ reason: "bad-input", message: "livecd-stage3 needs source_subpath" });
   const target = join(isoTree, "LiveOS", "squashfs.img");
   const changes = ROOT_KEYS.some((k) => ctx.values[k] !== undefined);
   if (source.kind === "squashfs" && !changes) {
-    return ctx.step("root", `${source.from} (squashfs, used as is)`, () => {
+    const placed = await ctx.step("root", `${source.from} (squashfs, used as is)`, () => {
       place(source.path, target);
       return Promise.resolve(ok(undefined));
     });
+    return placed.ok ? inputSbomPackages(ctx, source.path, inventory) : placed;
   }
   if (source.kind === "payload") {
     return err({
@@ -147,6 +189,7 @@ async function liveRoot(ctx: TargetContext, isoTree: string): Promise<StepResult
       async () => (source.kind === "tarball" ? liveSetup(ctx, root) : ok(undefined)),
       () => rootOverlay(ctx, root),
       () => fsscript(ctx, root),
+      () => takeInventory(ctx, root, inventory),
       () => removePaths(ctx, root),
       () => emptyPaths(ctx, root),
       () => squashRoot(ctx, root, squashName),
@@ -233,7 +276,7 @@ export const livecdStage3: TargetKind = {
     { command: "mcopy", debianPackage: "mtools", why: "fills the ESP image without loop mounts" },
     { command: "mksquashfs", debianPackage: "squashfs-tools", why: "squashes a tarball root" },
   ],
-  describe: describeImageStage,
+  describe: (d) => [...describeImageStage(d), sbomStep(d)],
   async run(ctx) {
     const payloadInput = ctx.inputs.payload;
     if (payloadInput?.kind !== "payload") {
@@ -269,8 +312,9 @@ export const livecdStage3: TargetKind = {
     const isoTree = join(ctx.workDir, "iso");
     const espFiles: EspFile[] = [];
     mkdirSync(join(isoTree, "LiveOS"), { recursive: true });
+    const inventory = newInventory();
     const r = await sequence([
-      () => liveRoot(ctx, isoTree),
+      () => liveRoot(ctx, isoTree, inventory),
       () =>
         ctx.step("trees", "ISO and ESP contents", () =>
           Promise.resolve(
@@ -313,7 +357,17 @@ export const livecdStage3: TargetKind = {
           });
           return i.ok ? ok(undefined) : err(i.error);
         }),
+      async () => {
+        const s = await writeSbom(ctx, inventory, "iso", [
+          {
+            packages: payload.value.packages ?? [],
+            comment:
+              "in the boot payload (kernel, initramfs, boot loader), from livecd-stage2's build environment",
+          },
+        ]);
+        return s.ok ? ok(undefined) : s;
+      },
     ]);
-    return r.ok ? ok([ctx.outputName]) : r;
+    return r.ok ? ok([ctx.outputName, sbomName(ctx.outputName)]) : r;
   },
 };

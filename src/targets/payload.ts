@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { InventoryPackage } from "../drivers/driver.js";
 import { type Result, ok, err } from "../util/result.js";
 
 /** The manifest's file name inside the payload folder. */
@@ -41,6 +42,11 @@ export interface PayloadManifest {
   readonly efiBinary: string;
   /** memtest86+ EFI binary when included. */
   readonly memtest?: string;
+  /**
+   * The build environment's packages the payload's files come from (the kernel's, the boot
+   * loader's, dracut), for the ISO's SBOM. Absent in payloads of older versions.
+   */
+  readonly packages?: readonly InventoryPackage[];
 }
 
 /** Reads and checks a payload folder's manifest. */

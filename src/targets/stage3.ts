@@ -5,7 +5,16 @@
  */
 import { join } from "node:path";
 import { err, ok } from "../util/result.js";
-import { capture, clean, sequence, unpackSource } from "./steps.js";
+import {
+  capture,
+  clean,
+  newInventory,
+  sequence,
+  takeInventory,
+  unpackSource,
+  writeSbom,
+} from "./steps.js";
+import { sbomName } from "../image/sbom.js";
 import { describeDriverStage } from "./describe-steps.js";
 import type { TargetKind } from "./target-kind.js";
 
@@ -16,6 +25,7 @@ export const stage3: TargetKind = {
   describe: describeDriverStage,
   async run(ctx) {
     const root = join(ctx.workDir, "root");
+    const inventory = newInventory();
     const r = await sequence([
       async () => (ctx.inputs.source === undefined ? ok(undefined) : unpackSource(ctx, root)),
       () =>
@@ -27,9 +37,14 @@ export const stage3: TargetKind = {
             return b.ok ? b : err(b.error);
           },
         ),
+      () => takeInventory(ctx, root, inventory),
       () => clean(ctx, root, "stage3"),
       () => capture(ctx, root),
+      async () => {
+        const s = await writeSbom(ctx, inventory, "tarball");
+        return s.ok ? ok(undefined) : s;
+      },
     ]);
-    return r.ok ? ok([ctx.outputName]) : r;
+    return r.ok ? ok([ctx.outputName, sbomName(ctx.outputName)]) : r;
   },
 };

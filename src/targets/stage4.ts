@@ -4,16 +4,19 @@
  */
 import { join } from "node:path";
 import { ok } from "../util/result.js";
-import { describePackagedStage } from "./describe-steps.js";
+import { describePackagedStage, sbomStep } from "./describe-steps.js";
 import { installKernels } from "./kernels.js";
 import {
   capture,
   driverStage,
   finishRoot,
   installPackages,
+  newInventory,
   sequence,
   unpackSource,
+  writeSbom,
 } from "./steps.js";
+import { sbomName } from "../image/sbom.js";
 import type { TargetKind } from "./target-kind.js";
 import { listOf } from "../spec/values.js";
 
@@ -21,10 +24,11 @@ import { listOf } from "../spec/values.js";
 export const stage4: TargetKind = {
   name: "stage4",
   hostTools: [],
-  describe: describePackagedStage,
+  describe: (d) => [...describePackagedStage(d), sbomStep(d)],
   async run(ctx) {
     const root = join(ctx.workDir, "root");
     const packages = listOf(ctx.values["stage4/packages"]);
+    const inventory = newInventory();
     const r = await sequence([
       () => unpackSource(ctx, root),
       () => driverStage(ctx, root),
@@ -33,9 +37,13 @@ export const stage4: TargetKind = {
         const k = await installKernels(ctx, root);
         return k.ok ? ok(undefined) : k;
       },
-      ...finishRoot(ctx, root),
+      ...finishRoot(ctx, root, inventory),
       () => capture(ctx, root),
+      async () => {
+        const s = await writeSbom(ctx, inventory, "tarball");
+        return s.ok ? ok(undefined) : s;
+      },
     ]);
-    return r.ok ? ok([ctx.outputName]) : r;
+    return r.ok ? ok([ctx.outputName, sbomName(ctx.outputName)]) : r;
   },
 };

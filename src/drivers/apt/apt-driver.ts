@@ -18,6 +18,7 @@ import { aptHostTools } from "./host-tools.js";
 import { liveInitramfs } from "./initramfs.js";
 import { depclean, install, remove } from "./install.js";
 import { installKernel } from "./install-kernel.js";
+import { inventory } from "./inventory.js";
 import { listPackages } from "./list-packages.js";
 import { mergeRoot } from "./merge.js";
 import { checkForeignRoot } from "./foreign.js";
@@ -46,6 +47,7 @@ export class AptDriver extends SessionDriver<AptSession> {
     installKernel: (s, kernel) => foreign(s, () => installKernel(s, kernel)),
     liveInitramfs: (s, req) => foreign(s, () => liveInitramfs(s, req)),
     listPackages,
+    inventory,
     cleanRoot: (s) => cleanRoot(s.root),
   };
 

@@ -17,6 +17,8 @@ export interface VdbPackage {
   readonly license: string;
   /** The USE flags it was built with. */
   readonly use: readonly string[];
+  /** Its VDB folder (a host path), `<vdb>/<category>/<PF>`. */
+  readonly dir: string;
 }
 
 /** Splits a PF (`glibc-2.39-r6`) into name and version. */
@@ -59,6 +61,7 @@ export function readVdb(vdbDir: string): VdbPackage[] {
         version,
         license: (readTrim(join(dir, "LICENSE")) ?? "").replace(/\s+/g, " "),
         use: (readTrim(join(dir, "USE")) ?? "").split(/\s+/).filter((w) => w !== ""),
+        dir,
       });
     }
   }
@@ -151,7 +154,7 @@ export interface NonFreePackage {
 
 /** The packages whose licence is not within `@FREE`. */
 export function nonFreePackages(
-  packages: readonly VdbPackage[],
+  packages: readonly Omit<VdbPackage, "dir">[],
   free: ReadonlySet<string>,
 ): NonFreePackage[] {
   const out: NonFreePackage[] = [];

@@ -20,6 +20,7 @@ import { portageForeignHostTools, portageHostTools } from "./host-tools.js";
 import { liveInitramfs } from "./initramfs.js";
 import { depclean, install, remove } from "./install.js";
 import { installKernel } from "./install-kernel.js";
+import { inventory } from "./inventory.js";
 import { listPackages } from "./list-packages.js";
 import { mergeRoot } from "./merge-root.js";
 import {
@@ -57,6 +58,7 @@ export class PortageDriver extends SessionDriver<PortageSession> {
     installKernel,
     liveInitramfs,
     listPackages: (s) => listPackages(s.root),
+    inventory: (s, options) => inventory(s.root, options),
     cleanRoot,
   };
 

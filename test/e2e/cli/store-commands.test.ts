@@ -72,6 +72,8 @@ function store(): { root: string; outside: string } {
     join(flavour, "stage3-amd64-g-latest.tar.zst"),
   );
   write(join(flavour, "latest-stage3-amd64-g.txt"), "20260101/stage3-amd64-g-20260101.tar.zst\n");
+  // Its SBOM: a sidecar, listed with the output and deleted with it.
+  write(join(flavour, "20260101/stage3-amd64-g-20260101.tar.zst.spdx.json"), "{}\n");
   // An older date, and a seed nobody built.
   write(join(flavour, "20251231/stage3-amd64-g-20251231.tar.zst"), "old\n");
   write(
@@ -123,7 +125,11 @@ void describe("substrate status", () => {
     assert.equal(fresh["size"], "an output\n".length);
     assert.deepEqual(
       (fresh["sidecars"] as string[]).map((p) => p.slice(p.lastIndexOf("/") + 1)),
-      ["stage3-amd64-g-20260101.tar.zst.DIGESTS", "stage3-amd64-g-20260101.tar.zst.stamp"],
+      [
+        "stage3-amd64-g-20260101.tar.zst.DIGESTS",
+        "stage3-amd64-g-20260101.tar.zst.spdx.json",
+        "stage3-amd64-g-20260101.tar.zst.stamp",
+      ],
     );
     assert.deepEqual(
       doc.others.map((p) => relative(root, p)),

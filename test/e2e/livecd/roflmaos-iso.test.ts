@@ -20,6 +20,7 @@ import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type JsonEvent, REPO_ROOT, ofType, runCli, stagesOf } from "../../helpers/cli.js";
+import { checkDefaultTreeSboms } from "../../helpers/sbom.js";
 
 const DATE = "20260101";
 const CACHE = "/var/cache/substrate";
@@ -107,6 +108,22 @@ void test(
     ]) {
       assert.ok(listing.includes(`'${f}'`), `${f} is in the ISO`);
     }
+
+    await t.test(
+      "every tarball, squashfs and ISO has a valid SPDX SBOM the .DIGESTS names",
+      (st) => {
+        checkDefaultTreeSboms({
+          work,
+          flavour,
+          iso,
+          date: DATE,
+          cache: CACHE,
+          note: (m) => {
+            st.diagnostic(m);
+          },
+        });
+      },
+    );
 
     await t.test(
       "build --test booted it through its EFI boot loader to a root shell and passed the checks",

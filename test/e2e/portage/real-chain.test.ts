@@ -31,6 +31,7 @@ import { basename, join } from "node:path";
 import { after, before, it } from "node:test";
 import { readVdb } from "../../../src/drivers/portage/licences.js";
 import { REPO_ROOT, runCli } from "../../helpers/cli.js";
+import { checkedSbom, containedPackages } from "../../helpers/sbom.js";
 import { resolveBinAtoms } from "../../helpers/deb-bin.js";
 import {
   type LocalDistfile,
@@ -349,6 +350,51 @@ void it("the pkgcache holds the binary packages Portage made, indexed in Package
   ])
     assert.match(index, new RegExp(`^CPV: ${cpv.replace(/[.+]/g, "\\$&")}`, "m"), cpv);
   assert.ok(existsSync(join(pkgdir, "app-arch", "bzip2")), "bzip2's gpkg is in the pkgcache");
+});
+
+void it("every tarball, squashfs and ISO has a valid SPDX SBOM listing the VDB's packages", (t) => {
+  assert.equal(buildCode, 0, "the chain did not build");
+  const dated = join(folderOf("systemd"), DATE);
+  const named = (prefix: string): string => {
+    const n = readdirSync(dated).find(
+      (f) =>
+        f.startsWith(prefix) && !/\.(DIGESTS|CONTENTS\.gz|sha256|stamp|spdx\.json|tsv)$/.test(f),
+    );
+    assert.ok(n !== undefined, `no ${prefix}* in ${dated}`);
+    return join(dated, n);
+  };
+  for (const stage of ["stage1", "stage3", "stage4"]) {
+    const { doc, bytes } = checkedSbom(named(`${stage}-amd64-systemd-${DATE}.tar`));
+    const listed = containedPackages(doc);
+    t.diagnostic(`SBOM ${stage}: ${bytes} bytes, ${listed.length} packages`);
+    // Exactly the VDB's packages and versions, supplied by Gentoo, with ebuild purls.
+    const vdb = vdbOf("systemd", stage);
+    assert.deepEqual(
+      listed.map((p) => `${p.name}-${p.versionInfo ?? ""}`).sort(),
+      vdb.map((p) => `${p.name}-${p.version}`).sort(),
+      `${stage}'s SBOM lists its VDB`,
+    );
+    for (const p of listed) {
+      assert.equal(p.supplier, "Organization: Gentoo");
+      assert.match(
+        p.externalRefs?.[0]?.referenceLocator ?? "",
+        /^pkg:ebuild\/gentoo\/[^/]+\/[^@]+@/,
+      );
+    }
+  }
+  const squashfs = checkedSbom(named(`livecd-stage1-amd64-systemd-${DATE}.squashfs`));
+  const iso = checkedSbom(join(dated, `roflmaOS-${DATE}.iso`));
+  for (const [k, d] of [
+    ["squashfs", squashfs],
+    ["iso", iso],
+  ] as const)
+    t.diagnostic(`SBOM ${k}: ${d.bytes} bytes, ${containedPackages(d.doc).length} packages`);
+  const isoNames = new Set(containedPackages(iso.doc).map((p) => p.name));
+  assert.ok(isoNames.has("sys-apps/systemd"), "the ISO's SBOM lists systemd");
+  // The payload's packages (kernel sources or dist kernel, systemd's boot loader, dracut) as the
+  // VDB's CONTENTS names their files; listed for the record.
+  const payload = containedPackages(iso.doc).filter((p) => /boot payload/.test(p.comment ?? ""));
+  t.diagnostic(`ISO payload packages: ${payload.map((p) => p.name).join(" ")}`);
 });
 
 void it("the Portage-made live ISO boots under QEMU + OVMF and passes substrate test", async (t) => {

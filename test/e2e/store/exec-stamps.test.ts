@@ -29,7 +29,7 @@ const driver = new Proxy({} as Driver, {
         writeFileSync(join(root, "etc/passwd"), "root:x:0:0::/root:/bin/sh\n");
         return Promise.resolve(ok(undefined));
       };
-    if (prop === "listPackages") return () => Promise.resolve(ok([]));
+    if (prop === "listPackages" || prop === "inventory") return () => Promise.resolve(ok([]));
     if (prop === "then") return undefined;
     return () => Promise.resolve(ok(undefined));
   },

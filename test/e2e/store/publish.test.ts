@@ -147,6 +147,33 @@ void describe("publishStage", () => {
     assert.ok(existsSync(flavourDir));
   });
 
+  void it("digests the output's SBOM with it: .DIGESTS names <output>.spdx.json", async () => {
+    const { dateDir, outputs } = store();
+    const staging = stagingDirFor(dateDir, "stage3-amd64-roflmaos");
+    mkdirSync(staging);
+    const main = "stage3-amd64-roflmaos-20260101.tar.zst";
+    await stageTarball(staging, main);
+    writeFileSync(join(staging, `${main}.spdx.json`), '{"spdxVersion":"SPDX-2.3"}\n');
+    const r = await publishStage({
+      stagingDir: staging,
+      names: [main, `${main}.spdx.json`],
+      outputs,
+      stamp: { fingerprint: "abc", record: {} },
+    });
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(
+      readlinkSync(join(dateDir, `${main}.spdx.json`)),
+      `.${main}.pub/current/${main}.spdx.json`,
+    );
+    const checked = execFileSync(
+      "sh",
+      ["-c", `sed -n '/SHA512/{N;p}' ${main}.DIGESTS | sha512sum -c`],
+      { cwd: dateDir, encoding: "utf8" },
+    );
+    assert.equal(checked, `${main}: OK\n${main}.CONTENTS.gz: OK\n${main}.spdx.json: OK\n`);
+    assert.ok((await verifyDigests(outputs.output, `${outputs.output}.DIGESTS`)).ok);
+  });
+
   void it("refuses a wrong main name or a missing file, publishing nothing", async () => {
     const { dateDir, outputs } = store();
     const staging = stagingDirFor(dateDir, "x");

@@ -12,6 +12,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
+import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, test } from "node:test";
@@ -103,6 +104,57 @@ void test("listPackages reads the status file and copyright files of a root with
   });
   const empty = await new AptDriver().listPackages(ctx(), join(work, "no-db"));
   assert.deepEqual(empty, { ok: true, value: [] });
+});
+
+void test("inventory gives SPDX licences, purls and the cached .deb's SHA256; owning filters", async () => {
+  const root = join(work, "inventory-root");
+  put(
+    root,
+    "var/lib/dpkg/status",
+    "Package: busybox\nStatus: install ok installed\nVersion: 1:1.35.0-4+b3\nArchitecture: amd64\n\n" +
+      "Package: gone\nStatus: purge ok not-installed\nVersion: 1\n\n" +
+      "Package: libc6\nStatus: install ok installed\nVersion: 2.36-9\nArchitecture: amd64\n",
+  );
+  put(root, "usr/share/doc/busybox/copyright", "Upstream Author: Erik Andersen\nLicense: GPL-2\n");
+  put(
+    root,
+    "usr/share/doc/libc6/copyright",
+    "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nLicense: LGPL-2.1+\n",
+  );
+  put(root, "var/lib/dpkg/info/busybox.list", "/.\n/bin\n/bin/busybox\n");
+  put(root, "var/lib/dpkg/info/libc6:amd64.list", "/.\n/lib/x86_64-linux-gnu/libc.so.6\n");
+  const c = ctx();
+  // apt's own file name in the shared cache, the epoch's colon as %3a.
+  const deb = join(c.cacheDir, "apt/archives/busybox_1%3a1.35.0-4+b3_amd64.deb");
+  put("/", deb, "a .deb\n");
+  const r = await new AptDriver().inventory(c, root);
+  assert.ok(r.ok);
+  assert.deepEqual(r.value, [
+    {
+      name: "busybox",
+      version: "1:1.35.0-4+b3",
+      architecture: "amd64",
+      supplier: "Organization: Debian",
+      purl: "pkg:deb/debian/busybox@1%3A1.35.0-4%2Bb3?arch=amd64&distro=bookworm",
+      checksum: {
+        algorithm: "SHA256",
+        value: createHash("sha256").update("a .deb\n").digest("hex"),
+      },
+    },
+    {
+      name: "libc6",
+      version: "2.36-9",
+      architecture: "amd64",
+      licence: { expression: "LGPL-2.1-or-later", refs: [] },
+      supplier: "Organization: Debian",
+      purl: "pkg:deb/debian/libc6@2.36-9?arch=amd64&distro=bookworm",
+    },
+  ]);
+  // On a merged-/usr root /usr/lib/... is the file dpkg lists as /lib/...
+  const owning = await new AptDriver().inventory(c, root, {
+    owning: ["/usr/lib/x86_64-linux-gnu/libc.so.6"],
+  });
+  assert.deepEqual(owning.ok && owning.value.map((p) => p.name), ["libc6"]);
 });
 
 void test("listPackages never follows a doc symlink out of the root", async () => {

@@ -39,11 +39,13 @@ const IMAGE = [
   "ESP image (systemd-boot, kernel, initramfs)",
   "ISO /out/x",
 ];
+const SBOM = "SBOM /out/x.spdx.json (SPDX 2.3)";
 const driverStage = (kind: string): string[] => [
   "unpack a/b:src",
   `build ${kind} with the driver`,
   CLEAN,
   "capture /out/x",
+  SBOM,
 ];
 
 const EXPECTED: Readonly<Record<TargetKindName, readonly string[]>> = {
@@ -58,8 +60,9 @@ const EXPECTED: Readonly<Record<TargetKindName, readonly string[]>> = {
     "users u",
     CLEAN,
     "capture /out/x",
+    SBOM,
   ],
-  embedded: ["unpack a/b:src", "merge e into /tmp/mergeroot", CLEAN, "capture /out/x"],
+  embedded: ["unpack a/b:src", "merge e into /tmp/mergeroot", CLEAN, "capture /out/x", SBOM],
   "livecd-stage1": [
     "unpack a/b:src",
     "packages c",
@@ -69,6 +72,7 @@ const EXPECTED: Readonly<Record<TargetKindName, readonly string[]>> = {
     CLEAN,
     "package manifest",
     "squashfs /out/x",
+    SBOM,
   ],
   "livecd-stage2": [
     "unpack a/b:src (build environment, not kept)",
@@ -77,7 +81,7 @@ const EXPECTED: Readonly<Record<TargetKindName, readonly string[]>> = {
     "boot loader binaries",
     "payload /out/x",
   ],
-  "livecd-stage3": IMAGE,
+  "livecd-stage3": [...IMAGE, SBOM],
   "diskimage-stage1": ["unpack a/b:src", "packages d", "kernel k1", CLEAN, "capture /out/x"],
   "diskimage-stage2": IMAGE,
   netboot: IMAGE,
@@ -99,6 +103,7 @@ void describe("describeSteps", () => {
       "bootstrap a base root from the archive",
       CLEAN,
       "capture /out/x",
+      SBOM,
     ]);
   });
 });
