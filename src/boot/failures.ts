@@ -32,6 +32,14 @@ export const FAILURE_PATTERNS: readonly FailurePattern[] = [
     meaning: "Secure Boot rejected the boot loader (not signed by an enrolled key)",
   },
   {
+    // systemd-boot's words when the firmware's LoadImage refuses the kernel it was asked to start.
+    kind: "secure-boot-rejected",
+    pattern: /(Error loading|Failed to execute) .*: (Access Denied|Security Violation)/,
+    stages: ["firmware"],
+    meaning:
+      "the firmware refused the kernel under Secure Boot (not signed by a key in db, or forbidden by dbx)",
+  },
+  {
     kind: "uefi-shell",
     pattern: /\bShell> ?$|starting Boot\d+ "EFI Internal Shell"|UEFI Interactive Shell v/,
     stages: ["firmware"],

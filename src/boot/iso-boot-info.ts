@@ -56,7 +56,17 @@ export interface IsoBootInfo {
   readonly checksums?: ChecksumManifest;
   /** Where the cmdline came from, for messages. */
   readonly cmdlineSource: string;
+  /**
+   * The medium carries Secure Boot enrolment files for systemd-boot (`loader/keys/auto/`
+   * `PK.auth`, `KEK.auth`, `db.auth`; a signed substrate ISO, docs/secure-boot.md).
+   */
+  readonly enrolKeys: boolean;
 }
+
+/** The enrolment files a medium that enrols its own Secure Boot keys carries. */
+export const ENROL_FILES: readonly string[] = ["PK", "KEK", "db"].map(
+  (k) => `/loader/keys/auto/${k}.auth`,
+);
 
 /** Parses a systemd-boot entry file. */
 export function parseLoaderEntry(file: string, text: string): LoaderEntry {
@@ -199,5 +209,6 @@ export async function inspectIso(
     entries,
     ...(checksums === undefined ? {} : { checksums }),
     cmdlineSource: cmdlineSource || "none (using the dmsquash-live default)",
+    enrolKeys: ENROL_FILES.every((f) => fileSet.has(f)),
   });
 }

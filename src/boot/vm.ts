@@ -55,6 +55,11 @@ export interface PreparedVm {
   readonly argv: readonly string[];
   readonly accel: AccelChoice;
   readonly firmware: FirmwareChoice;
+  /**
+   * `own-keys`: Secure Boot firmware in setup mode and a medium carrying enrolment files; the
+   * first boot enrols them and resets, the next one runs with Secure Boot enforcing.
+   */
+  readonly secureBoot: "off" | "enrolled-keys" | "own-keys";
   readonly info: IsoBootInfo;
   readonly kernel?: IsoKernel;
   /** The payload kernel's `uname -r`, when known. */
@@ -77,9 +82,6 @@ export async function prepareVm(
   const iso = resolve(options.iso);
   const medium = checkIsoMedium(options.iso);
   if (!medium.ok) return medium;
-  const inventory = discoverFirmware(options.firmwareDirs ?? defaultDescriptorDirs());
-  const firmware = selectFirmware(inventory, { secureBoot: options.secureBoot });
-  if (!firmware.ok) return firmware;
   const workDir = mkdtempSync(join(tmpdir(), "substrate-boot-"));
   const cleanup = (): void => {
     rmSync(workDir, { recursive: true, force: true });
@@ -91,6 +93,15 @@ export async function prepareVm(
   const info = await inspectIso(iso, workDir);
   if (!info.ok)
     return failed(info.error.message, "is it an ISO 9660 image? (xorriso must be installed)");
+  // A medium with its own Secure Boot keys gets a Secure Boot firmware in setup mode, so its
+  // boot loader can enrol them (testIso's enrolment boot); others keep the enrolled-keys build.
+  const ownKeys = options.secureBoot && info.value.enrolKeys;
+  const inventory = discoverFirmware(options.firmwareDirs ?? defaultDescriptorDirs());
+  const firmware = selectFirmware(inventory, { secureBoot: options.secureBoot, ownKeys });
+  if (!firmware.ok) {
+    cleanup();
+    return firmware;
+  }
   const kernel =
     options.kernelLabel === undefined
       ? info.value.kernels[0]
@@ -139,11 +150,16 @@ export async function prepareVm(
     console: consoleMode,
   });
   const notes = [...firmware.value.notes, ...(accel.note === undefined ? [] : [accel.note])];
+  if (options.secureBoot && !ownKeys)
+    notes.push(
+      `${options.iso} carries no Secure Boot enrolment files (loader/keys/auto); using firmware with the distribution's keys enrolled`,
+    );
   if (!existsSync(varsFile)) throw new Error("Internal error: VARS copy vanished");
   return ok({
     argv,
     accel,
     firmware: firmware.value,
+    secureBoot: !options.secureBoot ? "off" : ownKeys ? "own-keys" : "enrolled-keys",
     info: info.value,
     ...(kernel === undefined ? {} : { kernel }),
     ...(kernelRelease === undefined ? {} : { kernelRelease }),

@@ -40,6 +40,8 @@ export interface ExecuteOptions {
   readonly cacheDir: string;
   readonly sourceDateEpoch: number;
   readonly signal: AbortSignal;
+  /** The tree's Secure Boot key folder (`[secureboot] keys`), handed to the targets. */
+  readonly secureBootKeys?: string;
   /** Keep each stage's work folder (build roots) after it finishes, for debugging. */
   readonly keepWork?: boolean;
   /** Seed for shuffling independent stages (SUBSTRATE_SHUFFLE_SEED). */
@@ -202,6 +204,7 @@ async function runStage(stage: PlannedStage, opts: ExecuteOptions): Promise<bool
       workDir,
       inputs,
       stagingDir,
+      ...(opts.secureBootKeys === undefined ? {} : { secureBootKeys: opts.secureBootKeys }),
       outputName: out.output.slice(out.dateDir.length + 1),
       keepRoot(root) {
         rootToKeep = root;

@@ -8,7 +8,14 @@ import { basename, isAbsolute, resolve } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import type { Diagnostic, SourceSpan } from "../report/diagnostic.js";
 import { TomlLocator } from "./toml-locator.js";
-import type { AptSettings, ArchConfig, BuildEntry, DriverName, TreeConfig } from "./types.js";
+import type {
+  AptSettings,
+  ArchConfig,
+  BuildEntry,
+  DriverName,
+  SecureBootSettings,
+  TreeConfig,
+} from "./types.js";
 import { closest } from "./suggest.js";
 
 /** The config file name at a tree's root. */
@@ -44,7 +51,8 @@ function isStringArray(v: unknown): v is string[] {
   return Array.isArray(v) && v.every((x) => typeof x === "string");
 }
 
-const TOP_KEYS = ["name", "driver", "store", "tokens", "apt", "mirrors", "arch"];
+const TOP_KEYS = ["name", "driver", "store", "tokens", "apt", "mirrors", "arch", "secureboot"];
+const SECUREBOOT_KEYS = ["keys"];
 const STORE_KEYS = ["builds", "logs", "cache"];
 const APT_KEYS = ["suite", "mirror", "components", "keyring", "variant"];
 const ARCH_KEYS = ["subarch", "cflags", "interpreter", "builds"];
@@ -240,6 +248,33 @@ export function parseTreeConfig(
   }
   const mirrors = strList(doc, [], "mirrors") ?? DEFAULT_MIRRORS;
 
+  let secureBoot: SecureBootSettings | undefined;
+  const sbT = subTable(doc, [], "secureboot");
+  if (sbT !== undefined) {
+    unknownKeys(sbT, ["secureboot"], SECUREBOOT_KEYS);
+    const keys = str(sbT, ["secureboot"], "keys");
+    if (keys === undefined || keys.trim() === "") {
+      if (sbT["keys"] === undefined || typeof sbT["keys"] === "string")
+        err(
+          sbT["keys"] === undefined ? loc.table(["secureboot"]) : loc.key(["secureboot"], "keys"),
+          "bad-config-value",
+          '[secureboot] needs keys = "<folder>": the folder `substrate genkey` made',
+          'e.g. keys = "../secureboot-keys" (relative to the tree; run `substrate genkey ../secureboot-keys`)',
+        );
+    } else {
+      const path = isAbsolute(keys) ? resolve(keys) : resolve(root, keys);
+      const problem = keyFolderProblem(path, store);
+      if (problem !== undefined)
+        err(
+          loc.key(["secureboot"], "keys"),
+          "bad-config-value",
+          `[secureboot] keys = "${keys}" ${problem}`,
+          "keep private keys outside the store (builds, logs, cache): outputs are published and shared",
+        );
+      else secureBoot = { keys: path };
+    }
+  }
+
   const arches: ArchConfig[] = [];
   const archT = subTable(doc, [], "arch") ?? {};
   for (const [archName, raw] of Object.entries(archT)) {
@@ -304,6 +339,27 @@ export function parseTreeConfig(
     arches,
     mirrors,
     ...(apt !== undefined ? { apt } : {}),
+    ...(secureBoot !== undefined ? { secureBoot } : {}),
   };
   return { config, diagnostics };
+}
+
+function within(path: string, folder: string): boolean {
+  return path === folder || path.startsWith(folder.endsWith("/") ? folder : `${folder}/`);
+}
+
+/**
+ * Why a Secure Boot key folder may not be used, if it may not: it must not lie in the store's
+ * builds, logs or cache folders (their content is published, shared and cleaned), nor hold one.
+ */
+export function keyFolderProblem(
+  path: string,
+  store: { readonly builds: string; readonly logs: string; readonly cache: string },
+): string | undefined {
+  if (path === "/") return "is the file system's root";
+  for (const [name, folder] of Object.entries(store)) {
+    if (within(path, folder)) return `lies in the store's ${name} folder (${folder})`;
+    if (within(folder, path)) return `holds the store's ${name} folder (${folder})`;
+  }
+  return undefined;
 }

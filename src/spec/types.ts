@@ -107,6 +107,14 @@ export interface TreeConfig {
   readonly apt?: AptSettings;
   /** Mirror base URLs for Gentoo seeds and snapshots. */
   readonly mirrors: readonly string[];
+  /** `[secureboot]`: sign live media with the user's own keys (docs/secure-boot.md). */
+  readonly secureBoot?: SecureBootSettings;
+}
+
+/** The tree's `[secureboot]` table. */
+export interface SecureBootSettings {
+  /** Absolute path of the key folder `substrate genkey` made (written relative to the tree). */
+  readonly keys: string;
 }
 
 /**

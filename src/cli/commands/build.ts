@@ -257,6 +257,9 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
       sourceDateEpoch: sourceDateEpoch(date),
       signal: controller.signal,
       keepWork: opts.keepWork === true,
+      ...(tree.config.secureBoot === undefined
+        ? {}
+        : { secureBootKeys: tree.config.secureBoot.keys }),
       seed: Number(process.env["SUBSTRATE_SHUFFLE_SEED"] ?? "0") || 0,
       ...(opts.test === true
         ? { afterStage: (s: PlannedStage) => testIsoAfterBuild(s, reporter, controller.signal) }
