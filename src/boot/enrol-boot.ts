@@ -32,8 +32,10 @@ export function judgeEnrolment(text: string): EnrolmentVerdict {
     if (w !== null)
       return { enrolled: false, why: `systemd-boot could not enrol the keys: ${l.trim()}` };
   }
-  const start = lines.map((l) => ENROLLING.exec(l)).find((m) => m !== null);
-  if (start !== undefined && start !== null) return { enrolled: true, directory: start[1] ?? "" };
+  for (const l of lines) {
+    const start = ENROLLING.exec(l);
+    if (start !== null) return { enrolled: true, directory: start[1] ?? "" };
+  }
   for (const l of lines) {
     const f = detectFailure(l, "firmware");
     if (f !== undefined) return { enrolled: false, why: `${f.meaning}: ${f.line}`, failure: f };
@@ -67,9 +69,9 @@ export async function runEnrolmentBoot(options: {
 }): Promise<Result<{ readonly durationMs: number; readonly directory: string }, EnrolmentFailure>> {
   const started = Date.now();
   const abort = new AbortController();
-  let timedOut = false;
+  const state = { timedOut: false };
   const timer = setTimeout(() => {
-    timedOut = true;
+    state.timedOut = true;
     abort.abort();
   }, options.timeoutMs);
   const onAbort = (): void => {
@@ -96,7 +98,7 @@ export async function runEnrolmentBoot(options: {
     await child.exited;
     options.log.write("\n# enrolment boot ended\n");
     if (options.signal?.aborted === true) return err({ reason: "cancelled", message: "cancelled" });
-    if (timedOut)
+    if (state.timedOut)
       return err({
         reason: "timeout",
         message: `the enrolment boot did not end within ${Math.round(options.timeoutMs / 1000)} s`,

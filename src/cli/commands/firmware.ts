@@ -65,6 +65,8 @@ export function registerFirmware(program: Command): void {
       const inventory = discoverFirmware(defaultDescriptorDirs(flags.prefix ?? ""));
       const plain = selectFirmware(inventory, { secureBoot: false });
       const secure = selectFirmware(inventory, { secureBoot: true });
+      // A medium that enrols its own keys (docs/secure-boot.md) boots Secure Boot in setup mode.
+      const ownKeys = selectFirmware(inventory, { secureBoot: true, ownKeys: true });
       if (flags.json === true) {
         writeOutput(
           JSON.stringify(
@@ -73,7 +75,8 @@ export function registerFirmware(program: Command): void {
               descriptors: inventory.entries,
               selected: plain.ok ? plain.value : null,
               selectedSecureBoot: secure.ok ? secure.value : null,
-              errors: [...(plain.ok ? [] : [plain.error]), ...(secure.ok ? [] : [secure.error])],
+              selectedSecureBootOwnKeys: ownKeys.ok ? ownKeys.value : null,
+              errors: [plain, secure, ownKeys].flatMap((r) => (r.ok ? [] : [r.error])),
             },
             null,
             2,
@@ -98,6 +101,7 @@ export function registerFirmware(program: Command): void {
       };
       show("substrate boot uses", plain);
       show("with --secure-boot", secure);
+      show("with --secure-boot, a medium with its own keys (setup mode)", ownKeys);
       const broken = inventory.entries.filter(
         (e) =>
           e.status === "active" &&
