@@ -96,8 +96,13 @@ export function detectFailure(
   patterns: readonly FailurePattern[] = FAILURE_PATTERNS,
 ): DetectedFailure | undefined {
   for (const p of patterns) {
-    if (p.stages.includes(stage) && p.pattern.test(line)) {
-      return { kind: p.kind, line: line.trim(), meaning: p.meaning };
+    if (!p.stages.includes(stage)) continue;
+    const m = p.pattern.exec(line);
+    if (m !== null) {
+      // A boot loader drawing its menu with cursor moves leaves the whole screen on one "line":
+      // quote from the match on when it sits far into the line.
+      const quoted = m.index > 80 ? line.slice(m.index) : line;
+      return { kind: p.kind, line: quoted.trim(), meaning: p.meaning };
     }
   }
   return undefined;

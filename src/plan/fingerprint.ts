@@ -402,8 +402,10 @@ export function diffRecords(old: FingerprintRecord, now: FingerprintRecord): str
         return `input ${k} changed (${what === "" ? p : what})`;
       }
       case "secureboot": {
-        if (o[f] === undefined) return "Secure Boot signing added ([secureboot] in the tree config)";
-        if (n[f] === undefined) return "Secure Boot signing removed ([secureboot] in the tree config)";
+        if (o[f] === undefined)
+          return "Secure Boot signing added ([secureboot] in the tree config)";
+        if (n[f] === undefined)
+          return "Secure Boot signing removed ([secureboot] in the tree config)";
         const a = asRecord(asRecord(o[f])["files"]);
         const b = asRecord(asRecord(n[f])["files"]);
         const k = firstChangedKey(a, b);

@@ -156,7 +156,6 @@ export const livecdStage2: TargetKind = {
     ...d.kernels(),
     "live initramfs (dracut dmsquash-live)",
     "boot loader binaries",
-    "signing with the [secureboot] db key, when the tree has one",
     `payload ${d.stage.outputs.output}`,
   ],
   async run(ctx) {

@@ -262,7 +262,15 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
         : { secureBootKeys: tree.config.secureBoot.keys }),
       seed: Number(process.env["SUBSTRATE_SHUFFLE_SEED"] ?? "0") || 0,
       ...(opts.test === true
-        ? { afterStage: (s: PlannedStage) => testIsoAfterBuild(s, reporter, controller.signal) }
+        ? {
+            afterStage: (s: PlannedStage) =>
+              testIsoAfterBuild(
+                s,
+                reporter,
+                controller.signal,
+                tree.config.secureBoot !== undefined,
+              ),
+          }
         : {}),
     });
     for (const s of plan.stages) {

@@ -193,6 +193,12 @@ void test("the firmware refusing the kernel is a secure-boot-rejected failure", 
   ]) {
     assert.equal(detectFailure(line, "firmware")?.kind, "secure-boot-rejected", line);
   }
+  // systemd-boot's menu, drawn with cursor moves, ends up on the same console line.
+  const menu = `${"roflmaOS_minimal (roflmaos)   Boot in 1 s.  ".repeat(5)}Error loading \\boot\\roflmaos: Access Denied`;
+  assert.equal(
+    detectFailure(menu, "firmware")?.line,
+    "Error loading \\boot\\roflmaos: Access Denied",
+  );
   assert.equal(
     detectFailure("Error loading \\boot\\x: Not Found", "firmware")?.kind,
     "boot-loader-error",
