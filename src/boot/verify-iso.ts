@@ -196,18 +196,30 @@ export async function testIso(options: TestIsoOptions): Promise<Result<BootRepor
       `${state.accel}, ${prepared.firmware.code})`,
   });
 
+  if (prepared.secureBoot === "own-keys" && vmOptions.directKernel) {
+    prepared.cleanup();
+    return finish({
+      reason: "bad-input",
+      message:
+        "--secure-boot with a medium's own keys needs its boot loader: systemd-boot enrols the keys, which a direct kernel boot skips",
+      hint: "drop --direct-kernel",
+    });
+  }
   mkdirSync(dirname(consoleLog), { recursive: true });
   const log = createWriteStream(consoleLog, { flags: "w" });
   log.write(`# substrate test ${iso}\n# ${prepared.argv.join(" ")}\n`);
-  if (prepared.secureBoot === "own-keys") {
+  const ownKeys = prepared.secureBoot === "own-keys";
+  if (ownKeys || (prepared.info.enrolKeys && !vmOptions.directKernel)) {
     // The first boot enrols the medium's keys into the fresh variable store and resets; the
-    // test boot below runs on the same store, with Secure Boot enforcing.
+    // test boot below runs on the same store, with Secure Boot enforcing. Without
+    // --secure-boot, firmware that supports Secure Boot in setup mode enrols them too.
     emit({ type: "info", message: "enrolling the medium's Secure Boot keys (setup mode)" });
     const e = await runEnrolmentBoot({
       argv: prepared.argv,
       log,
       timeoutMs,
       signal: options.signal,
+      optional: !ownKeys,
     });
     if (!e.ok) {
       await new Promise<void>((r) => log.end(r));
@@ -223,7 +235,15 @@ export async function testIso(options: TestIsoOptions): Promise<Result<BootRepor
     }
     phases.push({ phase: "enrol", durationMs: e.value.durationMs });
     emit({ type: "boot-phase", phase: "enrol", durationMs: e.value.durationMs });
-    log.write("# test boot (Secure Boot enforcing)\n");
+    if (!ownKeys) {
+      const n =
+        e.value.directory === undefined
+          ? "the firmware has no Secure Boot setup mode: the medium's keys were not enrolled"
+          : "the firmware supports Secure Boot in setup mode: the boot loader enrolled the medium's keys (use --secure-boot to check Secure Boot in the guest)";
+      notes.push(n);
+      emit({ type: "warning", message: n });
+    }
+    log.write(`# test boot${ownKeys ? " (Secure Boot enforcing)" : ""}\n`);
   }
   const abort = new AbortController();
   const onUserAbort = (): void => {
