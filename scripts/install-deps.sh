@@ -9,6 +9,8 @@ packages=(
   mmdebstrap debian-archive-keyring arch-test uidmap tar zstd xz-utils lbzip2 pixz gzip
   # live media
   squashfs-tools xorriso mtools dosfstools systemd-boot-efi
+  # Secure Boot with the user's own keys (substrate genkey, signing in livecd-stage2)
+  openssl sbsigntool efitools
   # boot testing
   qemu-system-x86 ovmf
   # boot testing of ARM ISOs: qemu-system-arm (also qemu-system-aarch64), AAVMF32 and AAVMF

@@ -1,7 +1,8 @@
 /**
  * The checks a booted live system must pass, run through the serial console once logged in:
  * systemd reached `running`, the kernel is the payload's, `/` is an overlay over the squashfs,
- * os-release names the image, a kernel module loads, and the medium matches its checksum list.
+ * os-release names the image, a kernel module loads, Secure Boot is enforcing (when asked), and
+ * the medium matches its checksum list.
  * The judging of each command's output is kept in pure functions (unit-tested).
  */
 import type { CommandOutput, ConsoleFailure } from "./console.js";
@@ -47,9 +48,15 @@ export interface CheckExpectations {
   readonly machine?: readonly string[];
   /** The checksum list on the medium, if the ISO carries one. */
   readonly checksums?: ChecksumManifest;
+  /** Secure Boot must be enforcing (`substrate test --secure-boot`): adds the secure-boot check. */
+  readonly secureBoot?: boolean;
   /** Per-command timeout. */
   readonly commandTimeoutMs: number;
 }
+
+/** The `SecureBoot` EFI variable (EFI global variable GUID) as efivarfs shows it. */
+export const SECURE_BOOT_EFIVAR =
+  "/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c";
 
 /** Where dracut's dmsquash-live mounts the boot medium in the live system. */
 export const LIVE_MEDIUM_MOUNT = "/run/initramfs/live";
@@ -87,6 +94,15 @@ export const CHECK_COMMANDS = {
       `grep -q '^${module} ' /proc/modules`,
       `n=; while read -r n _; do [ "$n" != ${module} ] || break; done </proc/modules; [ "$n" = ${module} ]`,
     )}; } && echo loaded`,
+  /**
+   * Prints the SecureBoot variable's bytes (4 attribute bytes, then the value) after `efivar:`
+   * and the kernel's Secure Boot lines after `kernel:`; mounts efivarfs first if nothing did.
+   */
+  secureBoot:
+    `v=${SECURE_BOOT_EFIVAR}; [ -e "$v" ] || { modprobe efivarfs 2>/dev/null; ` +
+    `mount -t efivarfs efivarfs /sys/firmware/efi/efivars 2>/dev/null; }; ` +
+    `echo "efivar: $(od -An -tu1 "$v" 2>&1)"; ` +
+    `dmesg 2>/dev/null | grep -iE 'secure ?boot|lockdown' | sed 's/^/kernel: /'; true`,
   /** Checks the medium against its list, printing only the lines that are not `OK`. */
   mediumChecksums: (tool: string, path: string): string =>
     `cd ${LIVE_MEDIUM_MOUNT} && o=$(${tool} -c .${path} 2>&1); s=$?; cd /; ` +
@@ -208,6 +224,43 @@ export function judgeOsRelease(text: string, expected: string | undefined): Verd
     : { ok: false, detail: `${shown} does not name ${expected}` };
 }
 
+/**
+ * Judges the secure-boot check's output ({@link CHECK_COMMANDS}.secureBoot): the `SecureBoot`
+ * variable's last byte must be 1 and the kernel must say Secure Boot is enabled.
+ */
+export function judgeSecureBoot(output: string): Verdict {
+  const efivar = /^efivar:(.*)$/m.exec(output)?.[1]?.trim() ?? "";
+  const bytes = efivar.split(/\s+/).filter((b) => /^\d+$/.test(b));
+  const kernel = output
+    .split("\n")
+    .filter((l) => l.startsWith("kernel: "))
+    .map((l) =>
+      l
+        .slice(8)
+        .replace(/^\[\s*[\d.]+\]\s*/, "")
+        .trim(),
+    );
+  const value = bytes.length >= 5 ? bytes[bytes.length - 1] : undefined;
+  const enabled = kernel.find((l) => /secure ?boot enabled/i.test(l));
+  const disabled = kernel.find((l) => /secure ?boot (disabled|could not be determined)/i.test(l));
+  if (value === undefined)
+    return {
+      ok: false,
+      detail: `cannot read the SecureBoot EFI variable (${efivar || "no output"})`,
+    };
+  if (value !== "1")
+    return {
+      ok: false,
+      detail: `the SecureBoot EFI variable is ${value}, not 1: Secure Boot is off${disabled === undefined ? "" : ` (kernel: ${disabled})`}`,
+    };
+  if (enabled === undefined)
+    return {
+      ok: false,
+      detail: `the SecureBoot EFI variable is 1 but the kernel does not report Secure Boot enabled${disabled === undefined ? "" : ` (kernel: ${disabled})`}`,
+    };
+  return { ok: true, detail: `SecureBoot EFI variable 1; kernel: ${enabled}` };
+}
+
 /** The standard checks, in order. */
 export function standardChecks(x: CheckExpectations): BootCheck[] {
   const t = x.commandTimeoutMs;
@@ -278,6 +331,15 @@ export function standardChecks(x: CheckExpectations): BootCheck[] {
       },
     },
   ];
+  if (x.secureBoot === true) {
+    checks.push({
+      name: "secure-boot",
+      async run(shell) {
+        const r = await sh(shell, CHECK_COMMANDS.secureBoot, t);
+        return isVerdict(r) ? r : judgeSecureBoot(r.output);
+      },
+    });
+  }
   const sums = x.checksums;
   if (sums !== undefined) {
     checks.push({

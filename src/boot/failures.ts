@@ -32,6 +32,14 @@ export const FAILURE_PATTERNS: readonly FailurePattern[] = [
     meaning: "Secure Boot rejected the boot loader (not signed by an enrolled key)",
   },
   {
+    // systemd-boot's words when the firmware's LoadImage refuses the kernel it was asked to start.
+    kind: "secure-boot-rejected",
+    pattern: /(Error loading|Failed to execute) .*: (Access Denied|Security Violation)/,
+    stages: ["firmware"],
+    meaning:
+      "the firmware refused the kernel under Secure Boot (not signed by a key in db, or forbidden by dbx)",
+  },
+  {
     kind: "uefi-shell",
     pattern: /\bShell> ?$|starting Boot\d+ "EFI Internal Shell"|UEFI Interactive Shell v/,
     stages: ["firmware"],
@@ -88,8 +96,13 @@ export function detectFailure(
   patterns: readonly FailurePattern[] = FAILURE_PATTERNS,
 ): DetectedFailure | undefined {
   for (const p of patterns) {
-    if (p.stages.includes(stage) && p.pattern.test(line)) {
-      return { kind: p.kind, line: line.trim(), meaning: p.meaning };
+    if (!p.stages.includes(stage)) continue;
+    const m = p.pattern.exec(line);
+    if (m !== null) {
+      // A boot loader drawing its menu with cursor moves leaves the whole screen on one "line":
+      // quote from the match on when it sits far into the line.
+      const quoted = m.index > 80 ? line.slice(m.index) : line;
+      return { kind: p.kind, line: quoted.trim(), meaning: p.meaning };
     }
   }
   return undefined;

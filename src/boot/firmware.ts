@@ -1,7 +1,8 @@
 /**
  * Firmware discovery: reads the QEMU firmware descriptors from their three directories with
  * QEMU's precedence rules, checks what each one points at, and picks the UEFI build a boot test
- * runs (plain x86_64 UEFI by default, Secure Boot with enrolled keys on request). When no
+ * runs (plain x86_64 UEFI by default, Secure Boot with enrolled keys on request, or Secure Boot in
+ * setup mode for a medium that enrols its own keys). When no
  * descriptor works, well-known OVMF locations of the common distributions (known-firmware.ts)
  * are tried.
  */
@@ -267,6 +268,11 @@ export type FirmwareFailure = FailureOf<"no-firmware">;
 export interface FirmwareRequest {
   /** Secure Boot with enrolled keys (else a build without Secure Boot). */
   readonly secureBoot: boolean;
+  /**
+   * With `secureBoot`: a Secure Boot build whose variable store has no keys (setup mode), so the
+   * medium's own keys can be enrolled (docs/secure-boot.md), instead of one with keys enrolled.
+   */
+  readonly ownKeys?: boolean;
   /** Fallback candidates (default: the well-known paths of the architecture). */
   readonly candidates?: readonly KnownFirmwarePair[];
   /** The guest's architecture (default x86_64 on q35; arm and aarch64 on virt, arch.ts). */
@@ -298,14 +304,20 @@ export function selectFirmware(
 ): Result<FirmwareChoice, FirmwareFailure> {
   const arch = request.arch ?? "x86_64";
   const usable = inventory.entries.filter((e) => usableFor(e, arch));
-  const wanted = request.secureBoot
-    ? [usable.filter((e) => e.secureBoot && e.enrolledKeys && e.requiresSmm)]
-    : [usable.filter((e) => !e.secureBoot), usable.filter((e) => e.secureBoot && !e.enrolledKeys)];
+  const own = request.secureBoot && request.ownKeys === true;
+  const wanted = own
+    ? [usable.filter((e) => e.secureBoot && !e.enrolledKeys && e.requiresSmm)]
+    : request.secureBoot
+      ? [usable.filter((e) => e.secureBoot && e.enrolledKeys && e.requiresSmm)]
+      : [
+          usable.filter((e) => !e.secureBoot),
+          usable.filter((e) => e.secureBoot && !e.enrolledKeys),
+        ];
   for (const [rank, list] of wanted.entries()) {
     const e = list[0];
     if (e?.executable === undefined || e.nvramTemplate === undefined) continue;
     const notes =
-      rank > 0
+      rank > 0 && !request.secureBoot
         ? [
             `no descriptor without Secure Boot works; using ${e.name} (Secure Boot, no keys enrolled)`,
           ]
@@ -325,7 +337,11 @@ export function selectFirmware(
     request.candidates ?? (arch === "x86_64" ? undefined : KNOWN_ARM_FIRMWARE_PAIRS[arch]),
   );
   const fallback = installed.find((p) =>
-    request.secureBoot ? p.secureBoot && p.enrolledKeys : !p.secureBoot,
+    own
+      ? p.secureBoot && !p.enrolledKeys
+      : request.secureBoot
+        ? p.secureBoot && p.enrolledKeys
+        : !p.secureBoot,
   );
   const broken = inventory.entries.filter(
     (e) =>
@@ -348,9 +364,11 @@ export function selectFirmware(
       notes: [`${why}: using ${fallback.code} found at a well-known path`],
     });
   }
-  const kind = request.secureBoot
-    ? `Secure Boot ${arch} UEFI firmware with enrolled keys`
-    : `${arch} UEFI firmware`;
+  const kind = own
+    ? `Secure Boot ${arch} UEFI firmware without enrolled keys (setup mode)`
+    : request.secureBoot
+      ? `Secure Boot ${arch} UEFI firmware with enrolled keys`
+      : `${arch} UEFI firmware`;
   const pkg = bootArchProfile(arch).firmwarePackage;
   return err({
     reason: "no-firmware",

@@ -60,7 +60,17 @@ export interface IsoBootInfo {
   /** The guest architecture the ISO boots (arch.ts), and where that was read. */
   readonly arch?: BootArch;
   readonly archSource?: string;
+  /**
+   * The medium carries Secure Boot enrolment files for systemd-boot (`loader/keys/auto/`
+   * `PK.auth`, `KEK.auth`, `db.auth`; a signed substrate ISO, docs/secure-boot.md).
+   */
+  readonly enrolKeys: boolean;
 }
+
+/** The enrolment files a medium that enrols its own Secure Boot keys carries. */
+export const ENROL_FILES: readonly string[] = ["PK", "KEK", "db"].map(
+  (k) => `/loader/keys/auto/${k}.auth`,
+);
 
 /** Parses a systemd-boot entry file. */
 export function parseLoaderEntry(file: string, text: string): LoaderEntry {
@@ -229,5 +239,6 @@ export async function inspectIso(
     archSource: arch.source,
     ...(checksums === undefined ? {} : { checksums }),
     cmdlineSource: cmdlineSource || "none (using the dmsquash-live default)",
+    enrolKeys: ENROL_FILES.every((f) => fileSet.has(f)),
   });
 }

@@ -16,6 +16,7 @@ import { type ConsoleFailure, ConsoleEngine, type ConsoleTransport } from "./con
 import { type VmOptions, prepareVm } from "./vm.js";
 import { bootArchProfile } from "./arch.js";
 import { type BootMedium, mediumWords } from "./qemu-args.js";
+import { runEnrolmentBoot } from "./enrol-boot.js";
 import type { FailureOf } from "../report/failure.js";
 
 /** Default overall limit of a boot test (TCG on a small machine needs minutes). */
@@ -50,8 +51,8 @@ export interface TestIsoOptions extends Partial<Omit<VmOptions, "iso">> {
 
 /** A measured phase. */
 export interface PhaseTiming {
-  /** `firmware` (start to the kernel's first line), `kernel` (to the login prompt), `login` (prompt to a shell), `checks`, `shutdown`. */
-  readonly phase: "firmware" | "kernel" | "login" | "checks" | "shutdown";
+  /** `enrol` (Secure Boot with the medium's own keys: the boot that enrols them), `firmware` (start to the kernel's first line), `kernel` (to the login prompt), `login` (prompt to a shell), `checks`, `shutdown`. */
+  readonly phase: "enrol" | "firmware" | "kernel" | "login" | "checks" | "shutdown";
   readonly durationMs: number;
 }
 
@@ -63,6 +64,8 @@ export interface BootReport {
   readonly medium: BootMedium;
   readonly accel: "kvm" | "tcg" | "none";
   readonly firmware: string;
+  /** Secure Boot: off, firmware with enrolled keys, or the medium's own keys enrolled first. */
+  readonly secureBoot: "off" | "enrolled-keys" | "own-keys";
   readonly kernelRelease?: string;
   readonly phases: readonly PhaseTiming[];
   readonly checks: readonly CheckResult[];
@@ -82,6 +85,7 @@ export type BootFailure = FailureOf<
   | "checks-failed"
   | "shutdown-failed"
   | "cancelled"
+  | "enrolment-failed"
 > & {
   /** Every boot failure says what went wrong in words. */
   readonly message: string;
@@ -121,16 +125,18 @@ export async function testIso(options: TestIsoOptions): Promise<Result<BootRepor
   const state: {
     accel: BootReport["accel"];
     firmware: string;
+    secureBoot: BootReport["secureBoot"];
     kernelRelease?: string;
     timedOut: boolean;
     exited: boolean;
-  } = { accel: "none", firmware: "", timedOut: false, exited: false };
+  } = { accel: "none", firmware: "", secureBoot: "off", timedOut: false, exited: false };
   const report = (): BootReport => ({
     iso,
     mode: vmOptions.directKernel ? "direct-kernel" : "efi-loader",
     medium: vmOptions.medium ?? "cd",
     accel: state.accel,
     firmware: state.firmware,
+    secureBoot: state.secureBoot,
     ...(state.kernelRelease === undefined ? {} : { kernelRelease: state.kernelRelease }),
     phases: [...phases],
     checks: [...checks],
@@ -184,6 +190,7 @@ export async function testIso(options: TestIsoOptions): Promise<Result<BootRepor
   if (options.timeoutMs === undefined) timeoutMs = profile.defaultTimeoutMs;
   state.accel = prepared.accel.accel;
   state.firmware = prepared.firmware.code;
+  state.secureBoot = prepared.secureBoot;
   if (prepared.kernelRelease !== undefined) state.kernelRelease = prepared.kernelRelease;
   const kernelRelease = prepared.kernelRelease;
   for (const n of prepared.notes) {
@@ -197,9 +204,55 @@ export async function testIso(options: TestIsoOptions): Promise<Result<BootRepor
       `${state.accel}, ${prepared.firmware.code}${prepared.arch === "x86_64" ? "" : `, ${prepared.arch} on ${profile.qemu} -machine ${profile.machine}`})`,
   });
 
+  if (prepared.secureBoot === "own-keys" && vmOptions.directKernel) {
+    prepared.cleanup();
+    return finish({
+      reason: "bad-input",
+      message:
+        "--secure-boot with a medium's own keys needs its boot loader: systemd-boot enrols the keys, which a direct kernel boot skips",
+      hint: "drop --direct-kernel",
+    });
+  }
   mkdirSync(dirname(consoleLog), { recursive: true });
   const log = createWriteStream(consoleLog, { flags: "w" });
   log.write(`# substrate test ${iso}\n# ${prepared.argv.join(" ")}\n`);
+  const ownKeys = prepared.secureBoot === "own-keys";
+  if (ownKeys || (prepared.info.enrolKeys && !vmOptions.directKernel)) {
+    // The first boot enrols the medium's keys into the fresh variable store and resets; the
+    // test boot below runs on the same store, with Secure Boot enforcing. Without
+    // --secure-boot, firmware that supports Secure Boot in setup mode enrols them too.
+    emit({ type: "info", message: "enrolling the medium's Secure Boot keys (setup mode)" });
+    const e = await runEnrolmentBoot({
+      argv: prepared.argv,
+      log,
+      timeoutMs,
+      signal: options.signal,
+      optional: !ownKeys,
+    });
+    if (!e.ok) {
+      await new Promise<void>((r) => log.end(r));
+      prepared.cleanup();
+      return finish(
+        e.error.reason === "enrolment-failed"
+          ? {
+              ...e.error,
+              hint: "see the console log; the ISO must carry loader/keys/auto/{PK,KEK,db}.auth and `secure-boot-enroll force` in loader.conf (a tree with [secureboot] keys builds it so)",
+            }
+          : e.error,
+      );
+    }
+    phases.push({ phase: "enrol", durationMs: e.value.durationMs });
+    emit({ type: "boot-phase", phase: "enrol", durationMs: e.value.durationMs });
+    if (!ownKeys) {
+      const n =
+        e.value.directory === undefined
+          ? "the firmware has no Secure Boot setup mode: the medium's keys were not enrolled"
+          : "the firmware supports Secure Boot in setup mode: the boot loader enrolled the medium's keys (use --secure-boot to check Secure Boot in the guest)";
+      notes.push(n);
+      emit({ type: "warning", message: n });
+    }
+    log.write(`# test boot${ownKeys ? " (Secure Boot enforcing)" : ""}\n`);
+  }
   const abort = new AbortController();
   const onUserAbort = (): void => {
     abort.abort();
@@ -283,6 +336,14 @@ export async function testIso(options: TestIsoOptions): Promise<Result<BootRepor
           reason: "known-failure",
           message: `${f.failure.meaning}: ${f.failure.line}`,
           failure: f.failure,
+          ...(f.failure.kind === "secure-boot-rejected"
+            ? {
+                hint:
+                  prepared.secureBoot === "own-keys"
+                    ? "sign the boot loader and kernel with the db key the medium enrols (a tree with [secureboot] keys does it in livecd-stage2); check with `sbverify --cert db.crt FILE`"
+                    : "boot with the medium's own keys (an ISO built with [secureboot] keys) or without --secure-boot",
+              }
+            : {}),
         });
       case "cancelled":
         return finish({ reason: "cancelled", message: `cancelled during ${during}` });
@@ -323,6 +384,7 @@ export async function testIso(options: TestIsoOptions): Promise<Result<BootRepor
       ...(options.module === undefined ? {} : { module: options.module }),
       ...(prepared.info.checksums === undefined ? {} : { checksums: prepared.info.checksums }),
       machine: profile.uname,
+      ...(prepared.secureBoot === "off" ? {} : { secureBoot: true }),
       commandTimeoutMs,
     }),
     ...scriptChecks(steps, engine, commandTimeoutMs),

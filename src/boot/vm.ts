@@ -62,6 +62,11 @@ export interface PreparedVm {
   readonly firmware: FirmwareChoice;
   /** The guest architecture (from the ISO unless {@link VmOptions.arch} says). */
   readonly arch: BootArch;
+  /**
+   * `own-keys`: Secure Boot firmware in setup mode and a medium carrying enrolment files; the
+   * first boot enrols them and resets, the next one runs with Secure Boot enforcing.
+   */
+  readonly secureBoot: "off" | "enrolled-keys" | "own-keys";
   readonly info: IsoBootInfo;
   readonly kernel?: IsoKernel;
   /** The payload kernel's `uname -r`, when known. */
@@ -98,8 +103,11 @@ export async function prepareVm(
   // The ISO says what it boots (payload manifest, ESP boot file): QEMU, machine, firmware.
   const arch = options.arch ?? info.value.arch ?? "x86_64";
   const profile = bootArchProfile(arch);
+  // A medium with its own Secure Boot keys gets a Secure Boot firmware in setup mode, so its
+  // boot loader can enrol them (testIso's enrolment boot); others keep the enrolled-keys build.
+  const ownKeys = options.secureBoot && info.value.enrolKeys;
   const inventory = discoverFirmware(options.firmwareDirs ?? defaultDescriptorDirs());
-  const firmware = selectFirmware(inventory, { secureBoot: options.secureBoot, arch });
+  const firmware = selectFirmware(inventory, { secureBoot: options.secureBoot, ownKeys, arch });
   if (!firmware.ok) {
     cleanup();
     return firmware;
@@ -178,12 +186,17 @@ export async function prepareVm(
     console: consoleMode,
   });
   const notes = [...firmware.value.notes, ...(accel.note === undefined ? [] : [accel.note])];
+  if (options.secureBoot && !ownKeys)
+    notes.push(
+      `${options.iso} carries no Secure Boot enrolment files (loader/keys/auto); using firmware with the distribution's keys enrolled`,
+    );
   if (!existsSync(varsFile)) throw new Error("Internal error: VARS copy vanished");
   return ok({
     argv,
     accel,
     firmware: firmware.value,
     arch,
+    secureBoot: !options.secureBoot ? "off" : ownKeys ? "own-keys" : "enrolled-keys",
     info: info.value,
     ...(kernel === undefined ? {} : { kernel }),
     ...(kernelRelease === undefined ? {} : { kernelRelease }),

@@ -71,6 +71,10 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   ],
   "virt-install": [`substrate virt-install ${ISO} | sh`, `substrate virt-install --network ${ISO}`],
   firmware: ["substrate firmware show", "sudo substrate firmware fix"],
+  genkey: [
+    "substrate genkey ~/secureboot/mylive && substrate build --test",
+    'substrate genkey --owner "Example Ltd" --bits 4096 ../keys',
+  ],
   "firmware show": ["substrate firmware show", "substrate firmware show --json | jq .selected"],
   "firmware fix": ["substrate firmware fix --dry-run", "substrate firmware fix --user"],
   completion: [

@@ -13,6 +13,7 @@ import { registerDoctor } from "./commands/doctor.js";
 import { registerBootCommands } from "./commands/boot.js";
 import { registerFetch } from "./commands/fetch.js";
 import { registerFirmware } from "./commands/firmware.js";
+import { registerGenkey } from "./commands/genkey.js";
 import { registerStatus } from "./commands/status.js";
 import { registerClean } from "./commands/clean.js";
 import { registerInit } from "./commands/init.js";
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerDoctor(program);
   registerBootCommands(program);
   registerFirmware(program);
+  registerGenkey(program);
   registerHelpCommands(program);
   addExamples(program);
   return program;

@@ -63,6 +63,8 @@ export interface ExecuteOptions {
   readonly cacheDir: string;
   readonly sourceDateEpoch: number;
   readonly signal: AbortSignal;
+  /** The tree's Secure Boot key folder (`[secureboot] keys`), handed to the targets. */
+  readonly secureBootKeys?: string;
   /** Keep each stage's work folder (build roots) after it finishes, for debugging. */
   readonly keepWork?: boolean;
   /** Seed for shuffling independent stages (SUBSTRATE_SHUFFLE_SEED). */
@@ -314,6 +316,7 @@ async function runStage(
       workDir,
       inputs,
       stagingDir,
+      ...(opts.secureBootKeys === undefined ? {} : { secureBootKeys: opts.secureBootKeys }),
       outputName: out.output.slice(out.dateDir.length + 1),
       keepRoot(root) {
         rootToKeep = root;

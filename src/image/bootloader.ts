@@ -146,6 +146,12 @@ export interface LoaderConf {
   readonly editor?: boolean | undefined;
   /** `console-mode` (default `keep`). */
   readonly consoleMode?: "keep" | "auto" | "max" | "0" | "1" | "2" | undefined;
+  /**
+   * `secure-boot-enroll` (systemd-boot 252+): `force` enrols the keys in `loader/keys/auto`
+   * without asking when the firmware is in setup mode. Absent: the line is left out (systemd-boot's
+   * default, `manual` in 252: a menu entry per key folder).
+   */
+  readonly secureBootEnroll?: "off" | "manual" | "force" | undefined;
 }
 
 /** The text of `loader/loader.conf`. */
@@ -159,6 +165,7 @@ export function loaderConf(conf: LoaderConf): string {
     `default ${conf.defaultEntry}`,
     `console-mode ${conf.consoleMode ?? "keep"}`,
     `editor ${(conf.editor ?? true) ? "yes" : "no"}`,
+    ...(conf.secureBootEnroll === undefined ? [] : [`secure-boot-enroll ${conf.secureBootEnroll}`]),
     "",
   ].join("\n");
 }

@@ -15,7 +15,9 @@
  *   SHA-256; a folder's sorted `[relative path, type, mode, SHA-256 or symlink target]` list;
  * - `inputs` by role: a parent stage's id and fingerprint; a seed's name and identity (the
  *   fingerprint in its `.stamp` when an earlier substrate run made it, else the SHA-256 of its
- *   `.DIGESTS` file, else its resolved link target, size and mtime); or `bootstrap`.
+ *   `.DIGESTS` file, else its resolved link target, size and mtime); or `bootstrap`;
+ * - `secureboot` (livecd-stage2 of a tree with `[secureboot] keys`): the key folder and the
+ *   hashes of its public files (certificates, enrolment files), never a private key's.
  */
 import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
@@ -248,9 +250,33 @@ export function fingerprintRecord(
             keyringFile: pathRecord(keyring, view),
           };
   }
+  if (spec.kind === "livecd-stage2" && config.secureBoot !== undefined) {
+    record["secureboot"] = secureBootRecord(config.secureBoot.keys, config, view);
+  }
   // Plain JSON data only (no undefined members), so a stamp's copy reads back equal.
   return record;
 }
+
+/**
+ * What a signing stage's record holds about the key folder: its place and the hashes of its
+ * public files (certificates, enrolment variables, owner GUID), never of a private key: a new
+ * key comes with a new certificate, which rebuilds the stage.
+ */
+export function secureBootRecord(
+  dir: string,
+  config: TreeConfig,
+  view: StoreView,
+): Record<string, unknown> {
+  const files: Record<string, PathRecord> = {};
+  for (const name of SECURE_BOOT_PUBLIC_FILES) files[name] = pathRecord(join(dir, name), view);
+  return { keys: portablePath(dir, config), files };
+}
+
+/** The key folder's public files a signing stage depends on. */
+export const SECURE_BOOT_PUBLIC_FILES: readonly string[] = [
+  "GUID",
+  ...["PK", "KEK", "db"].flatMap((k) => [`${k}.crt`, `${k}.auth`]),
+];
 
 function asRecord(v: unknown): Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v)
@@ -334,6 +360,7 @@ export function diffRecords(old: FingerprintRecord, now: FingerprintRecord): str
     "values",
     "files",
     "inputs",
+    "secureboot",
   ];
   for (const f of [...fields, ...Object.keys(o), ...Object.keys(n)]) {
     if (same(o[f], n[f])) continue;
@@ -373,6 +400,18 @@ export function diffRecords(old: FingerprintRecord, now: FingerprintRecord): str
         if (!(p in pa) || !(p in pb)) return `input ${k} changed (${p} ${changedWord(pa, pb, p)})`;
         const what = pathChange(pa[p], pb[p]);
         return `input ${k} changed (${what === "" ? p : what})`;
+      }
+      case "secureboot": {
+        if (o[f] === undefined)
+          return "Secure Boot signing added ([secureboot] in the tree config)";
+        if (n[f] === undefined)
+          return "Secure Boot signing removed ([secureboot] in the tree config)";
+        const a = asRecord(asRecord(o[f])["files"]);
+        const b = asRecord(asRecord(n[f])["files"]);
+        const k = firstChangedKey(a, b);
+        return k === undefined
+          ? "the Secure Boot key folder moved"
+          : `Secure Boot key ${k} changed`;
       }
       case "inputs": {
         const a = asRecord(o[f]);

@@ -129,6 +129,7 @@ export function describeFailure(f: Failure): string {
     case "login-failed":
     case "checks-failed":
     case "shutdown-failed":
+    case "enrolment-failed":
     case "cache-lock-failed":
       // The module that met these wrote the sentence, naming the file, command or key.
       return f.message;
@@ -264,6 +265,7 @@ export function failureHint(f: Failure): string {
     case "login-failed":
     case "checks-failed":
     case "shutdown-failed":
+    case "enrolment-failed":
     case "after-stage-check-failed":
       return "see the console log; substrate boot ISO starts the machine interactively";
     default:

@@ -342,7 +342,9 @@ export type Failure =
   /** Checks of the running system failed. */
   | ({ readonly reason: "checks-failed" } & Hinted)
   /** The guest did not shut down. */
-  | ({ readonly reason: "shutdown-failed" } & Hinted);
+  | ({ readonly reason: "shutdown-failed" } & Hinted)
+  /** `test --secure-boot`: the boot loader did not enrol the medium's own Secure Boot keys. */
+  | ({ readonly reason: "enrolment-failed"; readonly failure?: DetectedFailure } & Hinted);
 
 /** The members of {@link Failure} with these reasons: a module's own failure type. */
 export type FailureOf<R extends Failure["reason"]> = Extract<Failure, { readonly reason: R }>;

@@ -14,6 +14,7 @@ import type {
   BuildEntry,
   DriverName,
   RemoteConfig,
+  SecureBootSettings,
   TreeConfig,
 } from "./types.js";
 import { closest } from "./suggest.js";
@@ -51,8 +52,19 @@ function isStringArray(v: unknown): v is string[] {
   return Array.isArray(v) && v.every((x) => typeof x === "string");
 }
 
-const TOP_KEYS = ["name", "driver", "store", "tokens", "apt", "mirrors", "arch", "remote"];
+const TOP_KEYS = [
+  "name",
+  "driver",
+  "store",
+  "tokens",
+  "apt",
+  "mirrors",
+  "arch",
+  "remote",
+  "secureboot",
+];
 const REMOTE_KEYS = ["ref", "push", "sign_key", "trust"];
+const SECUREBOOT_KEYS = ["keys"];
 const STORE_KEYS = ["builds", "logs", "cache"];
 const APT_KEYS = ["suite", "mirror", "components", "keyring", "variant"];
 const ARCH_KEYS = ["subarch", "cflags", "interpreter", "builds"];
@@ -284,6 +296,33 @@ export function parseTreeConfig(
     };
   }
 
+  let secureBoot: SecureBootSettings | undefined;
+  const sbT = subTable(doc, [], "secureboot");
+  if (sbT !== undefined) {
+    unknownKeys(sbT, ["secureboot"], SECUREBOOT_KEYS);
+    const keys = str(sbT, ["secureboot"], "keys");
+    if (keys === undefined || keys.trim() === "") {
+      if (sbT["keys"] === undefined || typeof sbT["keys"] === "string")
+        err(
+          sbT["keys"] === undefined ? loc.table(["secureboot"]) : loc.key(["secureboot"], "keys"),
+          "bad-config-value",
+          '[secureboot] needs keys = "<folder>": the folder `substrate genkey` made',
+          'e.g. keys = "../secureboot-keys" (relative to the tree; run `substrate genkey ../secureboot-keys`)',
+        );
+    } else {
+      const path = isAbsolute(keys) ? resolve(keys) : resolve(root, keys);
+      const problem = keyFolderProblem(path, store);
+      if (problem !== undefined)
+        err(
+          loc.key(["secureboot"], "keys"),
+          "bad-config-value",
+          `[secureboot] keys = "${keys}" ${problem}`,
+          "keep private keys outside the store (builds, logs, cache): outputs are published and shared",
+        );
+      else secureBoot = { keys: path };
+    }
+  }
+
   const arches: ArchConfig[] = [];
   const archT = subTable(doc, [], "arch") ?? {};
   for (const [archName, raw] of Object.entries(archT)) {
@@ -349,6 +388,27 @@ export function parseTreeConfig(
     mirrors,
     ...(apt !== undefined ? { apt } : {}),
     ...(remote !== undefined ? { remote } : {}),
+    ...(secureBoot !== undefined ? { secureBoot } : {}),
   };
   return { config, diagnostics };
+}
+
+function within(path: string, folder: string): boolean {
+  return path === folder || path.startsWith(folder.endsWith("/") ? folder : `${folder}/`);
+}
+
+/**
+ * Why a Secure Boot key folder may not be used, if it may not: it must not lie in the store's
+ * builds, logs or cache folders (their content is published, shared and cleaned), nor hold one.
+ */
+export function keyFolderProblem(
+  path: string,
+  store: { readonly builds: string; readonly logs: string; readonly cache: string },
+): string | undefined {
+  if (path === "/") return "is the file system's root";
+  for (const [name, folder] of Object.entries(store)) {
+    if (within(path, folder)) return `lies in the store's ${name} folder (${folder})`;
+    if (within(folder, path)) return `holds the store's ${name} folder (${folder})`;
+  }
+  return undefined;
 }

@@ -109,6 +109,8 @@ export interface TreeConfig {
   readonly mirrors: readonly string[];
   /** `[remote]`: the OCI registry shared as a stage cache (docs/remote.md). */
   readonly remote?: RemoteConfig;
+  /** `[secureboot]`: sign live media with the user's own keys (docs/secure-boot.md). */
+  readonly secureBoot?: SecureBootSettings;
 }
 
 /** `[remote]` of `substrate.toml`: key paths are absolute. */
@@ -121,6 +123,12 @@ export interface RemoteConfig {
   readonly signKey?: string;
   /** Ed25519 public keys (PEM); when any is given, only stages signed by one of them are used. */
   readonly trust: readonly string[];
+}
+
+/** The tree's `[secureboot]` table. */
+export interface SecureBootSettings {
+  /** Absolute path of the key folder `substrate genkey` made (written relative to the tree). */
+  readonly keys: string;
 }
 
 /**

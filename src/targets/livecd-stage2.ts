@@ -2,7 +2,9 @@
  * livecd-stage2: in a build environment seeded from a stage3 (not kept), installs the kernels
  * named by `boot/kernel`, builds a dracut `dmsquash-live` initramfs for each, and writes the
  * payload folder (see payload.ts): `boot/<label>`, `boot/<label>.igz`, the kernel's modules as
- * a squashfs, the boot loader's EFI binary and `payload.json`. Nothing in it names a volume id
+ * a squashfs, the boot loader's EFI binary and `payload.json`. With `[secureboot] keys` in the
+ * tree config the boot loader and kernels are signed with the db key and the public enrolment
+ * files go into `secureboot/` (docs/secure-boot.md). Nothing in it names a volume id
  * or a root: livecd-stage3 adds those, so one payload serves any root.
  */
 import {
@@ -30,7 +32,9 @@ import {
   PAYLOAD_MANIFEST,
   type PayloadKernel,
   type PayloadManifest,
+  type PayloadSecureBoot,
 } from "./payload.js";
+import { KEY_NAMES, SIGNING_TOOLS, readKeyFolder, signEfiBinary } from "../image/secure-boot.js";
 import { sequence, unpackSource } from "./steps.js";
 import type { StageFailure, TargetContext, TargetKind } from "./target-kind.js";
 import { listOf, stringOf } from "../spec/values.js";
@@ -133,6 +137,18 @@ async function buildPayload(
   const efi = hostPath(root, boot.value.efi);
   if (!efi.ok) return efi;
   copyFileSync(efi.value, join(payloadDir, "efi", boot.value.bootFile));
+  let secureBoot: PayloadSecureBoot | undefined;
+  if (ctx.secureBootKeys !== undefined) {
+    const s = await signPayload(
+      ctx,
+      payloadDir,
+      ctx.secureBootKeys,
+      entries,
+      `efi/${boot.value.bootFile}`,
+    );
+    if (!s.ok) return s;
+    secureBoot = s.value;
+  }
   const manifest: PayloadManifest = {
     format: 1,
     stage: ctx.stage,
@@ -142,9 +158,57 @@ async function buildPayload(
     bootloader: stringOf(ctx.values["livecd/bootloader"]) === "grub" ? "grub" : "systemd-boot",
     efiBinary: `efi/${boot.value.bootFile}`,
     packages,
+    ...(secureBoot === undefined ? {} : { secureBoot }),
   };
   writeFileSync(join(payloadDir, PAYLOAD_MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
   return ok(undefined);
+}
+
+/**
+ * Signs the boot loader and every kernel with the db key (earlier signatures, such as Debian's
+ * on its kernel, are removed first) and copies the public enrolment files into the payload.
+ */
+async function signPayload(
+  ctx: TargetContext,
+  payloadDir: string,
+  keysDir: string,
+  kernels: readonly PayloadKernel[],
+  /** The boot loader's path in the payload (`efi/BOOTX64.EFI`, `efi/BOOTARM.EFI`). */
+  bootLoader: string,
+): Promise<Result<PayloadSecureBoot, StageFailure>> {
+  const folder = readKeyFolder(keysDir);
+  if (!folder.ok)
+    return err({
+      reason: "bad-input",
+      message: `[secureboot] keys: ${folder.error}`,
+      hint: `make the keys with \`substrate genkey ${keysDir}\``,
+    });
+  const keys = folder.value;
+  return ctx.step("sign", `db key ${keys.certificates.db.sha256.slice(0, 16)}`, async () => {
+    const signed: { path: string; removedSignatures: number }[] = [];
+    for (const path of [bootLoader, ...kernels.map((k) => k.kernel)]) {
+      const r = await signEfiBinary(join(payloadDir, path), keys, {
+        logFile: ctx.logFile,
+        signal: ctx.signal,
+      });
+      if (!r.ok) return err(r.error);
+      signed.push({ path, removedSignatures: r.value });
+    }
+    mkdirSync(join(payloadDir, "secureboot"), { recursive: true });
+    const enrol = { PK: "", KEK: "", db: "" };
+    for (const name of KEY_NAMES) {
+      const to = `secureboot/${name}.auth`;
+      copyFileSync(keys.auth[name], join(payloadDir, to));
+      enrol[name] = to;
+    }
+    return ok({
+      certificate: keys.certificates.db,
+      signed,
+      unchecked: kernels.flatMap((k) => [k.initrd, k.modules]),
+      enrol,
+      certificates: keys.certificates,
+    });
+  });
 }
 
 /** The livecd-stage2 kind. */
@@ -152,6 +216,7 @@ export const livecdStage2: TargetKind = {
   name: "livecd-stage2",
   hostTools: [
     { command: "mksquashfs", debianPackage: "squashfs-tools", why: "packs the kernel modules" },
+    ...SIGNING_TOOLS,
   ],
   describe: (d) => [
     `${d.source} (build environment, not kept)`,

@@ -7,6 +7,7 @@
  *   boot/<label>, boot/<label>.igz      kernel and initramfs (virt-install --location works)
  *   boot/payload.json                   the payload manifest plus the final kernel command line
  *   loader/entries/<label>.conf         a copy of the ESP's boot entries, for tools
+ *   loader/keys/auto/{PK,KEK,db}.auth   signed payloads only: the public enrolment files
  *   isoroot_b2sums                      with `livecd/verify`: `b2sum -c` manifest of the medium
  * and an El Torito EFI image (a FAT ESP made without loop mounts, also appended as a GPT
  * partition) holding systemd-boot, the entries, the kernel and the initramfs.
@@ -41,7 +42,7 @@ import { err, ok, type Result } from "../util/result.js";
 import { describeImageStage, sbomStep } from "./describe-steps.js";
 import { liveSetup } from "./live-setup.js";
 import { squashRoot } from "./livecd-stage1.js";
-import { isoModulesPath, readPayload, type PayloadManifest } from "./payload.js";
+import { ENROL_DIR, isoModulesPath, readPayload, type PayloadManifest } from "./payload.js";
 import {
   emptyPaths,
   fsscript,
@@ -252,7 +253,20 @@ function buildTrees(
   const first = payload.kernels[0];
   if (first === undefined)
     return err({ reason: "bad-input", message: "the payload has no kernel" });
-  const conf = loaderConf({ defaultEntry: `${first.label}.conf`, timeoutSec: 3 });
+  const sb = payload.secureBoot;
+  const conf = loaderConf({
+    defaultEntry: `${first.label}.conf`,
+    timeoutSec: 3,
+    // Signed media enrol their own keys on a machine in setup mode (docs/secure-boot.md).
+    ...(sb === undefined ? {} : { secureBootEnroll: "force" as const }),
+  });
+  if (sb !== undefined) {
+    for (const [name, from] of Object.entries(sb.enrol)) {
+      const to = `${ENROL_DIR}/${name}.auth`;
+      place(join(payloadDir, from), join(isoTree, to));
+      espFiles.push({ path: to, source: join(payloadDir, from) });
+    }
+  }
   mkdirSync(join(isoTree, "loader", "entries"), { recursive: true });
   writeFileSync(join(isoTree, "loader", "loader.conf"), conf);
   espFiles.push({ path: "loader/loader.conf", content: conf });

@@ -47,7 +47,31 @@ export interface PayloadManifest {
    * loader's, dracut), for the ISO's SBOM. Absent in payloads of older versions.
    */
   readonly packages?: readonly InventoryPackage[];
+  /** Present when the tree has `[secureboot] keys`: what was signed, and the enrolment files. */
+  readonly secureBoot?: PayloadSecureBoot;
 }
+
+/** What livecd-stage2 signed with the tree's db key (docs/secure-boot.md). */
+export interface PayloadSecureBoot {
+  /** The certificate the signatures verify with (`sbverify --cert`). */
+  readonly certificate: { readonly subject: string; readonly sha256: string };
+  /** Files signed (payload paths) and how many earlier signatures each had removed. */
+  readonly signed: readonly { readonly path: string; readonly removedSignatures: number }[];
+  /**
+   * Files the firmware does not check: the initramfs of a type #1 boot entry (systemd-boot
+   * loads it without a signature check) and the modules image.
+   */
+  readonly unchecked: readonly string[];
+  /** Public enrolment files (authenticated variables), by variable, as payload paths. */
+  readonly enrol: { readonly PK: string; readonly KEK: string; readonly db: string };
+  /** Certificates of the three keys (subject and SHA-256 of the DER form). */
+  readonly certificates: Readonly<
+    Record<"PK" | "KEK" | "db", { readonly subject: string; readonly sha256: string }>
+  >;
+}
+
+/** Where the ESP (and the ISO) carries the enrolment files for systemd-boot's `secure-boot-enroll`. */
+export const ENROL_DIR = "loader/keys/auto";
 
 /** Reads and checks a payload folder's manifest. */
 export function readPayload(dir: string): Result<PayloadManifest, string> {

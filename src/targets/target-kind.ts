@@ -40,6 +40,11 @@ export interface TargetContext extends StageContext {
   readonly inputs: { readonly source?: StageInput; readonly payload?: StageInput };
   /** Where the target writes its outputs, under their final basenames. */
   readonly stagingDir: string;
+  /**
+   * The tree's Secure Boot key folder (`[secureboot] keys`), when it has one: livecd-stage2
+   * signs with its db key. Absent: nothing is signed.
+   */
+  readonly secureBootKeys?: string;
   /** The final basename of the main output (e.g. `stage3-amd64-roflmaos-20261126.tar.zst`). */
   readonly outputName: string;
   /**

@@ -110,7 +110,10 @@ function vmFlags(cmd: Command): Command {
     .option("--network", "give the VM user-mode networking (default: none)")
     .option("--memory <MiB>", "guest memory", "2048")
     .option("--cpus <n>", "guest CPUs", "2")
-    .option("--secure-boot", "Secure Boot firmware with enrolled keys (SMM on)")
+    .option(
+      "--secure-boot",
+      "Secure Boot firmware (SMM on): a medium with its own keys (loader/keys/auto) enrols them first and must boot enforcing; others get firmware with enrolled keys",
+    )
     .option("--accel <kvm|tcg|auto>", "accelerator; auto probes KVM and falls back to TCG", "auto")
     .option(
       "--arch <x86_64|arm|aarch64>",

@@ -12,10 +12,13 @@ export async function testIsoAfterBuild(
   stage: PlannedStage,
   reporter: Reporter,
   signal: AbortSignal,
+  secureBoot = false,
 ): Promise<Result<void, string>> {
   if (stage.outputs.form !== "iso") return ok(undefined);
   const r = await testIso({
     iso: stage.outputs.output,
+    // A tree that signs its media tests them under Secure Boot (docs/secure-boot.md).
+    secureBoot,
     emit: (e) => {
       reporter.emit(e);
     },

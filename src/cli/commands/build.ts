@@ -305,10 +305,21 @@ async function build(treePath: string, opts: BuildOptions, reporter: Reporter): 
       sourceDateEpoch: sourceDateEpoch(date),
       signal: controller.signal,
       keepWork: opts.keepWork === true,
+      ...(tree.config.secureBoot === undefined
+        ? {}
+        : { secureBootKeys: tree.config.secureBoot.keys }),
       seed: Number(process.env["SUBSTRATE_SHUFFLE_SEED"] ?? "0") || 0,
       ...(remote.value === undefined ? {} : { remote: new RemoteStageCache(remote.value) }),
       ...(opts.test === true
-        ? { afterStage: (s: PlannedStage) => testIsoAfterBuild(s, reporter, controller.signal) }
+        ? {
+            afterStage: (s: PlannedStage) =>
+              testIsoAfterBuild(
+                s,
+                reporter,
+                controller.signal,
+                tree.config.secureBoot !== undefined,
+              ),
+          }
         : {}),
     });
     for (const s of plan.stages) {

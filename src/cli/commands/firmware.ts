@@ -70,6 +70,8 @@ export function registerFirmware(program: Command): void {
         arm: selectFirmware(inventory, { secureBoot: false, arch: "arm" }),
         aarch64: selectFirmware(inventory, { secureBoot: false, arch: "aarch64" }),
       };
+      // A medium that enrols its own keys (docs/secure-boot.md) boots Secure Boot in setup mode.
+      const ownKeys = selectFirmware(inventory, { secureBoot: true, ownKeys: true });
       if (flags.json === true) {
         writeOutput(
           JSON.stringify(
@@ -82,7 +84,8 @@ export function registerFirmware(program: Command): void {
                 arm: byArch.arm.ok ? byArch.arm.value : null,
                 aarch64: byArch.aarch64.ok ? byArch.aarch64.value : null,
               },
-              errors: [...(plain.ok ? [] : [plain.error]), ...(secure.ok ? [] : [secure.error])],
+              selectedSecureBootOwnKeys: ownKeys.ok ? ownKeys.value : null,
+              errors: [plain, secure, ownKeys].flatMap((r) => (r.ok ? [] : [r.error])),
             },
             null,
             2,
@@ -109,6 +112,7 @@ export function registerFirmware(program: Command): void {
       show("with --secure-boot", secure);
       show("an arm ISO (qemu-system-arm -machine virt) uses", byArch.arm);
       show("an aarch64 ISO (qemu-system-aarch64 -machine virt) uses", byArch.aarch64);
+      show("with --secure-boot, a medium with its own keys (setup mode)", ownKeys);
       const broken = inventory.entries.filter(
         (e) =>
           e.status === "active" &&

@@ -65,6 +65,8 @@ function configLines(config: TreeConfig, date: string, identity: string): string
     );
   }
   if (config.driver === "portage") lines.push(`  mirrors: ${config.mirrors.join(" ")}`);
+  if (config.secureBoot !== undefined)
+    lines.push(`  secureboot: keys ${display(config.secureBoot.keys)} (livecd-stage2 signs)`);
   lines.push(
     `  store: builds ${display(config.store.builds)}, logs ${display(config.store.logs)}, cache ${display(config.store.cache)}`,
   );

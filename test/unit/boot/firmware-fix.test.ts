@@ -115,6 +115,14 @@ void test("fix writes schema-valid overrides pointing at existing files, and a s
     assert.ok(chosen.ok);
     assert.equal(chosen.value.code, w.candidates[0]!.code);
     assert.equal(chosen.value.descriptor, join(etc, "60-edk2-x86_64.json"));
+    // The Secure Boot entry (the seed's edk2-x86_64-secure-code.fd) serves test --secure-boot
+    // for a medium with its own keys once fixed: Secure Boot firmware in setup mode.
+    const own = selectFirmware(after, { secureBoot: true, ownKeys: true, candidates: [] });
+    assert.ok(own.ok, own.ok ? "" : own.error.message);
+    assert.deepEqual(
+      [own.value.code, own.value.varsTemplate, own.value.descriptor],
+      [w.candidates[1]!.code, w.candidates[1]!.vars, join(etc, "50-edk2-x86_64-secure.json")],
+    );
     const conf = readFileSync(join(w.prefix, "etc/libvirt/qemu.conf"), "utf8");
     assert.ok(conf.includes(`"${w.candidates[0]!.code}:${w.candidates[0]!.vars}",`), conf);
     assert.ok(conf.includes(`"${w.candidates[1]!.code}:${w.candidates[1]!.vars}",`), conf);

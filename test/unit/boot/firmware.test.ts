@@ -177,6 +177,13 @@ void test("selection prefers a plain build, picks enrolled keys for --secure-boo
     const s = selectFirmware(inv, { secureBoot: true, candidates: [] });
     assert.ok(s.ok);
     assert.deepEqual([s.value.code, s.value.varsTemplate, s.value.requiresSmm], [sb, ms, true]);
+    // A medium with its own keys: Secure Boot in setup mode (no keys enrolled in the template).
+    const own = selectFirmware(inv, { secureBoot: true, ownKeys: true, candidates: [] });
+    assert.ok(own.ok);
+    assert.deepEqual(
+      [own.value.code, own.value.varsTemplate, own.value.enrolledKeys, own.value.requiresSmm],
+      [sb, vars, false, true],
+    );
     const byName = new Map(inv.entries.map((e) => [e.name, e]));
     assert.deepEqual(byName.get("70-i440fx-only.json")?.problems, [
       "x86_64 target does not list a q35 machine",

@@ -207,6 +207,10 @@ const EXAMPLES: { readonly [R in Failure["reason"]]: FailureOf<R> } = {
   "login-failed": { reason: "login-failed", message: "root login was refused" },
   "checks-failed": { reason: "checks-failed", message: "2 checks failed: hostname, modules" },
   "shutdown-failed": { reason: "shutdown-failed", message: "the guest did not power off" },
+  "enrolment-failed": {
+    reason: "enrolment-failed",
+    message: "the boot loader did not enrol the medium's keys",
+  },
 };
 
 /** The strings a failure carries besides its reason (its payload), nested ones included. */
