@@ -13,6 +13,7 @@ import { type Result, ok, err } from "../util/result.js";
 import { parseCheckScript, scriptChecks, type ScriptStep } from "./check-script.js";
 import { type CheckResult, describeConsoleFailure, runChecks, standardChecks } from "./checks.js";
 import { type ConsoleFailure, ConsoleEngine, type ConsoleTransport } from "./console.js";
+import { ConsoleCleaner } from "./console-text.js";
 import { type VmOptions, prepareVm } from "./vm.js";
 import { bootArchProfile } from "./arch.js";
 import { type BootMedium, mediumWords } from "./qemu-args.js";
@@ -295,6 +296,26 @@ export async function testIso(options: TestIsoOptions): Promise<Result<BootRepor
     for (const l of closeListeners) l();
   });
 
+  // The console's latest line for a terminal's live view (boot-console), until the login
+  // prompt: at most two a second, cleaned of escape sequences.
+  const bootStarted = Date.now();
+  const live = { cleaner: new ConsoleCleaner(), partial: "", last: 0, waiting: true };
+  child.onOutput((chunk) => {
+    if (!live.waiting) return;
+    const lines = (live.partial + live.cleaner.push(chunk.toString("utf8"))).split("\n");
+    live.partial = (lines.pop() ?? "").slice(-1000);
+    const latest = lines.reverse().find((l) => l.trim() !== "");
+    const now = Date.now();
+    if (latest === undefined || now - live.last < 500) return;
+    live.last = now;
+    emit({
+      type: "boot-console",
+      line: latest.trim().slice(0, 300),
+      phase: phases.some((p) => p.phase === "firmware") ? "kernel" : "firmware",
+      elapsedMs: now - bootStarted,
+    });
+  });
+
   let mark = Date.now();
   const phase = (name: PhaseTiming["phase"]): void => {
     const now = Date.now();
@@ -367,6 +388,7 @@ export async function testIso(options: TestIsoOptions): Promise<Result<BootRepor
     if (!phases.some((p) => p.phase === "firmware")) phase("firmware");
     phase("kernel");
   });
+  live.waiting = false;
   if (!login.ok)
     return consoleFailure(login.error, phases.length === 0 ? "firmware/boot loader" : "boot");
   phase("login");

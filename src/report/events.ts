@@ -118,6 +118,19 @@ export type Event =
       /** The accelerator in use (`kvm`, `tcg`). */
       readonly accel: string;
     }
+  /**
+   * The guest console's latest line while a boot test waits for the login prompt (at most two
+   * a second): the terminal view shows it under the run so a slow boot is not silent. Not in
+   * `--json` (the console log has every line) nor in plain output.
+   */
+  | {
+      readonly type: "boot-console";
+      readonly line: string;
+      /** The phase the boot is in (`firmware`, `kernel`). */
+      readonly phase: string;
+      /** Since QEMU started. */
+      readonly elapsedMs: number;
+    }
   | {
       readonly type: "boot-phase";
       readonly phase: string;

@@ -103,6 +103,9 @@ export function describeEvent(event: Event, color: boolean): string | undefined 
         `booting ${event.iso} (${event.loader}, ${event.accel}); ` +
         "Ctrl-A X quits, Ctrl-A C is the QEMU monitor"
       );
+    case "boot-console":
+      // Shown live by the terminal view only; the console log keeps every line.
+      return undefined;
     case "boot-phase":
       return `  boot: ${event.phase} ${formatDuration(event.durationMs)}`;
     case "boot-check":

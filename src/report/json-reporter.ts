@@ -11,6 +11,8 @@ export class JsonReporter implements Reporter {
     this.#out = out;
   }
   emit(event: Event): void {
+    // The live console line is for a terminal; the console log file has every line.
+    if (event.type === "boot-console") return;
     // A failed run's captured stdout (data the command printed) stays out of the stream: the
     // failure's message and tail say what went wrong, and the log has everything.
     const line = JSON.stringify({ ...event, time: new Date().toISOString() }, (key, value) =>

@@ -20,6 +20,8 @@ export class TtyReporter implements Reporter {
   #total = 0;
   #ended = 0;
   #timer: NodeJS.Timeout | undefined;
+  /** The guest console's latest line while a boot waits for its login prompt. */
+  #console: { line: string; phase: string; elapsedMs: number } | undefined;
 
   constructor(out: NodeJS.WriteStream) {
     this.#out = out;
@@ -49,6 +51,14 @@ export class TtyReporter implements Reporter {
         this.#redraw();
         return;
       }
+      case "boot-console":
+        this.#console = { line: event.line, phase: event.phase, elapsedMs: event.elapsedMs };
+        this.#redraw();
+        return;
+      case "boot-phase":
+      case "boot-finished":
+        this.#console = undefined;
+        break;
       case "stage-succeeded":
       case "stage-failed":
         this.#running.delete(event.stage);
@@ -92,6 +102,11 @@ export class TtyReporter implements Reporter {
       lines.unshift(
         `  ${this.#ended}/${this.#total} done, ${this.#running.size} running, ${queued} queued`,
       );
+    }
+    if (this.#console !== undefined) {
+      const c = this.#console;
+      const line = `  console (${c.phase}, ${formatDuration(c.elapsedMs)}): ${c.line}`;
+      lines.push(line.length > width - 1 ? line.slice(0, width - 2) + "…" : line);
     }
     if (lines.length > 0) this.#out.write(lines.join("\n") + "\n");
     this.#drawn = lines.length;

@@ -27,4 +27,23 @@ void describe("the TTY view", () => {
     assert.match(t.text(), / {2}1\/3 done, 1 running, 1 queued\n {2}… amd64\/r:stage4 /);
     r.close();
   });
+
+  void it("shows the guest console's latest line while a boot waits, and drops it at the next phase", () => {
+    const t = terminal();
+    const r = new TtyReporter(t.stream);
+    r.emit({
+      type: "boot-console",
+      line: "[  3.1] Run /init as init process",
+      phase: "kernel",
+      elapsedMs: 14_000,
+    });
+    assert.match(
+      t.text(),
+      / {2}console \(kernel, 14\.0s\): \[ {2}3\.1\] Run \/init as init process\n$/,
+    );
+    r.emit({ type: "boot-phase", phase: "kernel", durationMs: 40_000 });
+    const after = t.text().slice(t.text().lastIndexOf("boot: kernel"));
+    assert.doesNotMatch(after, /console \(/);
+    r.close();
+  });
 });
