@@ -12,13 +12,11 @@ import {
   emptyPaths,
   fsscript,
   removePaths,
-  newInventory,
   rootOverlay,
   sequence,
-  takeInventory,
   unpackSource,
-  writeSbom,
 } from "./steps.js";
+import { newInventory, takeInventory, writeSbom } from "./sbom-steps.js";
 import { sbomName } from "../image/sbom.js";
 import { sbomStep } from "./describe-steps.js";
 import type { TargetKind } from "./target-kind.js";

@@ -12,13 +12,12 @@ import {
   driverStage,
   finishRoot,
   installPackages,
-  newInventory,
   packageManifest,
   sequence,
   unpackSource,
-  writeSbom,
   type StepResult,
 } from "./steps.js";
+import { newInventory, writeSbom } from "./sbom-steps.js";
 import { sbomName } from "../image/sbom.js";
 import { sbomStep } from "./describe-steps.js";
 import type { TargetContext, TargetKind } from "./target-kind.js";

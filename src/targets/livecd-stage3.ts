@@ -46,16 +46,13 @@ import { ENROL_DIR, isoModulesPath, readPayload, type PayloadManifest } from "./
 import {
   emptyPaths,
   fsscript,
-  type Inventory,
-  newInventory,
   removePaths,
   rootOverlay,
   sequence,
-  takeInventory,
   unpackSource,
-  writeSbom,
   type StepResult,
 } from "./steps.js";
+import { type Inventory, newInventory, takeInventory, writeSbom } from "./sbom-steps.js";
 import type { StageFailure, TargetContext, TargetKind } from "./target-kind.js";
 import { isYes, stringOf } from "../spec/values.js";
 

@@ -5,15 +5,8 @@
  */
 import { join } from "node:path";
 import { err, ok } from "../util/result.js";
-import {
-  capture,
-  clean,
-  newInventory,
-  sequence,
-  takeInventory,
-  unpackSource,
-  writeSbom,
-} from "./steps.js";
+import { capture, clean, sequence, unpackSource } from "./steps.js";
+import { newInventory, takeInventory, writeSbom } from "./sbom-steps.js";
 import { sbomName } from "../image/sbom.js";
 import { describeDriverStage } from "./describe-steps.js";
 import type { TargetKind } from "./target-kind.js";

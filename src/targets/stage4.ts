@@ -11,11 +11,10 @@ import {
   driverStage,
   finishRoot,
   installPackages,
-  newInventory,
   sequence,
   unpackSource,
-  writeSbom,
 } from "./steps.js";
+import { newInventory, writeSbom } from "./sbom-steps.js";
 import { sbomName } from "../image/sbom.js";
 import type { TargetKind } from "./target-kind.js";
 import { listOf } from "../spec/values.js";
