@@ -6,7 +6,7 @@
  * leaves its log and the previous output with its own stamp, untouched.
  */
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { availableParallelism } from "node:os";
 import type { Driver, StageContext } from "../drivers/driver.js";
 import type { Plan, PlannedStage, StageInput as PlanInput } from "../plan/plan.js";
@@ -28,29 +28,16 @@ import { describeNoSpace, isNoSpace } from "../util/disk-space.js";
 import { type Result, err, ok } from "../util/result.js";
 import { schedule, type Job } from "./scheduler.js";
 import { claimWorkFolder, cleanOrphanWork } from "./work.js";
-import type { Pulled, RemoteStage } from "../remote/stage-cache.js";
+import {
+  type StageRemote,
+  fetchFromRemote,
+  fetchedLogLine,
+  pushToRemote,
+  remoteStageOf,
+} from "./remote-steps.js";
+import type { Pulled } from "../remote/stage-cache.js";
 
-/**
- * A remote stage cache (`remote/stage-cache.ts`): looked up before a stage builds, filled after.
- * Its refusals and failures are warnings: the stage is then built (or kept) here.
- */
-export interface StageRemote {
-  /** The remote as the user wrote it. */
-  readonly label: string;
-  /** Push after building. */
-  readonly pushes: boolean;
-  pull(
-    stage: RemoteStage,
-    stagingDir: string,
-    signal?: AbortSignal,
-  ): Promise<Result<Pulled | undefined, Failure>>;
-  push(
-    stage: RemoteStage,
-    files: readonly string[],
-    workDir: string,
-    signal?: AbortSignal,
-  ): Promise<Result<{ bytes: number; manifestDigest: string }, Failure>>;
-}
+export type { StageRemote } from "./remote-steps.js";
 
 /** How to run a plan. */
 export interface ExecuteOptions {
@@ -198,80 +185,85 @@ async function runStage(
     rmSync(stagingDir, { recursive: true, force: true });
     mkdirSync(stagingDir, { recursive: true });
     emit({ type: "stage-started", stage: stage.id, log: out.log });
-    const remoteStage: RemoteStage = {
-      id: stage.id,
-      flavour: stage.spec.flavour,
-      name: out.name,
-      fingerprint: stage.fingerprint,
-      output: out.output,
-      arch: stage.spec.arch,
-      date: basename(out.dateDir),
-      epoch: opts.sourceDateEpoch,
-      form: out.form,
+    const remoteStage = remoteStageOf(stage, opts.sourceDateEpoch);
+    /**
+     * Publishes what the staging folder holds (built here, or `got` from the remote), runs the
+     * after-stage check, then logs where a fetched stage came from or pushes a built one.
+     */
+    const finish = async (
+      names: readonly string[],
+      got: Pulled | undefined,
+      rootToKeep: string | undefined,
+    ): Promise<boolean> => {
+      emit({ type: "step-started", stage: stage.id, step: "publish" });
+      const published = await publishStage({
+        stagingDir,
+        names,
+        outputs: out,
+        stamp: {
+          fingerprint: stage.fingerprint,
+          record: stage.record,
+          ...(got === undefined || opts.remote === undefined
+            ? {}
+            : { fetched: { from: opts.remote.label, manifest: got.manifestDigest } }),
+        },
+        signal: opts.signal,
+      });
+      if (!published.ok) return fail(published.error, "publish-failed");
+      if (rootToKeep !== undefined && opts.keepWork !== true && opts.keptRoots !== false) {
+        keepRoot({
+          cacheDir: opts.cacheDir,
+          stageId: stage.id,
+          root: rootToKeep,
+          output: out.output,
+        });
+      }
+      if (opts.afterStage) {
+        const a = await opts.afterStage(stage);
+        if (!a.ok) {
+          removeStamp(out.output);
+          return fail({ reason: "after-stage-check-failed", message: a.error });
+        }
+      }
+      let pushed: { to: string; bytes: number } | undefined;
+      if (got !== undefined && opts.remote !== undefined) {
+        writeFileSync(out.log, fetchedLogLine(opts.remote, got), { flag: "a" });
+        fetched.add(stage.id);
+      } else if (opts.remote?.pushes === true) {
+        const files = published.value;
+        pushed = await pushToRemote(
+          opts.remote,
+          remoteStage,
+          files,
+          join(workDir, "push"),
+          emit,
+          opts.signal,
+        );
+      }
+      emit({
+        type: "stage-succeeded",
+        stage: stage.id,
+        durationMs: Date.now() - started,
+        outputs: published.value,
+        ...(got === undefined || opts.remote === undefined
+          ? {}
+          : {
+              fetched: {
+                from: opts.remote.label,
+                fingerprint: stage.fingerprint,
+                bytes: got.bytes,
+                ...(got.signedBy === undefined ? {} : { signedBy: got.signedBy }),
+              },
+            }),
+        ...(pushed === undefined ? {} : { pushed }),
+      });
+      return true;
     };
     if (opts.remote !== undefined) {
-      const remote = opts.remote;
-      const t = Date.now();
-      emit({
-        type: "step-started",
-        stage: stage.id,
-        step: "fetch",
-        detail: `looking up ${stage.fingerprint.slice(0, 12)} in ${remote.label}`,
-      });
-      const pulled = await remote.pull(remoteStage, stagingDir, opts.signal);
-      emit({ type: "step-finished", stage: stage.id, step: "fetch", durationMs: Date.now() - t });
+      const got = await fetchFromRemote(opts.remote, remoteStage, stagingDir, emit, opts.signal);
       if (opts.signal.aborted)
         return fail({ reason: "cancelled", message: "cancelled by the user" });
-      if (pulled.ok && pulled.value !== undefined) {
-        const got = pulled.value;
-        emit({ type: "step-started", stage: stage.id, step: "publish" });
-        const published = await publishStage({
-          stagingDir,
-          names: got.names,
-          outputs: out,
-          stamp: {
-            fingerprint: stage.fingerprint,
-            record: stage.record,
-            fetched: { from: remote.label, manifest: got.manifestDigest },
-          },
-          signal: opts.signal,
-        });
-        if (!published.ok) return fail(published.error, "publish-failed");
-        if (opts.afterStage) {
-          const a = await opts.afterStage(stage);
-          if (!a.ok) {
-            removeStamp(out.output);
-            return fail({ reason: "after-stage-check-failed", message: a.error });
-          }
-        }
-        writeFileSync(
-          out.log,
-          `fetched from ${remote.label} (manifest ${got.manifestDigest}, ${got.bytes} bytes${got.signedBy === undefined ? ", unsigned" : `, signed by ${got.signedBy}`})\n`,
-          { flag: "a" },
-        );
-        emit({
-          type: "stage-succeeded",
-          stage: stage.id,
-          durationMs: Date.now() - started,
-          outputs: published.value,
-          fetched: {
-            from: remote.label,
-            fingerprint: stage.fingerprint,
-            bytes: got.bytes,
-            ...(got.signedBy === undefined ? {} : { signedBy: got.signedBy }),
-          },
-        });
-        fetched.add(stage.id);
-        return true;
-      }
-      if (!pulled.ok) {
-        emit({
-          type: "warning",
-          message: `${stage.id}: not using the copy in ${remote.label}: ${describeFailure(pulled.error)}; building it here`,
-        });
-        rmSync(stagingDir, { recursive: true, force: true });
-        mkdirSync(stagingDir, { recursive: true });
-      }
+      if (got !== undefined) return await finish(got.names, got, undefined);
     }
 
     const source = targetInput(opts.plan, stage.inputs.source);
@@ -353,52 +345,7 @@ async function runStage(
         return fail({ reason: "cancelled", message: "cancelled by the user" });
       return fail(result.error);
     }
-    emit({ type: "step-started", stage: stage.id, step: "publish" });
-    const published = await publishStage({
-      stagingDir,
-      names: result.value,
-      outputs: out,
-      stamp: { fingerprint: stage.fingerprint, record: stage.record },
-      signal: opts.signal,
-    });
-    if (!published.ok) return fail(published.error, "publish-failed");
-    if (rootToKeep !== undefined && opts.keepWork !== true && opts.keptRoots !== false) {
-      keepRoot({
-        cacheDir: opts.cacheDir,
-        stageId: stage.id,
-        root: rootToKeep,
-        output: out.output,
-      });
-    }
-    if (opts.afterStage) {
-      const a = await opts.afterStage(stage);
-      if (!a.ok) {
-        removeStamp(out.output);
-        return fail({ reason: "after-stage-check-failed", message: a.error });
-      }
-    }
-    let pushed: { to: string; bytes: number } | undefined;
-    if (opts.remote?.pushes === true) {
-      const remote = opts.remote;
-      const t = Date.now();
-      emit({ type: "step-started", stage: stage.id, step: "push", detail: `to ${remote.label}` });
-      const p = await remote.push(remoteStage, published.value, join(workDir, "push"), opts.signal);
-      emit({ type: "step-finished", stage: stage.id, step: "push", durationMs: Date.now() - t });
-      if (p.ok) pushed = { to: remote.label, bytes: p.value.bytes };
-      else
-        emit({
-          type: "warning",
-          message: `${stage.id} is built and published here, but pushing it to ${remote.label} failed: ${describeFailure(p.error)}`,
-        });
-    }
-    emit({
-      type: "stage-succeeded",
-      stage: stage.id,
-      durationMs: Date.now() - started,
-      outputs: published.value,
-      ...(pushed === undefined ? {} : { pushed }),
-    });
-    return true;
+    return await finish(result.value, undefined, rootToKeep);
   } finally {
     rmSync(stagingDir, { recursive: true, force: true });
     work.value.release(opts.keepWork === true);

@@ -1,7 +1,7 @@
 /**
  * The key reference of docs/spec-language.md (§6), rendered from the schemas so the document
- * cannot drift from the code (a unit test compares them). Regenerate the section with
- * `node -e 'import("./dist/src/spec/key-reference.js").then((m) => process.stdout.write(m.renderKeyReference()))'`.
+ * cannot drift from the code (a unit test compares them). To regenerate the section, print
+ * `renderKeyReference()` of the compiled module (dist/src/spec/key-reference.js) and paste it.
  */
 import { COMMON_KEYS, KERNEL_KEYS } from "./kinds/common.js";
 import type { KeyRule } from "./kinds/define.js";
