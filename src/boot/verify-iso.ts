@@ -19,6 +19,13 @@ import { bootArchProfile } from "./arch.js";
 import { type BootMedium, mediumWords } from "./qemu-args.js";
 import { runEnrolmentBoot } from "./enrol-boot.js";
 import type { FailureOf } from "../report/failure.js";
+import { type BootPhase, BootPhaseClock, type EndedPhase } from "./boot-phases.js";
+import {
+  type GuestBootAnalysis,
+  GUEST_ANALYSIS_COMMAND,
+  parseGuestAnalysis,
+} from "./guest-analysis.js";
+import { bootMenuPrompt } from "./boot-menu.js";
 
 /** Default overall limit of a boot test (TCG on a small machine needs minutes). */
 export const DEFAULT_TEST_TIMEOUT_MS = 900_000;
@@ -45,16 +52,22 @@ export interface TestIsoOptions extends Partial<Omit<VmOptions, "iso">> {
   readonly module?: string;
   /** Per-command limit in the guest (default 120 s). */
   readonly commandTimeoutMs?: number;
+  /**
+   * Let the boot menu wait out its timeout (default: press Enter at its countdown, which boots
+   * the default entry at once; boot-menu.ts knows systemd-boot's and GRUB's).
+   */
+  readonly waitForMenu?: boolean;
   /** Receives boot-phase, boot-check, boot-finished and info/warning events. */
   readonly emit?: (event: Event) => void;
   readonly signal?: AbortSignal;
 }
 
-/** A measured phase. */
+/** A measured phase (boot-phases.ts says where each one ends). */
 export interface PhaseTiming {
-  /** `enrol` (Secure Boot with the medium's own keys: the boot that enrols them), `firmware` (start to the kernel's first line), `kernel` (to the login prompt), `login` (prompt to a shell), `checks`, `shutdown`. */
-  readonly phase: "enrol" | "firmware" | "kernel" | "login" | "checks" | "shutdown";
+  readonly phase: BootPhase;
   readonly durationMs: number;
+  /** Later phases this one also covers, because the console never showed their marks. */
+  readonly merged?: readonly BootPhase[];
 }
 
 /** What a boot test found (complete on success, partial inside a failure). */
@@ -73,6 +86,8 @@ export interface BootReport {
   readonly consoleLog: string;
   readonly durationMs: number;
   readonly notes: readonly string[];
+  /** What the guest's systemd says about its boot (`systemd-analyze`), when it could tell. */
+  readonly guest?: GuestBootAnalysis;
 }
 
 /** Why a boot test failed. */
@@ -128,6 +143,7 @@ export async function testIso(options: TestIsoOptions): Promise<Result<BootRepor
     firmware: string;
     secureBoot: BootReport["secureBoot"];
     kernelRelease?: string;
+    guest?: GuestBootAnalysis;
     timedOut: boolean;
     exited: boolean;
   } = { accel: "none", firmware: "", secureBoot: "off", timedOut: false, exited: false };
@@ -144,6 +160,7 @@ export async function testIso(options: TestIsoOptions): Promise<Result<BootRepor
     consoleLog,
     durationMs: Date.now() - started,
     notes: [...notes],
+    ...(state.guest === undefined ? {} : { guest: state.guest }),
   });
   const finish = (
     failure: Unreported<BootFailure> | undefined,
@@ -296,14 +313,45 @@ export async function testIso(options: TestIsoOptions): Promise<Result<BootRepor
     for (const l of closeListeners) l();
   });
 
+  // Phases end on console marks (boot-phases.ts), then on the test's own steps.
+  const clock = new BootPhaseClock();
+  const record = (p: EndedPhase | undefined): void => {
+    if (p === undefined) return;
+    phases.push(p);
+    emit({
+      type: "boot-phase",
+      phase: p.phase,
+      durationMs: p.durationMs,
+      ...(p.merged === undefined ? {} : { merged: p.merged }),
+    });
+  };
+  const phase = (name: BootPhase): void => {
+    record(clock.end(name));
+  };
+
   // The console's latest line for a terminal's live view (boot-console), until the login
-  // prompt: at most two a second, cleaned of escape sequences.
+  // prompt: at most two a second, cleaned of escape sequences. The boot menu's countdown is
+  // answered with Enter (the default entry, without waiting out the timeout a person gets).
   const bootStarted = Date.now();
-  const live = { cleaner: new ConsoleCleaner(), partial: "", last: 0, waiting: true };
+  const live = {
+    cleaner: new ConsoleCleaner(),
+    partial: "",
+    last: 0,
+    waiting: true,
+    menuAnswered: options.waitForMenu === true,
+  };
   child.onOutput((chunk) => {
     if (!live.waiting) return;
     const lines = (live.partial + live.cleaner.push(chunk.toString("utf8"))).split("\n");
     live.partial = (lines.pop() ?? "").slice(-1000);
+    if (!live.menuAnswered && clock.current === "loader") {
+      const menu = bootMenuPrompt([...lines, live.partial].join("\n"));
+      if (menu !== undefined) {
+        live.menuAnswered = true;
+        child.write("\r");
+        log.write(`\n# substrate: pressed Enter at the ${menu} menu\n`);
+      }
+    }
     const latest = lines.reverse().find((l) => l.trim() !== "");
     const now = Date.now();
     if (latest === undefined || now - live.last < 500) return;
@@ -311,23 +359,15 @@ export async function testIso(options: TestIsoOptions): Promise<Result<BootRepor
     emit({
       type: "boot-console",
       line: latest.trim().slice(0, 300),
-      phase: phases.some((p) => p.phase === "firmware") ? "kernel" : "firmware",
+      phase: clock.current,
       elapsedMs: now - bootStarted,
     });
   });
 
-  let mark = Date.now();
-  const phase = (name: PhaseTiming["phase"]): void => {
-    const now = Date.now();
-    const p = { phase: name, durationMs: now - mark };
-    mark = now;
-    phases.push(p);
-    emit({ type: "boot-phase", phase: name, durationMs: p.durationMs });
-  };
   const engine = new ConsoleEngine(transport, {
     signal: abort.signal,
-    onKernelStart: () => {
-      phase("firmware");
+    onLine: (line) => {
+      record(clock.line(line));
     },
   });
 
@@ -384,13 +424,10 @@ export async function testIso(options: TestIsoOptions): Promise<Result<BootRepor
   };
 
   const login = await engine.login("root", "", timeoutMs, () => {
-    // No kernel line recognised (e.g. `quiet`): count firmware+kernel as one phase.
-    if (!phases.some((p) => p.phase === "firmware")) phase("firmware");
-    phase("kernel");
+    record(clock.loginPrompt());
   });
   live.waiting = false;
-  if (!login.ok)
-    return consoleFailure(login.error, phases.length === 0 ? "firmware/boot loader" : "boot");
+  if (!login.ok) return consoleFailure(login.error, `the ${clock.current} phase`);
   phase("login");
   engine.setStage("userspace");
   const commandTimeoutMs = options.commandTimeoutMs ?? 120_000;
@@ -399,6 +436,15 @@ export async function testIso(options: TestIsoOptions): Promise<Result<BootRepor
     "stty -echo 2>/dev/null; export TERM=dumb SYSTEMD_COLORS=0 SYSTEMD_PAGER=cat PAGER=cat LC_ALL=C.UTF-8; dmesg -n 1 2>/dev/null; kill -s RTMIN+21 1 2>/dev/null; true",
     commandTimeoutMs,
   );
+  // What the guest's own systemd measured (a diagnosis, never a failure; timed as `login`).
+  const analysed = await engine.run(GUEST_ANALYSIS_COMMAND, Math.min(commandTimeoutMs, 60_000));
+  if (analysed.ok) {
+    const guest = parseGuestAnalysis(analysed.value.output);
+    if (guest !== undefined) {
+      state.guest = guest;
+      emit({ type: "boot-guest-analysis", ...guest });
+    }
+  }
   const all = [
     ...standardChecks({
       ...(kernelRelease === undefined ? {} : { kernelRelease }),

@@ -135,6 +135,15 @@ export type Event =
       readonly type: "boot-phase";
       readonly phase: string;
       readonly durationMs: number;
+      /** Later phases this one also covers (the console never showed their marks). */
+      readonly merged?: readonly string[];
+    }
+  /** What the guest's systemd measured (`systemd-analyze time` and `blame`), once logged in. */
+  | {
+      readonly type: "boot-guest-analysis";
+      readonly startup: string;
+      readonly split: Readonly<Record<string, number>>;
+      readonly slowestUnits: readonly { readonly unit: string; readonly ms: number }[];
     }
   | {
       readonly type: "boot-check";

@@ -107,7 +107,19 @@ export function describeEvent(event: Event, color: boolean): string | undefined 
       // Shown live by the terminal view only; the console log keeps every line.
       return undefined;
     case "boot-phase":
-      return `  boot: ${event.phase} ${formatDuration(event.durationMs)}`;
+      return `  boot: ${event.phase} ${formatDuration(event.durationMs)}${event.merged === undefined ? "" : ` (with ${event.merged.join(", ")}: no console mark between them)`}`;
+    case "boot-guest-analysis":
+      return [
+        `  guest: ${event.startup}`,
+        ...(event.slowestUnits.length === 0
+          ? []
+          : [
+              `  guest: slowest units: ${event.slowestUnits
+                .slice(0, 5)
+                .map((u) => `${u.unit} ${formatDuration(u.ms)}`)
+                .join(", ")}`,
+            ]),
+      ].join("\n");
     case "boot-check":
       return `  ${event.ok ? c.green("pass") : c.red("FAIL")} ${event.check}: ${event.detail}`;
     case "reproducible-check": {

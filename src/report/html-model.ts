@@ -85,8 +85,10 @@ export interface StageRun {
 
 /** One boot test (`build --test`): its phases, checks and outcome. */
 export interface BootRun {
-  phases: { phase: string; end: number; durationMs: number }[];
+  phases: { phase: string; end: number; durationMs: number; merged?: readonly string[] }[];
   checks: { check: string; ok: boolean; detail: string }[];
+  /** The guest's `systemd-analyze` view: its summary line and slowest units. */
+  guest?: { startup: string; slowestUnits: readonly { unit: string; ms: number }[] };
   finished?: { ok: boolean; reason: string; consoleLog: string; durationMs: number; end: number };
 }
 
@@ -144,7 +146,15 @@ export function runsOf(report: BuildReport): { stages: Map<StageId, StageRun>; b
         Object.assign(get(e.stage), { result: "skipped", skipped: e.reason });
         break;
       case "boot-phase":
-        currentBoot().phases.push({ phase: e.phase, end: time, durationMs: e.durationMs });
+        currentBoot().phases.push({
+          phase: e.phase,
+          end: time,
+          durationMs: e.durationMs,
+          ...(e.merged === undefined ? {} : { merged: e.merged }),
+        });
+        break;
+      case "boot-guest-analysis":
+        currentBoot().guest = { startup: e.startup, slowestUnits: e.slowestUnits };
         break;
       case "boot-check":
         currentBoot().checks.push({ check: e.check, ok: e.ok, detail: e.detail });

@@ -98,10 +98,24 @@ function bootSection(b: BootRun, i: number, consoles: ReadonlyMap<string, Report
     out.push(
       table(
         ["phase", "time"],
-        b.phases.map((p) => [escapeHtml(p.phase), escapeHtml(formatDuration(p.durationMs))]),
+        b.phases.map((p) => [
+          escapeHtml(p.merged === undefined ? p.phase : `${p.phase} (with ${p.merged.join(", ")})`),
+          escapeHtml(formatDuration(p.durationMs)),
+        ]),
         "phases",
       ),
     );
+  if (b.guest !== undefined) {
+    out.push(`<p><b>The guest's systemd:</b> ${escapeHtml(b.guest.startup)}</p>`);
+    if (b.guest.slowestUnits.length > 0)
+      out.push(
+        table(
+          ["unit", "start time"],
+          b.guest.slowestUnits.map((u) => [escapeHtml(u.unit), escapeHtml(formatDuration(u.ms))]),
+          "slowest units (systemd-analyze blame)",
+        ),
+      );
+  }
   if (b.checks.length > 0)
     out.push(
       table(

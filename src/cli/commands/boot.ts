@@ -44,6 +44,7 @@ interface TestFlags extends VmFlags {
   log?: string;
   osName?: string;
   module?: string;
+  waitForMenu?: boolean;
 }
 
 /** Errors of `boot` and `virt-install` on stderr, their hint on a line of its own. */
@@ -203,7 +204,11 @@ export function registerBootCommands(program: Command): void {
       .option("--json", "print NDJSON events instead of text")
       .option("--log <file>", "console log (default: logs/boot-<iso>.log)")
       .option("--os-name <text>", "text /etc/os-release NAME or PRETTY_NAME must contain")
-      .option("--module <name>", "kernel module the module check loads", "dummy"),
+      .option("--module <name>", "kernel module the module check loads", "dummy")
+      .option(
+        "--wait-for-menu",
+        "let the boot menu time out as at an untouched machine (default: press Enter at its countdown)",
+      ),
   ).action(async (iso: string, flags: TestFlags) => {
     const options = vmOptions("test", iso, flags);
     if (options === undefined) return;
@@ -239,6 +244,7 @@ export function registerBootCommands(program: Command): void {
         ...(flags.checks === undefined ? {} : { checksFile: flags.checks }),
         ...(flags.osName === undefined ? {} : { osName: flags.osName }),
         ...(flags.module === undefined ? {} : { module: flags.module }),
+        ...(flags.waitForMenu === true ? { waitForMenu: true } : {}),
         emit: (e) => {
           reporter.emit(e);
         },

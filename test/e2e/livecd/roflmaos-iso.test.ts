@@ -142,8 +142,33 @@ void test(
         );
         const os = checks.find((c) => c["check"] === "os-release");
         assert.match(String(os?.["detail"]), /NAME="roflmaOS"/);
-        const phases = ofType(boot, "boot-phase").map((p) => String(p["phase"]));
-        assert.ok(phases.includes("kernel") && phases.includes("checks"), phases.join(","));
+        // Every phase had its console mark: none merged into another.
+        const phases = ofType(boot, "boot-phase");
+        assert.deepEqual(
+          phases.map((p) => String(p["phase"])),
+          ["firmware", "loader", "kernel", "initramfs", "userspace", "login", "checks", "shutdown"],
+          JSON.stringify(phases),
+        );
+        assert.ok(
+          phases.every((p) => p["merged"] === undefined && Number(p["durationMs"]) > 0),
+          JSON.stringify(phases),
+        );
+        // The systemd-boot menu was answered, and the guest's systemd said how its boot went.
+        assert.match(
+          readFileSync(String(fin["consoleLog"]), "utf8"),
+          /# substrate: pressed Enter at the systemd-boot menu/,
+        );
+        const guest = ofType(boot, "boot-guest-analysis")[0];
+        assert.match(String(guest?.["startup"]), /^Startup finished in .*\(userspace\)/);
+        const units = guest?.["slowestUnits"] as { unit: string; ms: number }[] | undefined;
+        assert.ok(
+          units !== undefined &&
+            units.length > 0 &&
+            units.every((u) =>
+              /\.(service|mount|socket|device|target|slice|swap|timer|path|scope)$/.test(u.unit),
+            ),
+          JSON.stringify(guest),
+        );
       },
     );
 
