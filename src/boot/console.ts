@@ -15,7 +15,7 @@ import {
   detectFailure,
   isKernelStartLine,
 } from "./failures.js";
-import { beginMarker, endMarker, wrapCommand } from "./command-markers.js";
+import { beginMarker, endMarker, escapeRegExp, wrapCommand } from "./command-markers.js";
 import { ConsoleCleaner, removeConsoleNoise } from "./console-text.js";
 import type { FailureOf } from "../report/failure.js";
 
@@ -61,7 +61,19 @@ export interface ConsoleOptions {
   readonly signal?: AbortSignal;
   /** Makes the command markers unique per session (default: random). */
   readonly nonce?: string;
+  /** How long login waits for each answer before it probes with `true` (default 20 s). */
+  readonly stepTimeoutMs?: number;
 }
+
+/** A getty's prompt, a password prompt and a shell prompt (`#` or `$` at the end of a line). */
+const LOGIN_PROMPT = /\blogin: *$/m;
+const PASSWORD_PROMPT = /Password: *$/m;
+const SHELL_PROMPT = /[#$] *$/m;
+/** How many getty prompts one login answers before it gives up. */
+export const LOGIN_ROUNDS = 4;
+/** How many `true` probes one prompt gets when nothing recognisable follows the user name
+ * (then login just waits, for the shell or for the getty's next prompt). */
+const MAX_PROBES = 3;
 
 /** Most text kept unmatched; older text is dropped (a runaway console must not eat memory). */
 const MAX_BUFFER = 1 << 20;
@@ -266,8 +278,10 @@ export class ConsoleEngine {
 
   /**
    * Logs in on a getty: waits for `login:`, sends the user, answers a `Password:` prompt, and
-   * confirms a working shell by running `true`. Copes with autologin (no password prompt) and
-   * with input typed before the shell is ready.
+   * confirms a working shell by running `true`. Copes with autologin (no password prompt), with
+   * input typed before the shell is ready, and with a guest that stalls so long that the getty
+   * gives up and shows a new `login:` prompt (a slow module load under TCG does that): the user
+   * is sent again, up to {@link LOGIN_ROUNDS} prompts, all within `promptTimeoutMs`.
    */
   async login(
     user: string,
@@ -275,37 +289,67 @@ export class ConsoleEngine {
     promptTimeoutMs: number,
     onPrompt?: () => void,
   ): Promise<Result<void, ConsoleFailure>> {
-    const prompt = await this.expect([/\blogin: *$/m], promptTimeoutMs, "the login prompt");
+    const deadline = Date.now() + promptTimeoutMs;
+    const left = (): number => Math.max(1, deadline - Date.now());
+    const prompt = await this.expect([LOGIN_PROMPT], promptTimeoutMs, "the login prompt");
     if (!prompt.ok) return prompt;
     onPrompt?.();
-    this.sendLine(user);
-    for (let round = 0; round < 3; round++) {
-      const r = await this.expect(
-        [/Password: *$/m, /Login incorrect/, /[#$] *$/],
-        20_000,
-        "a password prompt or a shell",
-      );
-      if (!r.ok) {
-        if (r.error.reason === "timeout") break;
-        return r;
+    const step = this.#options.stepTimeoutMs ?? 20_000;
+    const syncTag = (n: number): string => `${this.#nonce}-L${n}`;
+    const anySync = new RegExp(
+      escapeRegExp(beginMarker(`${this.#nonce}-L`)).replace(/@@$/, "(\\d+)@@"),
+    );
+    let syncs = 0;
+    for (let round = 1; round <= LOGIN_ROUNDS; round++) {
+      this.sendLine(user);
+      // What the last typed line answered: the password prompt's real answer, or a probe.
+      let passwordSent = false;
+      let probes = 0;
+      for (;;) {
+        const r = await this.expect(
+          [PASSWORD_PROMPT, /Login incorrect/, LOGIN_PROMPT, SHELL_PROMPT, anySync],
+          Math.min(step, left()),
+          "a password prompt, a shell or a new login prompt",
+        );
+        if (!r.ok) {
+          if (r.error.reason !== "timeout" || Date.now() >= deadline) return r;
+          // Nothing recognisable yet: probe with `true` (an unusual prompt, or a shell that is
+          // still starting and lost what was typed); after a few probes, just wait.
+          if (probes < MAX_PROBES) {
+            probes++;
+            this.sendLine(wrapCommand(syncTag(++syncs), "true"));
+            passwordSent = false;
+          }
+          continue;
+        }
+        const which = r.value.index;
+        if (which === 0) {
+          this.sendLine(password);
+          passwordSent = true;
+          continue;
+        }
+        if (which === 1) {
+          if (passwordSent) return err({ reason: "login-incorrect" });
+          // A probe was taken for a password: the getty comes back with a new prompt.
+          continue;
+        }
+        if (which === 2) break; // the getty restarted: send the user again
+        if (which === 3) {
+          this.sendLine(wrapCommand(syncTag(++syncs), "true"));
+          passwordSent = false;
+          continue;
+        }
+        const tag = syncTag(Number(r.value.groups[0] ?? "0"));
+        const end = await this.expect([endMarker(tag)], left(), "the end of `true`");
+        if (!end.ok) return end;
+        return ok(undefined);
       }
-      if (r.value.index === 0) {
-        this.sendLine(password);
-        continue;
-      }
-      if (r.value.index === 1) return err({ reason: "login-incorrect" });
-      break;
     }
-    // The shell may still be starting; a second try covers input lost at that moment.
-    let sync: Result<CommandOutput, ConsoleFailure> = err({
-      reason: "cancelled",
-      message: "cancelled",
+    return err({
+      reason: "timeout",
+      waitingFor: `a shell (the getty showed ${LOGIN_ROUNDS} login prompts)`,
+      timeoutMs: promptTimeoutMs,
     });
-    for (let attempt = 0; attempt < 3; attempt++) {
-      sync = await this.run("true", 20_000);
-      if (sync.ok || sync.error.reason !== "timeout") break;
-    }
-    return sync.ok ? ok(undefined) : sync;
   }
 
   /**

@@ -68,6 +68,36 @@ void test("login without a password prompt (autologin-like) still reaches a shel
   assert.deepEqual(fake.written.slice(0, 1), ["root\r"]);
 });
 
+void test("a guest that stalls after the user name until the getty restarts still gets logged in", async () => {
+  const fake = new FakeConsole();
+  fake.askPassword = false;
+  const engine = new ConsoleEngine(fake, { nonce: "g", stepTimeoutMs: 30 });
+  fake.loginPrompt();
+  fake.stalled = true;
+  const login = engine.login("root", "", 5000);
+  // Stalled for a while (the engine probes, nothing answers), then the getty times out and
+  // shows a new prompt, as agetty does after login(1)'s own timeout.
+  await new Promise((r) => setTimeout(r, 300));
+  fake.stalled = false;
+  fake.loginPrompt();
+  const r = await login;
+  assert.deepEqual(r, { ok: true, value: undefined });
+  assert.equal(fake.written.filter((w) => w === "root\r").length, 2, "the user is sent again");
+  assert.ok(fake.written.length <= 2 + 3 + 2, "a few probes at most, no flood");
+  const after = await engine.run("uname -r", 5000);
+  assert.equal(after.ok, true, "the shell works after the second login");
+});
+
+void test("a refused password is reported as login-failed, not retried", async () => {
+  const fake = new FakeConsole();
+  fake.rejectPassword = true;
+  const engine = new ConsoleEngine(fake, { nonce: "x", stepTimeoutMs: 30 });
+  fake.loginPrompt();
+  const r = await engine.login("root", "", 5000);
+  assert.equal(r.ok, false);
+  assert.equal(r.error.reason, "login-incorrect");
+});
+
 void test("a kernel panic ends the wait at once with its reason, long before the timeout", async () => {
   const fake = new FakeConsole();
   const engine = new ConsoleEngine(fake);

@@ -31,6 +31,10 @@ export class FakeConsole implements ConsoleTransport {
   replies = new Map<string, FakeReply>();
   /** Whether login asks for a password. */
   askPassword = true;
+  /** A stalled guest: typed lines are echoed, nothing answers them. */
+  stalled = false;
+  /** Whether the password is refused ("Login incorrect", then a new prompt). */
+  rejectPassword = false;
   /** Chunk size used to split output (tests that escape sequences survive splitting). */
   chunk = 7;
 
@@ -77,6 +81,7 @@ export class FakeConsole implements ConsoleTransport {
   #line(line: string): void {
     // The terminal echoes what is typed (not at a password prompt).
     if (this.#state !== "password") this.emit(line + "\r\n");
+    if (this.stalled) return;
     switch (this.#state) {
       case "boot":
         return;
@@ -90,6 +95,11 @@ export class FakeConsole implements ConsoleTransport {
         }
         return;
       case "password":
+        if (this.rejectPassword) {
+          this.emit("\r\nLogin incorrect\r\n");
+          this.loginPrompt();
+          return;
+        }
         this.#state = "shell";
         this.emit("\r\nLast login: never\r\nroot@roflmaOS:~# ");
         return;
