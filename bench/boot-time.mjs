@@ -4,7 +4,7 @@
 // bench/iso.sh to boot substrate's and live-build's ISOs the same way.
 //
 //   node bench/boot-time.mjs <iso> [--accel tcg|kvm] [--timeout 600] [--console FILE] [--vga]
-//                            [--cpu MODEL] [--smp N] [--wait-for-menu]
+//                            [--cpu MODEL] [--smp N] [--wait-for-menu] [--no-prealloc]
 //
 // Like `substrate test`, it presses Enter once at a boot menu's countdown (systemd-boot's
 // "Boot in 3 s.", GRUB's "executed automatically in 3s"), so neither ISO waits out its menu;
@@ -13,9 +13,9 @@
 // --console writes the serial console to FILE, each line prefixed with the seconds since start.
 //
 // Settings (the same for every ISO, and those of substrate's own boot tests, src/boot/
-// qemu-args.ts): q35, `-cpu max`, 2 vCPUs, 2 GiB, `-nodefaults` (no VGA: the console is the
-// serial port), OVMF 4M with a fresh VARS copy, the ISO on an IDE CD-ROM, virtio-rng, no
-// network. TCG by default: KVM is not reliable on the machines this project runs on, and both
+// qemu-args.ts): q35, `-cpu max`, 2 vCPUs, 2 GiB (preallocated under TCG), `-nodefaults` (no
+// VGA: the console is the serial port), OVMF 4M with a fresh VARS copy, the ISO on an IDE
+// CD-ROM, virtio-rng, no network. TCG by default: KVM is not reliable on the machines this project runs on, and both
 // ISOs must meet the same CPU. `--vga` adds QEMU's standard VGA: under TCG on this project's
 // machine the guest's bochs-drm framebuffer set-up then sometimes stalls for 20-50 s (an RCU
 // stall in clear_page), which makes single boot times noisy (docs/performance.md).
@@ -50,6 +50,10 @@ const waitForMenu = args.includes("--wait-for-menu");
 // end-of-file over and over, and boots of one ISO ranged from 28 s to 106 s (docs/performance.md).
 // Kept to show that evidence again; never for a measurement.
 const stdinNull = args.includes("--stdin-null");
+// Guest memory is preallocated under TCG, as substrate test does (src/boot/qemu-args.ts):
+// without it, one boot in three stalled for 20-60 s in the guest (docs/boot-testing.md).
+// --no-prealloc shows that again.
+const prealloc = accel === "tcg" && !args.includes("--no-prealloc");
 const extra = (process.env.BOOT_TIME_QEMU_EXTRA ?? "").split(" ").filter((x) => x !== "");
 if (iso === undefined || !existsSync(iso)) {
   process.stderr.write("usage: node bench/boot-time.mjs <iso> [--accel tcg|kvm] [--timeout 600]\n");
@@ -68,7 +72,8 @@ const qemu = spawn(
   "qemu-system-x86_64",
   [
     ...["-machine", "q35", "-accel", accel, "-cpu", cpu],
-    ...["-smp", smp, "-m", "2048", "-nodefaults", "-no-user-config"],
+    ...["-smp", smp, "-m", "2048", ...(prealloc ? ["-mem-prealloc"] : [])],
+    ...["-nodefaults", "-no-user-config"],
     ...["-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${code}`],
     ...["-drive", `if=pflash,format=raw,unit=1,file=${join(dir, "vars.fd")}`],
     ...["-drive", `if=none,id=live,media=cdrom,readonly=on,format=raw,file=${iso}`],

@@ -25,6 +25,13 @@ export interface VmSpec {
   readonly arch?: BootArch;
   readonly accel: "kvm" | "tcg";
   readonly memoryMiB: number;
+  /**
+   * Touch all guest memory before the guest starts (`-mem-prealloc`). Under TCG on a host that
+   * hands guest pages out lazily, the guest otherwise faults them in while it runs, and on this
+   * project's machines that stalled module loads in the guest for 20-60 s in one boot of three
+   * (docs/boot-testing.md, "Why one ISO's boot time varied").
+   */
+  readonly preallocate?: boolean;
   readonly cpus: number;
   readonly firmware: FirmwareChoice;
   /** The VM's private, writable copy of the VARS template. */
@@ -42,6 +49,19 @@ export interface VmSpec {
   readonly console: "interactive" | "headless";
 }
 
+/**
+ * Whether a VM preallocates its memory: under TCG only (KVM faults guest pages in without
+ * stopping the other vCPUs), and only while the host has twice the guest's memory available,
+ * so a busy host is not pushed into reclaim by a test VM.
+ */
+export function shouldPreallocate(
+  accel: "kvm" | "tcg",
+  memoryMiB: number,
+  hostAvailableMiB: number | undefined,
+): boolean {
+  return accel === "tcg" && hostAvailableMiB !== undefined && hostAvailableMiB >= 2 * memoryMiB;
+}
+
 /** Builds the argv (argv[0] is the emulator). */
 export function qemuArgv(spec: VmSpec): string[] {
   const smm = spec.firmware.requiresSmm;
@@ -57,6 +77,7 @@ export function qemuArgv(spec: VmSpec): string[] {
     spec.accel === "kvm" && a.arch !== "x86_64" ? "host" : a.cpu,
     "-m",
     String(spec.memoryMiB),
+    ...(spec.preallocate === true ? ["-mem-prealloc"] : []),
     "-smp",
     String(spec.cpus),
     "-nodefaults",

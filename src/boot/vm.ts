@@ -4,7 +4,7 @@
  * `cleanup()`), extract kernel and initramfs for a direct kernel boot, and build QEMU's argv.
  * Shared by `substrate boot`, `substrate test` and `substrate virt-install`.
  */
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type AccelChoice, type AccelRequest, chooseAccel } from "./accel.js";
@@ -25,7 +25,13 @@ import {
 import { extractIsoFile, isoBootInfo } from "../image/iso-read.js";
 import { checkIsoMedium } from "./medium.js";
 import { kernelReleaseFromFile } from "./kernel-version.js";
-import { type BootMedium, mediumWords, qemuArgv, withSerialConsole } from "./qemu-args.js";
+import {
+  type BootMedium,
+  mediumWords,
+  qemuArgv,
+  shouldPreallocate,
+  withSerialConsole,
+} from "./qemu-args.js";
 import { type Result, ok, err } from "../util/result.js";
 import type { FailureOf } from "../report/failure.js";
 
@@ -176,6 +182,7 @@ export async function prepareVm(
     arch,
     accel: accel.accel,
     memoryMiB: options.memoryMiB,
+    preallocate: shouldPreallocate(accel.accel, options.memoryMiB, hostAvailableMiB()),
     cpus: options.cpus ?? 2,
     firmware: firmware.value,
     varsFile,
@@ -205,4 +212,14 @@ export async function prepareVm(
     notes,
     cleanup,
   });
+}
+
+/** The host's MemAvailable in MiB (/proc/meminfo), or undefined where it cannot be read. */
+function hostAvailableMiB(): number | undefined {
+  try {
+    const m = /^MemAvailable:\s+(\d+) kB$/m.exec(readFileSync("/proc/meminfo", "utf8"));
+    return m?.[1] === undefined ? undefined : Math.floor(Number(m[1]) / 1024);
+  } catch {
+    return undefined;
+  }
 }

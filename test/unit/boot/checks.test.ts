@@ -16,6 +16,7 @@ import {
   BOOT_MEDIA,
   mediumArgs,
   qemuArgv,
+  shouldPreallocate,
   withSerialConsole,
 } from "../../../src/boot/qemu-args.js";
 import { virtInstallArgv } from "../../../src/boot/virt-install.js";
@@ -174,7 +175,7 @@ void test("kernel release from a bzImage header and from a file name", () => {
   assert.equal(kernelReleaseFromImage(Buffer.alloc(0x1000)), undefined);
 });
 
-void test("QEMU argv: private VARS, CD-ROM, no network by default, SMM for Secure Boot", () => {
+void test("QEMU argv: private VARS, CD-ROM, no network by default, SMM for Secure Boot, memory preallocated under TCG", () => {
   const firmware = {
     description: "t",
     code: "/fw/CODE,1.fd",
@@ -201,6 +202,24 @@ void test("QEMU argv: private VARS, CD-ROM, no network by default, SMM for Secur
   assert.match(joined, /media=cdrom,readonly=on,format=raw,file=\/x\.iso/);
   assert.match(joined, /-nic none/);
   assert.doesNotMatch(joined, /smm=on/);
+  assert.doesNotMatch(joined, /-mem-prealloc/);
+  const pre = qemuArgv({
+    accel: "tcg",
+    memoryMiB: 1024,
+    preallocate: true,
+    cpus: 2,
+    firmware,
+    varsFile: "/tmp/v.fd",
+    network: false,
+    console: "headless",
+  }).join(" ");
+  assert.match(pre, /-m 1024 -mem-prealloc -smp 2/);
+  // Preallocated under TCG only, and only with twice the guest's memory free on the host.
+  assert.equal(shouldPreallocate("tcg", 2048, 8192), true);
+  assert.equal(shouldPreallocate("tcg", 2048, 4096), true);
+  assert.equal(shouldPreallocate("tcg", 2048, 4095), false);
+  assert.equal(shouldPreallocate("tcg", 2048, undefined), false);
+  assert.equal(shouldPreallocate("kvm", 2048, 65536), false);
   const sb = qemuArgv({
     accel: "kvm",
     memoryMiB: 1024,
