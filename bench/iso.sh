@@ -78,18 +78,7 @@ lb_cold=(); lb_warm=(); lb_edit=(); lb_size=0
 if [ "$SKIP_LB" -eq 0 ]; then
   lb_setup() {
     rm -rf "$W/lb"; mkdir -p "$W/lb"; cd "$W/lb" || exit 1
-    lb config --distribution bookworm --archive-areas main --binary-image iso-hybrid \
-      --bootloaders grub-efi --debian-installer none --memtest none --win32-loader false \
-      --apt-recommends false --firmware-binary false --firmware-chroot false \
-      --security false --updates false \
-      --chroot-squashfs-compression-type zstd --zsync false --checksums none \
-      --cache-packages true --bootappend-live "boot=live components console=ttyS0" >/dev/null
-    printf 'systemd-sysv\nudev\nkmod\niproute2\nless\nnano\n' >config/package-lists/substrate.list.chroot
-    mkdir -p config/includes.chroot/etc config/bootloaders
-    echo roflmaOS >config/includes.chroot/etc/hostname
-    # GRUB's menu would wait for a key: give it substrate's 3 s timeout.
-    cp -a /usr/share/live/build/bootloaders/grub-pc config/bootloaders/
-    echo 'set timeout=3' >>config/bootloaders/grub-pc/config.cfg
+    lb_configure
     cd "$REPO"
   }
   for i in $(seq "$RUNS"); do

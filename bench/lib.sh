@@ -19,3 +19,20 @@ build_failed() {
   grep -E '"type":"(stage-failed|diagnostic)"' "$1" | cut -c1-600 >&2 || true
   exit 1
 }
+# Configures live-build in the current (empty) folder for the same image substrate's default
+# tree makes: bookworm minbase with the same packages, zstd squashfs, UEFI-only GRUB, roflmaOS
+# as host name, no security or updates archive (not reachable here), and GRUB's menu given
+# substrate's 3 s timeout (both menus are answered with Enter at the countdown).
+lb_configure() {
+  lb config --distribution bookworm --archive-areas main --binary-image iso-hybrid \
+    --bootloaders grub-efi --debian-installer none --memtest none --win32-loader false \
+    --apt-recommends false --firmware-binary false --firmware-chroot false \
+    --security false --updates false \
+    --chroot-squashfs-compression-type zstd --zsync false --checksums none \
+    --cache-packages true --bootappend-live "boot=live components console=ttyS0" >/dev/null
+  printf 'systemd-sysv\nudev\nkmod\niproute2\nless\nnano\n' >config/package-lists/substrate.list.chroot
+  mkdir -p config/includes.chroot/etc config/bootloaders
+  echo roflmaOS >config/includes.chroot/etc/hostname
+  cp -a /usr/share/live/build/bootloaders/grub-pc config/bootloaders/
+  echo 'set timeout=3' >>config/bootloaders/grub-pc/config.cfg
+}

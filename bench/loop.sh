@@ -82,21 +82,7 @@ say "floor (mksquashfs + xorriso): ${floor[*]}"
 # --- live-build: a first build, then edit -> rebuild -> boot to login ------------------------
 lb_dir=$W/lb
 mkdir -p "$lb_dir"
-(
-  cd "$lb_dir"
-  lb config --distribution bookworm --archive-areas main --binary-image iso-hybrid \
-    --bootloaders grub-efi --debian-installer none --memtest none --win32-loader false \
-    --apt-recommends false --firmware-binary false --firmware-chroot false \
-    --security false --updates false \
-    --chroot-squashfs-compression-type zstd --zsync false --checksums none \
-    --cache-packages true --bootappend-live "boot=live components console=ttyS0" >/dev/null
-  printf 'systemd-sysv\nudev\nkmod\niproute2\nless\nnano\n' >config/package-lists/substrate.list.chroot
-  mkdir -p config/includes.chroot/etc config/bootloaders
-  echo roflmaOS >config/includes.chroot/etc/hostname
-  # GRUB's menu gets substrate's 3 s timeout (both are answered with Enter at the countdown).
-  cp -a /usr/share/live/build/bootloaders/grub-pc config/bootloaders/
-  echo 'set timeout=3' >>config/bootloaders/grub-pc/config.cfg
-)
+(cd "$lb_dir" && lb_configure)
 say "live-build: first build (not timed; log: $LB_LOG)"
 (cd "$lb_dir" && lb build >>"$LB_LOG" 2>&1)
 lb_rebuild=(); lb_login=(); lb_loop=()
