@@ -36,3 +36,22 @@ lb_configure() {
   cp -a /usr/share/live/build/bootloaders/grub-pc config/bootloaders/
   echo 'set timeout=3' >>config/bootloaders/grub-pc/config.cfg
 }
+# The floor of a rebuild: unpacks ISO's root into folder $2 once, then times mksquashfs (zstd, as
+# the ISO has it) + xorriso on it $3 times; prints the seconds of each run on one line.
+floor_runs() {
+  local iso=$1 dir=$2 runs=$3 t i out=()
+  mkdir -p "$dir"
+  osirrox -indev "$iso" -extract / "$dir/iso" >/dev/null 2>&1
+  chmod -R u+w "$dir/iso"
+  unsquashfs -q -d "$dir/root" "$dir/iso/LiveOS/squashfs.img" >/dev/null
+  rm -f "$dir/iso/LiveOS/squashfs.img"
+  for i in $(seq "$runs"); do
+    t=$(now)
+    mksquashfs "$dir/root" "$dir/iso/LiveOS/squashfs.img" -comp zstd -noappend -quiet >/dev/null
+    xorriso -as mkisofs -o "$dir/out.iso" -iso-level 3 -r -J -V roflmaOS "$dir/iso" >/dev/null 2>&1
+    out+=("$(elapsed "$t")")
+    echo "floor: ${out[-1]}s" >&2
+    rm -f "$dir/iso/LiveOS/squashfs.img"
+  done
+  echo "${out[*]}"
+}

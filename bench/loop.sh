@@ -64,19 +64,7 @@ done
 iso=$(ls "$W"/sub/builds/amd64/roflmaos/$DATE/*.iso)
 
 # --- the floor: mksquashfs + xorriso alone on the same root ------------------------------------
-mkdir -p "$W/floor"
-osirrox -indev "$iso" -extract / "$W/floor/iso" >/dev/null 2>&1
-chmod -R u+w "$W/floor/iso"
-unsquashfs -q -d "$W/floor/root" "$W/floor/iso/LiveOS/squashfs.img" >/dev/null
-rm -f "$W/floor/iso/LiveOS/squashfs.img"
-floor=()
-for i in $(seq "$RUNS"); do
-  t=$(now)
-  mksquashfs "$W/floor/root" "$W/floor/iso/LiveOS/squashfs.img" -comp zstd -noappend -quiet >/dev/null
-  xorriso -as mkisofs -o "$W/floor/out.iso" -iso-level 3 -r -J -V roflmaOS "$W/floor/iso" >/dev/null 2>&1
-  floor+=("$(elapsed "$t")")
-  rm -f "$W/floor/iso/LiveOS/squashfs.img"
-done
+read -r -a floor < <(floor_runs "$iso" "$W/floor" "$RUNS")
 say "floor (mksquashfs + xorriso): ${floor[*]}"
 
 # --- live-build: a first build, then edit -> rebuild -> boot to login ------------------------
