@@ -51,8 +51,8 @@ const waitForMenu = args.includes("--wait-for-menu");
 // Kept to show that evidence again; never for a measurement.
 const stdinNull = args.includes("--stdin-null");
 // Guest memory is preallocated under TCG, as substrate test does (src/boot/qemu-args.ts):
-// without it, one boot in three stalled for 20-60 s in the guest (docs/boot-testing.md).
-// --no-prealloc shows that again.
+// fewer boots stalled for 20-60 s in the guest with it, though some still do
+// (docs/boot-testing.md). --no-prealloc boots without it, to compare (bench/boot-ab.sh).
 const prealloc = accel === "tcg" && !args.includes("--no-prealloc");
 const extra = (process.env.BOOT_TIME_QEMU_EXTRA ?? "").split(" ").filter((x) => x !== "");
 if (iso === undefined || !existsSync(iso)) {

@@ -26,10 +26,10 @@ export interface VmSpec {
   readonly accel: "kvm" | "tcg";
   readonly memoryMiB: number;
   /**
-   * Touch all guest memory before the guest starts (`-mem-prealloc`). Under TCG on a host that
-   * hands guest pages out lazily, the guest otherwise faults them in while it runs, and on this
-   * project's machines that stalled module loads in the guest for 20-60 s in one boot of three
-   * (docs/boot-testing.md, "Why one ISO's boot time varied").
+   * Touch all guest memory before the guest starts (`-mem-prealloc`). A mitigation, not a fix:
+   * under TCG on this project's machines module loads in the guest stall for 20-60 s now and
+   * then; with preallocation 4 boots of 22 stalled, without it 7 of 20 (docs/boot-testing.md,
+   * "Why one ISO's boot time varies").
    */
   readonly preallocate?: boolean;
   readonly cpus: number;
