@@ -10,6 +10,7 @@
 # stalls likelier and the comparison worthless. Consoles are kept in a folder it names.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 ISO=${1:?usage: bench/boot-ab.sh ISO [--pairs N] [--a FLAGS] [--b FLAGS]}
 shift
 PAIRS=6 A_FLAGS="" B_FLAGS="--no-prealloc"
@@ -38,7 +39,6 @@ for i in $(seq "$PAIRS"); do
     echo "boot-ab: pair $i $side ${s}s stalled=$stalled" >&2
   done
 done
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else printf "%.1f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 for side in A B; do
-  echo "$side: boots ${times[$side]}| median $(echo "${times[$side]}" | median) s | stalled ${stalls[$side]} of $PAIRS"
+  echo "$side: boots ${times[$side]}| median $(echo "${times[$side]}" | tr ' ' '\n' | grep -v '^$' | median) s | stalled ${stalls[$side]} of $PAIRS"
 done

@@ -24,12 +24,8 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--runs N] [--skip-live-build]" >&2; exit 2 ;;
   esac
 done
-[ "$(id -u)" -eq 0 ] || { echo "bench/iso.sh: run as root" >&2; exit 1; }
-command -v lb >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq live-build >/dev/null; }
-
-W=$(mktemp -d /var/tmp/substrate-bench.XXXXXX)
-trap 'rm -rf "$W"' EXIT
 . "$REPO/bench/lib.sh"
+bench_prepare iso substrate-bench
 
 # --- substrate ---------------------------------------------------------------------------------
 sub_tree=$W/sub/tree

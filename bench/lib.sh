@@ -55,3 +55,11 @@ floor_runs() {
   done
   echo "${out[*]}"
 }
+# Common start of iso.sh and loop.sh: root, live-build installed, a work folder $W removed on exit.
+# $1: the script's name for messages; $2: the work folder's name under /var/tmp.
+bench_prepare() {
+  [ "$(id -u)" -eq 0 ] || { echo "bench/$1.sh: run as root" >&2; exit 1; }
+  command -v lb >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq live-build >/dev/null; }
+  W=$(mktemp -d "/var/tmp/$2.XXXXXX")
+  trap 'rm -rf "$W"' EXIT
+}

@@ -22,12 +22,8 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--runs N]" >&2; exit 2 ;;
   esac
 done
-[ "$(id -u)" -eq 0 ] || { echo "bench/loop.sh: run as root" >&2; exit 1; }
-command -v lb >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq live-build >/dev/null; }
-
-W=$(mktemp -d /var/tmp/substrate-loop.XXXXXX)
-trap 'rm -rf "$W"' EXIT
 . "$REPO/bench/lib.sh"
+bench_prepare loop substrate-loop
 LB_LOG=${LB_LOG:-/tmp/substrate-bench-loop-lb.log}
 : >"$LB_LOG"
 say() { echo "loop: $*" >&2; }
