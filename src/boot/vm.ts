@@ -215,7 +215,7 @@ export async function prepareVm(
 }
 
 /** The host's MemAvailable in MiB (/proc/meminfo), or undefined where it cannot be read. */
-function hostAvailableMiB(): number | undefined {
+export function hostAvailableMiB(): number | undefined {
   try {
     const m = /^MemAvailable:\s+(\d+) kB$/m.exec(readFileSync("/proc/meminfo", "utf8"));
     return m?.[1] === undefined ? undefined : Math.floor(Number(m[1]) / 1024);

@@ -21,6 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type JsonEvent, REPO_ROOT, ofType, runCli, stagesOf } from "../../helpers/cli.js";
 import { checkDefaultTreeSboms } from "../../helpers/sbom.js";
+import { hostAvailableMiB } from "../../../src/boot/vm.js";
 
 const DATE = "20260101";
 const CACHE = "/var/cache/substrate";
@@ -158,7 +159,7 @@ void test(
         assert.match(log, /# substrate: pressed Enter at the systemd-boot menu/);
         // Under TCG, on a host with room for it, the guest's memory was touched before it ran.
         const qemuLine = /^# qemu-system\S* .*$/m.exec(log)?.[0] ?? "";
-        if (/ -accel tcg /.test(qemuLine) && availableMiB() >= 8192)
+        if (/ -accel tcg /.test(qemuLine) && (hostAvailableMiB() ?? 0) >= 8192)
           assert.match(qemuLine, / -m 2048 -mem-prealloc /);
         const guest = ofType(boot, "boot-guest-analysis")[0];
         assert.match(String(guest?.["startup"]), /^Startup finished in .*\(userspace\)/);
@@ -383,9 +384,3 @@ void test(
     rmSync(work, { recursive: true, force: true });
   },
 );
-
-/** The host's MemAvailable in MiB. */
-function availableMiB(): number {
-  const m = /^MemAvailable:\s+(\d+) kB$/m.exec(readFileSync("/proc/meminfo", "utf8"));
-  return Math.floor(Number(m?.[1] ?? 0) / 1024);
-}
