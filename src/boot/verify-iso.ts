@@ -11,9 +11,10 @@ import type { Diagnostic } from "../report/diagnostic.js";
 import { spawnInteractive } from "../sandbox/interactive.js";
 import { type Result, ok, err } from "../util/result.js";
 import { parseCheckScript, scriptChecks, type ScriptStep } from "./check-script.js";
-import { type CheckResult, describeConsoleFailure, runChecks, standardChecks } from "./checks.js";
+import { type CheckResult, runChecks, standardChecks } from "./checks.js";
+import { type Unreported, bootFailureFromConsole } from "./console-failure.js";
 import { type ConsoleFailure, ConsoleEngine, type ConsoleTransport } from "./console.js";
-import { ConsoleCleaner } from "./console-text.js";
+import { watchLiveConsole } from "./live-console.js";
 import { type VmOptions, prepareVm } from "./vm.js";
 import { bootArchProfile } from "./arch.js";
 import { type BootMedium, mediumWords } from "./qemu-args.js";
@@ -25,7 +26,6 @@ import {
   GUEST_ANALYSIS_COMMAND,
   parseGuestAnalysis,
 } from "./guest-analysis.js";
-import { bootMenuPrompt } from "./boot-menu.js";
 
 /** Default overall limit of a boot test (TCG on a small machine needs minutes). */
 export const DEFAULT_TEST_TIMEOUT_MS = 900_000;
@@ -108,9 +108,6 @@ export type BootFailure = FailureOf<
   readonly diagnostics?: readonly Diagnostic[];
   readonly report: BootReport;
 };
-
-/** A boot failure before the report is attached (one `Omit` per member). */
-type Unreported<T> = T extends unknown ? Omit<T, "report"> : never;
 
 const SHUTDOWN_TIMEOUT_MS = 120_000;
 
@@ -329,40 +326,8 @@ export async function testIso(options: TestIsoOptions): Promise<Result<BootRepor
     record(clock.end(name));
   };
 
-  // The console's latest line for a terminal's live view (boot-console), until the login
-  // prompt: at most two a second, cleaned of escape sequences. The boot menu's countdown is
-  // answered with Enter (the default entry, without waiting out the timeout a person gets).
-  const bootStarted = Date.now();
-  const live = {
-    cleaner: new ConsoleCleaner(),
-    partial: "",
-    last: 0,
-    waiting: true,
-    menuAnswered: options.waitForMenu === true,
-  };
-  child.onOutput((chunk) => {
-    if (!live.waiting) return;
-    const lines = (live.partial + live.cleaner.push(chunk.toString("utf8"))).split("\n");
-    live.partial = (lines.pop() ?? "").slice(-1000);
-    if (!live.menuAnswered && clock.current === "loader") {
-      const menu = bootMenuPrompt([...lines, live.partial].join("\n"));
-      if (menu !== undefined) {
-        live.menuAnswered = true;
-        child.write("\r");
-        log.write(`\n# substrate: pressed Enter at the ${menu} menu\n`);
-      }
-    }
-    const latest = lines.reverse().find((l) => l.trim() !== "");
-    const now = Date.now();
-    if (latest === undefined || now - live.last < 500) return;
-    live.last = now;
-    emit({
-      type: "boot-console",
-      line: latest.trim().slice(0, 300),
-      phase: clock.current,
-      elapsedMs: now - bootStarted,
-    });
-  });
+  // The console's latest line on a terminal, and Enter at the boot menu, until the login prompt.
+  const live = watchLiveConsole(child, clock, log, emit, options.waitForMenu !== true);
 
   const engine = new ConsoleEngine(transport, {
     signal: abort.signal,
@@ -384,49 +349,20 @@ export async function testIso(options: TestIsoOptions): Promise<Result<BootRepor
     during: string,
   ): Promise<Result<BootReport, BootFailure>> => {
     await stop();
-    if (state.timedOut) {
-      return finish({
-        reason: "timeout",
-        message: `timed out after ${Math.round(timeoutMs / 1000)} s during ${during}`,
-        hint: "see the console log; raise --timeout if the machine is just slow",
-      });
-    }
-    switch (f.reason) {
-      case "known-failure":
-        return finish({
-          reason: "known-failure",
-          message: `${f.failure.meaning}: ${f.failure.line}`,
-          failure: f.failure,
-          ...(f.failure.kind === "secure-boot-rejected"
-            ? {
-                hint:
-                  prepared.secureBoot === "own-keys"
-                    ? "sign the boot loader and kernel with the db key the medium enrols (a tree with [secureboot] keys does it in livecd-stage2); check with `sbverify --cert db.crt FILE`"
-                    : "boot with the medium's own keys (an ISO built with [secureboot] keys) or without --secure-boot",
-              }
-            : {}),
-        });
-      case "cancelled":
-        return finish({ reason: "cancelled", message: `cancelled during ${during}` });
-      case "console-closed":
-        return finish({ reason: "qemu-failed", message: `QEMU exited during ${during}` });
-      case "login-incorrect":
-        return finish({
-          reason: "login-failed",
-          message: "root login was refused (Login incorrect)",
-        });
-      case "timeout":
-        return finish({
-          reason: "timeout",
-          message: `${describeConsoleFailure(f)} during ${during}`,
-        });
-    }
+    return finish(
+      bootFailureFromConsole(f, {
+        during,
+        timedOut: state.timedOut,
+        timeoutMs,
+        secureBoot: prepared.secureBoot,
+      }),
+    );
   };
 
   const login = await engine.login("root", "", timeoutMs, () => {
     record(clock.loginPrompt());
   });
-  live.waiting = false;
+  live.stop();
   if (!login.ok) return consoleFailure(login.error, `the ${clock.current} phase`);
   phase("login");
   engine.setStage("userspace");
