@@ -5,7 +5,7 @@
  * (with digests and the new stamp) in one atomic switch only when complete. A failed stage
  * leaves its log and the previous output with its own stamp, untouched.
  */
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { availableParallelism } from "node:os";
 import type { Driver, StageContext } from "../drivers/driver.js";
@@ -25,7 +25,8 @@ import {
 import { TARGETS } from "../targets/registry.js";
 import type { StageInput, TargetContext } from "../targets/target-kind.js";
 import { describeNoSpace, isNoSpace } from "../util/disk-space.js";
-import { type Result, err, ok } from "../util/result.js";
+import { type Result, err } from "../util/result.js";
+import { targetInput } from "./stage-input.js";
 import { schedule, type Job } from "./scheduler.js";
 import { claimWorkFolder, cleanOrphanWork } from "./work.js";
 import {
@@ -77,32 +78,6 @@ export interface ExecuteSummary {
   readonly fresh: readonly StageId[];
   readonly failed: readonly StageId[];
   readonly skipped: readonly StageId[];
-}
-
-/** The input of a stage as a target sees it, from where the plan says it comes. */
-function targetInput(
-  plan: Plan,
-  input: PlanInput | undefined,
-): Result<StageInput | undefined, string> {
-  if (input === undefined || input.type === "bootstrap") return ok(undefined);
-  let path: string;
-  let from: string;
-  if (input.type === "stage") {
-    const parent = plan.stages.find((s) => s.id === input.stage);
-    if (parent === undefined) return err(`Internal error: input ${input.stage} is not in the plan`);
-    path = parent.outputs.output;
-    from = parent.id;
-  } else {
-    if (!input.found)
-      return err(`the seed ${input.path} (${input.key}: ${input.value}) does not exist`);
-    path = input.path;
-    from = input.value;
-  }
-  if (!existsSync(path)) return err(`input ${from} has no output at ${path}`);
-  const base = { path, from };
-  if (statSync(path).isDirectory()) return ok({ kind: "payload", ...base });
-  if (path.endsWith(".squashfs") || path.endsWith(".sfs")) return ok({ kind: "squashfs", ...base });
-  return ok({ kind: "tarball", ...base });
 }
 
 /** True when the stage's output and a stamp of this very fingerprint are in the store. */
